@@ -1,0 +1,134 @@
+//! The vocabulary of the syscall table: how each argument is decoded.
+//!
+//! A row of the table is pure data (`Spec`); decoding is done by one generic
+//! routine (`decode.rs`) driven by these kinds, plus an optional per-family
+//! function for calls whose arguments depend on each other.
+
+use super::xlat::Xlat;
+
+/// Syscall classes, as strace's `-e trace=%class`.
+pub mod class {
+    pub const FILE: u16 = 1 << 0;
+    pub const DESC: u16 = 1 << 1;
+    pub const NET: u16 = 1 << 2;
+    pub const PROCESS: u16 = 1 << 3;
+    pub const MEMORY: u16 = 1 << 4;
+    pub const SIGNAL: u16 = 1 << 5;
+    pub const IPC: u16 = 1 << 6;
+    pub const CREDS: u16 = 1 << 7;
+    pub const CLOCK: u16 = 1 << 8;
+
+    /// `(name as written after '%', bit)`.
+    pub const NAMES: &[(&str, u16)] = &[
+        ("file", FILE),
+        ("desc", DESC),
+        ("net", NET),
+        ("network", NET),
+        ("process", PROCESS),
+        ("memory", MEMORY),
+        ("signal", SIGNAL),
+        ("ipc", IPC),
+        ("creds", CREDS),
+        ("clock", CLOCK),
+    ];
+}
+
+/// How one argument register is shown.
+#[derive(Clone, Copy, Debug)]
+pub enum Kind {
+    /// Signed decimal (`int`, `off_t`, `pid_t`).
+    Int,
+    /// Unsigned decimal (`size_t`, `unsigned int`).
+    UInt,
+    /// Raw hexadecimal: for values whose meaning we do not decode.
+    Hex,
+    /// An address shown as hex, `NULL` when zero.
+    Ptr,
+    /// A file descriptor (`int`).
+    Fd,
+    /// A directory fd of the `*at` calls: `AT_FDCWD` or a descriptor.
+    DirFd,
+    /// File mode bits, octal.
+    Mode,
+    /// NUL-terminated path, read up to 4096 bytes.
+    Path,
+    /// NUL-terminated string, read up to the snaplen.
+    Str,
+    /// Buffer read at entry; its length is the argument at this index.
+    InBuf(u8),
+    /// Buffer the kernel fills; read at exit, length = return value
+    /// (bounded by the argument at this index and the snaplen).
+    OutBuf(u8),
+    /// NUL-terminated string the kernel writes (getcwd), read at exit.
+    OutStr,
+    /// Bit flags from a table; unknown bits stay visible as hex.
+    Flags(&'static Xlat),
+    /// `open(2)` flags: their values differ between architectures, so the
+    /// table comes from `arch`.
+    OpenFlags,
+    /// One constant from a table; unknown values as decimal.
+    Enum(&'static Xlat),
+    /// A signal number (`SIGTERM`).
+    Signal,
+    /// NULL-terminated array of string pointers (argv).
+    StrArray,
+    /// NULL-terminated array of string pointers, shown as a count (envp).
+    StrArrayCount,
+    /// `struct sockaddr *` read at entry; length is the argument at this index.
+    SockAddr(u8),
+    /// `struct sockaddr *` filled by the kernel; length is in the `socklen_t *`
+    /// argument at this index. Read at exit.
+    SockAddrOut(u8),
+    /// `const struct timespec *` read at entry.
+    Timespec,
+    /// `struct pollfd *` array, count in the argument at this index.
+    PollFds(u8),
+}
+
+impl Kind {
+    /// Whether this argument can only be read once the call has returned.
+    pub const fn is_output(self) -> bool {
+        matches!(self, Kind::OutBuf(_) | Kind::OutStr | Kind::SockAddrOut(_))
+    }
+}
+
+/// How the return value is shown, and whether there is one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ret {
+    /// Signed decimal; negative values are `-errno`.
+    Int,
+    /// An address (mmap, brk): hex on success.
+    Hex,
+    /// A new file descriptor.
+    Fd,
+    /// The call never returns on success (exit, exit_group): recorded at entry.
+    Never,
+}
+
+/// One argument: its man-page name and how to show it.
+#[derive(Clone, Copy, Debug)]
+pub struct ArgSpec {
+    pub name: &'static str,
+    pub kind: Kind,
+}
+
+/// One syscall row: argument names and kinds, class, return kind.
+#[derive(Clone, Copy, Debug)]
+pub struct Spec {
+    pub name: &'static str,
+    pub args: &'static [ArgSpec],
+    pub class: u16,
+    pub ret: Ret,
+}
+
+impl Spec {
+    /// Whether the record needs the syscall-exit (for its return value).
+    pub const fn needs_exit(&self) -> bool {
+        !matches!(self.ret, Ret::Never)
+    }
+
+    /// Whether the record needs tracee memory read at exit.
+    pub fn needs_exit_memory(&self) -> bool {
+        self.args.iter().any(|a| a.kind.is_output())
+    }
+}

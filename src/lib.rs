@@ -1,0 +1,3 @@
+//! my-sysdig: a syscall tracer built on seccomp user notification and ptrace.
+
+pub mod handlers;
