@@ -1,7 +1,9 @@
 //! Syscall decoding: the table (`table`), flag tables (`flags`, `xlat`), and
 //! the generic decoder driven by argument kinds (`decode`).
 
+pub mod decode;
 pub mod flags;
+pub mod sockaddr;
 pub mod table;
 pub mod types;
 pub mod xlat;

@@ -1,0 +1,60 @@
+//! aarch64: x0..x5, number in x8, result in x0 (which also held argument 0:
+//! the return value must come from PTRACE_GET_SYSCALL_INFO, never from x0 at
+//! exit). Only the `*at` forms of the file calls exist.
+
+use super::Arch;
+use crate::handlers::flags::CLONE_FLAGS;
+use crate::handlers::table::sc;
+use crate::handlers::types::class::*;
+use crate::handlers::types::{ArgSpec, Kind::*, Ret, Spec};
+use crate::handlers::xlat::Xlat;
+
+/// O_DIRECTORY, O_NOFOLLOW, O_DIRECT and O_LARGEFILE differ from x86_64.
+static OPEN_FLAGS: Xlat = Xlat::with_field(
+    &[
+        (0, "O_RDONLY"),
+        (1, "O_WRONLY"),
+        (2, "O_RDWR"),
+        (0o100, "O_CREAT"),
+        (0o200, "O_EXCL"),
+        (0o400, "O_NOCTTY"),
+        (0o1000, "O_TRUNC"),
+        (0o2000, "O_APPEND"),
+        (0o4000, "O_NONBLOCK"),
+        (0o4010000, "O_SYNC"),
+        (0o10000, "O_DSYNC"),
+        (0o20000, "O_ASYNC"),
+        (0o200000, "O_DIRECT"),
+        (0o400000, "O_LARGEFILE"),
+        (0o20040000, "O_TMPFILE"),
+        (0o40000, "O_DIRECTORY"),
+        (0o100000, "O_NOFOLLOW"),
+        (0o1000000, "O_NOATIME"),
+        (0o2000000, "O_CLOEXEC"),
+        (0o10000000, "O_PATH"),
+    ],
+    3,
+);
+
+/// clone's last two arguments are swapped (CONFIG_CLONE_BACKWARDS).
+static OVERRIDES: &[Spec] = &[sc!(clone, PROCESS, Int;
+    flags: Flags(&CLONE_FLAGS), stack: Ptr, parent_tid: Ptr, tls: Hex, child_tid: Ptr)];
+
+fn syscalls() -> Vec<(u32, &'static str)> {
+    syscalls::aarch64::Sysno::iter()
+        .map(|s| (s.id() as u32, s.name()))
+        .collect()
+}
+
+pub static AARCH64: Arch = Arch {
+    name: "aarch64",
+    audit_arch: 0xc000_00b7,
+    arg_regs: ["x0", "x1", "x2", "x3", "x4", "x5"],
+    nr_reg: "x8",
+    ret_reg: "x0",
+    syscalls,
+    overrides: OVERRIDES,
+    open_flags: &OPEN_FLAGS,
+    o_creat: 0o100,
+    o_tmpfile: 0o20000000,
+};

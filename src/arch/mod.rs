@@ -1,0 +1,156 @@
+//! Per-architecture facts, compiled on every target: syscall numbers and
+//! names (from the `syscalls` crate), the audit arch the filter checks, the
+//! registers that carry arguments, and flag values that differ per arch.
+//!
+//! Arguments and return values are read with `PTRACE_GET_SYSCALL_INFO` and
+//! from `seccomp_data`, never from raw registers, so the register names here
+//! document the ABI rather than drive the decoder (on aarch64, x0 is both the
+//! first argument and the return value).
+
+mod aarch64;
+mod x86_64;
+
+pub use aarch64::AARCH64;
+pub use x86_64::X86_64;
+
+use crate::handlers::xlat::Xlat;
+use crate::handlers::{ArgSpec, Kind, Ret, Spec, table};
+
+pub struct Arch {
+    pub name: &'static str,
+    /// `AUDIT_ARCH_*`, as in `seccomp_data.arch`.
+    pub audit_arch: u32,
+    /// Registers holding arguments 0..5, the syscall number and the result.
+    pub arg_regs: [&'static str; 6],
+    pub nr_reg: &'static str,
+    pub ret_reg: &'static str,
+    /// `(number, name)` of every syscall.
+    pub syscalls: fn() -> Vec<(u32, &'static str)>,
+    /// Rows that differ from the shared table on this arch.
+    pub overrides: &'static [Spec],
+    pub open_flags: &'static Xlat,
+    pub o_creat: u64,
+    pub o_tmpfile: u64,
+}
+
+/// The architecture this binary runs on.
+pub fn native() -> &'static Arch {
+    #[cfg(target_arch = "aarch64")]
+    {
+        &AARCH64
+    }
+    #[cfg(not(target_arch = "aarch64"))]
+    {
+        &X86_64
+    }
+}
+
+/// Six raw arguments, for syscalls without a row.
+static RAW_ARGS: [ArgSpec; 6] = [
+    ArgSpec { name: "arg0", kind: Kind::Hex },
+    ArgSpec { name: "arg1", kind: Kind::Hex },
+    ArgSpec { name: "arg2", kind: Kind::Hex },
+    ArgSpec { name: "arg3", kind: Kind::Hex },
+    ArgSpec { name: "arg4", kind: Kind::Hex },
+    ArgSpec { name: "arg5", kind: Kind::Hex },
+];
+
+/// The table of one architecture, indexed by syscall number.
+pub struct SyscallTable {
+    pub arch: &'static Arch,
+    by_nr: Vec<Option<Spec>>,
+}
+
+impl SyscallTable {
+    pub fn new(arch: &'static Arch) -> Self {
+        let list = (arch.syscalls)();
+        let max = list.iter().map(|&(nr, _)| nr).max().unwrap_or(0) as usize;
+        let mut by_nr = vec![None; max + 1];
+        for (nr, name) in list {
+            let spec = arch
+                .overrides
+                .iter()
+                .find(|s| s.name == name)
+                .or_else(|| table::lookup(name))
+                .copied()
+                .unwrap_or(Spec {
+                    name,
+                    args: &RAW_ARGS,
+                    class: 0,
+                    ret: Ret::Int,
+                });
+            // The row's name may be shared; the arch's name is authoritative.
+            by_nr[nr as usize] = Some(Spec { name, ..spec });
+        }
+        SyscallTable { arch, by_nr }
+    }
+
+    pub fn get(&self, nr: u64) -> Option<&Spec> {
+        self.by_nr.get(nr as usize).and_then(Option::as_ref)
+    }
+
+    /// `(number, row)` of every syscall of the arch.
+    pub fn iter(&self) -> impl Iterator<Item = (u32, &Spec)> {
+        self.by_nr
+            .iter()
+            .enumerate()
+            .filter_map(|(nr, s)| s.as_ref().map(|s| (nr as u32, s)))
+    }
+
+    pub fn number(&self, name: &str) -> Option<u32> {
+        self.iter().find(|(_, s)| s.name == name).map(|(nr, _)| nr)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_syscall_has_a_name_and_its_number() {
+        for arch in [&X86_64, &AARCH64] {
+            let t = SyscallTable::new(arch);
+            for (nr, name) in (arch.syscalls)() {
+                let s = t.get(nr as u64).unwrap();
+                assert_eq!(s.name, name);
+                assert!(!name.is_empty() && name != "unknown");
+                assert_eq!(t.number(name), Some(nr));
+            }
+        }
+    }
+
+    #[test]
+    fn known_numbers() {
+        let x = SyscallTable::new(&X86_64);
+        assert_eq!(x.number("read"), Some(0));
+        assert_eq!(x.number("openat"), Some(257));
+        assert_eq!(x.number("getppid"), Some(110));
+        let a = SyscallTable::new(&AARCH64);
+        assert_eq!(a.number("read"), Some(63));
+        assert_eq!(a.number("openat"), Some(56));
+        assert_eq!(a.number("getppid"), Some(173));
+        assert_eq!(a.number("open"), None, "aarch64 has only the *at forms");
+        assert_eq!(a.number("stat"), None);
+    }
+
+    #[test]
+    fn clone_argument_order_differs() {
+        let x = SyscallTable::new(&X86_64);
+        let a = SyscallTable::new(&AARCH64);
+        let names = |t: &SyscallTable| -> Vec<&str> {
+            t.get(t.number("clone").unwrap() as u64).unwrap().args.iter().map(|a| a.name).collect()
+        };
+        assert_eq!(names(&x)[3..], ["child_tid", "tls"]);
+        assert_eq!(names(&a)[3..], ["tls", "child_tid"]);
+    }
+
+    #[test]
+    fn open_flags_differ() {
+        let mut s = String::new();
+        X86_64.open_flags.format_flags(0o200000, &mut s);
+        assert_eq!(s, "O_RDONLY|O_DIRECTORY");
+        s.clear();
+        AARCH64.open_flags.format_flags(0o40000, &mut s);
+        assert_eq!(s, "O_RDONLY|O_DIRECTORY");
+    }
+}

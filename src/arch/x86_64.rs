@@ -1,0 +1,49 @@
+//! x86_64: rdi rsi rdx r10 r8 r9, number in orig_rax, result in rax.
+
+use super::Arch;
+use crate::handlers::xlat::Xlat;
+
+static OPEN_FLAGS: Xlat = Xlat::with_field(
+    &[
+        (0, "O_RDONLY"),
+        (1, "O_WRONLY"),
+        (2, "O_RDWR"),
+        (0o100, "O_CREAT"),
+        (0o200, "O_EXCL"),
+        (0o400, "O_NOCTTY"),
+        (0o1000, "O_TRUNC"),
+        (0o2000, "O_APPEND"),
+        (0o4000, "O_NONBLOCK"),
+        (0o4010000, "O_SYNC"),
+        (0o10000, "O_DSYNC"),
+        (0o20000, "O_ASYNC"),
+        (0o40000, "O_DIRECT"),
+        (0o100000, "O_LARGEFILE"),
+        (0o20200000, "O_TMPFILE"),
+        (0o200000, "O_DIRECTORY"),
+        (0o400000, "O_NOFOLLOW"),
+        (0o1000000, "O_NOATIME"),
+        (0o2000000, "O_CLOEXEC"),
+        (0o10000000, "O_PATH"),
+    ],
+    3,
+);
+
+fn syscalls() -> Vec<(u32, &'static str)> {
+    syscalls::x86_64::Sysno::iter()
+        .map(|s| (s.id() as u32, s.name()))
+        .collect()
+}
+
+pub static X86_64: Arch = Arch {
+    name: "x86_64",
+    audit_arch: 0xc000_003e,
+    arg_regs: ["rdi", "rsi", "rdx", "r10", "r8", "r9"],
+    nr_reg: "orig_rax",
+    ret_reg: "rax",
+    syscalls,
+    overrides: &[],
+    open_flags: &OPEN_FLAGS,
+    o_creat: 0o100,
+    o_tmpfile: 0o20000000,
+};

@@ -1,0 +1,507 @@
+//! The generic decoder: turns a row of the table plus the six argument
+//! registers into record arguments, reading tracee memory through a bounded,
+//! fallible reader. Entry and exit halves: output arguments are read at exit.
+
+use super::flags::signal_name;
+use super::sockaddr;
+use super::types::{Kind, Spec};
+use crate::arch::Arch;
+use crate::record::{Arg, Value};
+
+/// Longest path read, as the kernel's PATH_MAX.
+pub const PATH_MAX: usize = 4096;
+/// Most argv elements shown.
+const MAX_ARGV: usize = 64;
+/// Most envp entries counted.
+const MAX_ENVP: usize = 65536;
+/// Most pollfd entries shown.
+const MAX_POLLFDS: usize = 64;
+
+/// Tracee memory. Reads are bounded by the buffer and may be short when the
+/// range runs into an unmapped page.
+pub trait Memory {
+    /// Reads up to `buf.len()` bytes at `addr`. Returns how many were read,
+    /// or the errno when not even the first byte could be.
+    fn read(&self, addr: u64, buf: &mut [u8]) -> Result<usize, i32>;
+}
+
+/// What decoding needs besides the registers.
+pub struct Ctx<'a> {
+    pub arch: &'a Arch,
+    pub mem: &'a dyn Memory,
+    /// Bytes of strings and buffers captured.
+    pub snaplen: usize,
+}
+
+impl Ctx<'_> {
+    /// Reads exactly `len` bytes, or fails.
+    pub(super) fn read_exact(&self, addr: u64, len: usize) -> Result<Vec<u8>, i32> {
+        let mut v = vec![0u8; len];
+        let mut got = 0;
+        while got < len {
+            match self.mem.read(addr.wrapping_add(got as u64), &mut v[got..]) {
+                Ok(0) => return Err(libc::EFAULT),
+                Ok(n) => got += n,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(v)
+    }
+
+    /// Reads up to `len` bytes; a short read past the first byte is kept.
+    pub(super) fn read_some(&self, addr: u64, len: usize) -> Result<Vec<u8>, i32> {
+        let mut v = vec![0u8; len];
+        let mut got = 0;
+        while got < len {
+            match self.mem.read(addr.wrapping_add(got as u64), &mut v[got..]) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) if got == 0 => return Err(e),
+                Err(_) => break,
+            }
+        }
+        v.truncate(got);
+        Ok(v)
+    }
+
+    /// Reads a NUL-terminated string of at most `max` bytes, a page at a
+    /// time so that a string ending just before an unmapped page is read.
+    /// Returns the bytes and whether the string was longer than `max`.
+    fn read_cstr(&self, addr: u64, max: usize) -> Result<(Vec<u8>, bool), i32> {
+        const PAGE: u64 = 4096;
+        let mut out = Vec::new();
+        let mut at = addr;
+        let mut chunk = [0u8; PAGE as usize];
+        loop {
+            let room = max + 1 - out.len();
+            let to_page_end = (PAGE - at % PAGE) as usize;
+            let want = room.min(to_page_end);
+            let n = match self.mem.read(at, &mut chunk[..want]) {
+                Ok(0) => return Err(libc::EFAULT),
+                Ok(n) => n,
+                Err(e) => return Err(e),
+            };
+            if let Some(z) = chunk[..n].iter().position(|&b| b == 0) {
+                out.extend_from_slice(&chunk[..z]);
+                return Ok((out, false));
+            }
+            out.extend_from_slice(&chunk[..n]);
+            if out.len() > max {
+                out.truncate(max);
+                return Ok((out, true));
+            }
+            if n < want {
+                // The string runs into memory we cannot read: the kernel
+                // would fail the call with EFAULT too.
+                return Err(libc::EFAULT);
+            }
+            at = at.wrapping_add(n as u64);
+        }
+    }
+
+    fn string(&self, addr: u64, max: usize) -> Value {
+        if addr == 0 {
+            return Value::Ptr(0);
+        }
+        match self.read_cstr(addr, max) {
+            Ok((data, truncated)) => Value::Bytes { data, truncated },
+            Err(errno) => Value::Fault { addr, errno },
+        }
+    }
+
+    fn buffer(&self, addr: u64, len: u64) -> Value {
+        if len == 0 {
+            return Value::Bytes {
+                data: Vec::new(),
+                truncated: false,
+            };
+        }
+        let want = (len as usize).min(self.snaplen);
+        if want == 0 {
+            return Value::Bytes {
+                data: Vec::new(),
+                truncated: true,
+            };
+        }
+        match self.read_some(addr, want) {
+            Ok(data) => Value::Bytes {
+                truncated: (data.len() as u64) < len,
+                data,
+            },
+            Err(errno) => Value::Fault { addr, errno },
+        }
+    }
+
+    fn pointers(&self, addr: u64, max: usize) -> Result<(Vec<u64>, bool), i32> {
+        let mut ptrs = Vec::new();
+        let mut at = addr;
+        let mut chunk = [0u8; 8 * 64];
+        while ptrs.len() < max {
+            let want = ((max - ptrs.len()) * 8).min(chunk.len());
+            let n = self.mem.read(at, &mut chunk[..want])?;
+            if n < 8 {
+                return Err(libc::EFAULT);
+            }
+            for w in chunk[..n - n % 8].chunks_exact(8) {
+                let p = u64::from_ne_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+                if p == 0 {
+                    return Ok((ptrs, false));
+                }
+                ptrs.push(p);
+            }
+            at = at.wrapping_add((n - n % 8) as u64);
+        }
+        Ok((ptrs, true))
+    }
+
+    fn timespec(&self, addr: u64) -> Value {
+        if addr == 0 {
+            return Value::Ptr(0);
+        }
+        match self.read_exact(addr, 16) {
+            Ok(b) => Value::Struct(vec![
+                ("tv_sec", Value::Int(i64_at(&b, 0))),
+                ("tv_nsec", Value::Int(i64_at(&b, 8))),
+            ]),
+            Err(errno) => Value::Fault { addr, errno },
+        }
+    }
+
+    fn pollfds(&self, addr: u64, n: u64) -> Value {
+        if addr == 0 {
+            return Value::Ptr(0);
+        }
+        let shown = (n as usize).min(MAX_POLLFDS);
+        match self.read_exact(addr, shown * 8) {
+            Ok(b) => Value::Array {
+                items: b
+                    .chunks_exact(8)
+                    .map(|e| {
+                        let fd = i32::from_ne_bytes([e[0], e[1], e[2], e[3]]);
+                        let events = u16::from_ne_bytes([e[4], e[5]]) as u64;
+                        let mut s = String::new();
+                        POLL_EVENTS.format_flags(events, &mut s);
+                        Value::Struct(vec![("fd", Value::Int(fd as i64)), ("events", Value::Sym(s))])
+                    })
+                    .collect(),
+                truncated: shown < n as usize,
+            },
+            Err(errno) => Value::Fault { addr, errno },
+        }
+    }
+}
+
+static POLL_EVENTS: super::xlat::Xlat = super::xlat::Xlat::new(&[
+    (0x1, "POLLIN"),
+    (0x2, "POLLPRI"),
+    (0x4, "POLLOUT"),
+    (0x8, "POLLERR"),
+    (0x10, "POLLHUP"),
+    (0x20, "POLLNVAL"),
+    (0x40, "POLLRDNORM"),
+    (0x80, "POLLRDBAND"),
+    (0x100, "POLLWRNORM"),
+    (0x200, "POLLWRBAND"),
+    (0x400, "POLLMSG"),
+    (0x2000, "POLLRDHUP"),
+]);
+
+fn i64_at(b: &[u8], at: usize) -> i64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&b[at..at + 8]);
+    i64::from_ne_bytes(w)
+}
+
+/// Decodes the arguments known at entry; output arguments get a placeholder
+/// that `decode_exit` replaces.
+pub fn decode_entry(spec: &Spec, regs: &[u64; 6], ctx: &Ctx) -> Vec<Arg> {
+    let mut args = Vec::with_capacity(spec.args.len());
+    for (i, a) in spec.args.iter().enumerate() {
+        let r = regs[i];
+        if matches!(a.kind, Kind::Mode) && !open_mode_shown(spec, regs, ctx.arch) {
+            continue;
+        }
+        let value = match a.kind {
+            Kind::Int => Value::Int(r as i64),
+            Kind::UInt => Value::UInt(r),
+            Kind::Hex => Value::Hex(r),
+            Kind::Ptr => Value::Ptr(r),
+            Kind::Fd => Value::Int(r as i32 as i64),
+            Kind::DirFd if r as i32 == libc::AT_FDCWD => Value::Sym("AT_FDCWD".into()),
+            Kind::DirFd => Value::Int(r as i32 as i64),
+            Kind::Mode => Value::Mode(r),
+            Kind::Path => ctx.string(r, PATH_MAX),
+            Kind::Str => ctx.string(r, ctx.snaplen),
+            Kind::InBuf(len) => ctx.buffer(r, regs[len as usize]),
+            Kind::OutBuf(_) | Kind::OutStr | Kind::SockAddrOut(_) => Value::NotCaptured(r),
+            Kind::Flags(x) => {
+                let mut s = String::new();
+                x.format_flags(r, &mut s);
+                Value::Sym(s)
+            }
+            Kind::OpenFlags => {
+                let mut s = String::new();
+                ctx.arch.open_flags.format_flags(r & 0xffff_ffff, &mut s);
+                Value::Sym(s)
+            }
+            Kind::Enum(x) => match x.name(r) {
+                Some(n) => Value::Sym(n.into()),
+                None => Value::Int(r as i64),
+            },
+            Kind::Signal => {
+                let mut s = String::new();
+                signal_name(r & 0xffff_ffff, &mut s);
+                Value::Sym(s)
+            }
+            Kind::StrArray => str_array(ctx, r),
+            Kind::StrArrayCount => match r {
+                0 => Value::Ptr(0),
+                _ => match ctx.pointers(r, MAX_ENVP) {
+                    Ok((p, _)) => Value::Count(p.len() as u64),
+                    Err(errno) => Value::Fault { addr: r, errno },
+                },
+            },
+            Kind::SockAddr(len) => sockaddr::read(ctx, r, regs[len as usize]),
+            Kind::Timespec => ctx.timespec(r),
+            Kind::PollFds(n) => ctx.pollfds(r, regs[n as usize]),
+        };
+        args.push(Arg {
+            name: a.name,
+            value,
+            output: a.kind.is_output(),
+        });
+    }
+    args
+}
+
+/// Fills the output arguments once the call returned `res`. On failure they
+/// keep the pointer, as strace shows them.
+pub fn decode_exit(spec: &Spec, regs: &[u64; 6], res: i64, ctx: &Ctx, args: &mut [Arg]) {
+    for (i, a) in spec.args.iter().enumerate() {
+        if !a.kind.is_output() {
+            continue;
+        }
+        let Some(slot) = args.iter_mut().find(|x| x.name == a.name) else {
+            continue;
+        };
+        let r = regs[i];
+        slot.value = if res < 0 {
+            Value::Ptr(r)
+        } else {
+            match a.kind {
+                Kind::OutBuf(_) => ctx.buffer(r, res as u64),
+                Kind::OutStr => ctx.string(r, PATH_MAX),
+                Kind::SockAddrOut(len_ptr) => sockaddr::read_out(ctx, r, regs[len_ptr as usize]),
+                _ => continue,
+            }
+        };
+    }
+}
+
+/// Every argument as raw hex: the record of a call after its thread was
+/// interrupted, when tracee memory cannot be trusted.
+pub fn raw_args(spec: &Spec, regs: &[u64; 6]) -> Vec<Arg> {
+    spec.args
+        .iter()
+        .zip(regs)
+        .map(|(a, &r)| Arg {
+            name: a.name,
+            value: Value::Hex(r),
+            output: false,
+        })
+        .collect()
+}
+
+/// open/openat show `mode` only when the flags create a file.
+fn open_mode_shown(spec: &Spec, regs: &[u64; 6], arch: &Arch) -> bool {
+    match spec.args.iter().position(|a| matches!(a.kind, Kind::OpenFlags)) {
+        Some(i) => regs[i] & (arch.o_creat | arch.o_tmpfile) != 0,
+        None => true,
+    }
+}
+
+fn str_array(ctx: &Ctx, addr: u64) -> Value {
+    if addr == 0 {
+        return Value::Ptr(0);
+    }
+    match ctx.pointers(addr, MAX_ARGV) {
+        Ok((ptrs, truncated)) => Value::Array {
+            items: ptrs.iter().map(|&p| ctx.string(p, ctx.snaplen)).collect(),
+            truncated,
+        },
+        Err(errno) => Value::Fault { addr, errno },
+    }
+}
+
+/// Tracee memory for unit tests: one mapped range.
+#[cfg(test)]
+pub mod testmem {
+    use super::Memory;
+
+    pub struct Buf {
+        pub base: u64,
+        pub bytes: Vec<u8>,
+    }
+
+    impl Memory for Buf {
+        fn read(&self, addr: u64, buf: &mut [u8]) -> Result<usize, i32> {
+            if addr < self.base || addr >= self.base + self.bytes.len() as u64 {
+                return Err(libc::EFAULT);
+            }
+            let off = (addr - self.base) as usize;
+            let n = buf.len().min(self.bytes.len() - off);
+            buf[..n].copy_from_slice(&self.bytes[off..off + n]);
+            Ok(n)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testmem::Buf;
+    use super::*;
+    use crate::arch;
+    use crate::handlers::table::lookup;
+
+    const BASE: u64 = 0x10000;
+
+    fn ctx<'a>(mem: &'a Buf) -> Ctx<'a> {
+        Ctx {
+            arch: &arch::X86_64,
+            mem,
+            snaplen: 8,
+        }
+    }
+
+    fn mem(bytes: &[u8]) -> Buf {
+        Buf {
+            base: BASE,
+            bytes: bytes.to_vec(),
+        }
+    }
+
+    #[test]
+    fn openat_path_flags_and_mode() {
+        let m = mem(b"/etc/hosts\0");
+        let spec = lookup("openat").unwrap();
+        let args = decode_entry(spec, &[-100i64 as u64, BASE, 0o2000000, 0, 0, 0], &ctx(&m));
+        assert_eq!(args.len(), 3, "no mode without O_CREAT");
+        assert_eq!(args[0].value, Value::Sym("AT_FDCWD".into()));
+        assert_eq!(
+            args[1].value,
+            Value::Bytes {
+                data: b"/etc/hosts".to_vec(),
+                truncated: false
+            }
+        );
+        assert_eq!(args[2].value, Value::Sym("O_RDONLY|O_CLOEXEC".into()));
+        let args = decode_entry(spec, &[3, BASE, 0o101, 0o640, 0, 0], &ctx(&m));
+        assert_eq!(args[2].value, Value::Sym("O_WRONLY|O_CREAT".into()));
+        assert_eq!(args[3].value, Value::Mode(0o640));
+    }
+
+    #[test]
+    fn path_without_nul_before_unmapped_memory_is_a_fault() {
+        let m = mem(b"abc");
+        let spec = lookup("openat").unwrap();
+        let args = decode_entry(spec, &[3, BASE, 0, 0, 0, 0], &ctx(&m));
+        assert_eq!(args[1].value, Value::Fault { addr: BASE, errno: libc::EFAULT });
+        let args = decode_entry(spec, &[3, 0x1, 0, 0, 0, 0], &ctx(&m));
+        assert_eq!(args[1].value, Value::Fault { addr: 1, errno: libc::EFAULT });
+    }
+
+    #[test]
+    fn read_output_at_exit_is_bounded_by_result_and_snaplen() {
+        let m = mem(b"0123456789abcdef");
+        let spec = lookup("read").unwrap();
+        let regs = [3, BASE, 4096, 0, 0, 0];
+        let mut args = decode_entry(spec, &regs, &ctx(&m));
+        assert_eq!(args[1].value, Value::NotCaptured(BASE));
+        decode_exit(spec, &regs, 5, &ctx(&m), &mut args);
+        assert_eq!(
+            args[1].value,
+            Value::Bytes {
+                data: b"01234".to_vec(),
+                truncated: false
+            }
+        );
+        decode_exit(spec, &regs, 12, &ctx(&m), &mut args);
+        assert_eq!(
+            args[1].value,
+            Value::Bytes {
+                data: b"01234567".to_vec(),
+                truncated: true
+            }
+        );
+        decode_exit(spec, &regs, -14, &ctx(&m), &mut args);
+        assert_eq!(args[1].value, Value::Ptr(BASE));
+    }
+
+    #[test]
+    fn write_buffer_runs_into_unmapped_memory() {
+        let m = mem(b"xyz");
+        let spec = lookup("write").unwrap();
+        let args = decode_entry(spec, &[1, BASE + 1, 100, 0, 0, 0], &ctx(&m));
+        assert_eq!(
+            args[1].value,
+            Value::Bytes {
+                data: b"yz".to_vec(),
+                truncated: true
+            }
+        );
+    }
+
+    #[test]
+    fn execve_argv_and_envp_count() {
+        // argv at BASE: [BASE+64, BASE+68, 0]; envp at BASE+32: [BASE+64, 0]
+        let mut b = vec![0u8; 80];
+        b[0..8].copy_from_slice(&(BASE + 64).to_ne_bytes());
+        b[8..16].copy_from_slice(&(BASE + 68).to_ne_bytes());
+        b[32..40].copy_from_slice(&(BASE + 64).to_ne_bytes());
+        b[64..68].copy_from_slice(b"ls\0\0");
+        b[68..72].copy_from_slice(b"-l\0\0");
+        let m = mem(&b);
+        let spec = lookup("execve").unwrap();
+        let args = decode_entry(spec, &[BASE + 64, BASE, BASE + 32, 0, 0, 0], &ctx(&m));
+        assert_eq!(
+            args[1].value,
+            Value::Array {
+                items: vec![
+                    Value::Bytes {
+                        data: b"ls".to_vec(),
+                        truncated: false
+                    },
+                    Value::Bytes {
+                        data: b"-l".to_vec(),
+                        truncated: false
+                    }
+                ],
+                truncated: false
+            }
+        );
+        assert_eq!(args[2].value, Value::Count(1));
+    }
+
+    #[test]
+    fn garbage_registers_never_panic() {
+        let m = mem(&[0xffu8; 64]);
+        let mut seed = 0x9e3779b97f4a7c15u64;
+        for spec in crate::handlers::table::SPECS {
+            for _ in 0..50 {
+                let mut regs = [0u64; 6];
+                for r in regs.iter_mut() {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    *r = match seed % 4 {
+                        0 => BASE + seed % 80,
+                        1 => seed % 16,
+                        _ => seed,
+                    };
+                }
+                let mut args = decode_entry(spec, &regs, &ctx(&m));
+                decode_exit(spec, &regs, (seed % 100) as i64 - 50, &ctx(&m), &mut args);
+            }
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! One JSON object per line (SPEC §3). Written by hand, not through a
+//! serializer, to avoid building a tree per record on the hot path.
+//!
+//! Buffers and paths are JSON strings when they are valid UTF-8; otherwise
+//! `{"hex":"..."}` with the exact bytes. An unreadable pointer is
+//! `{"ptr":"0x..","error":"EFAULT"}`; output not captured is
+//! `{"ptr":"0x..","captured":false}`. `"truncated":true` at the record
+//! level says some buffer was cut at the snaplen.
+
+use super::{Record, ResKind, Value, errno_name, error_of};
+use std::io::Write;
+
+pub fn format(r: &Record, out: &mut Vec<u8>) {
+    let _ = write!(out, "{{\"ts_ns\":{},\"pid\":{},\"tid\":{},\"comm\":", r.ts_ns, r.pid, r.tid);
+    string(&String::from_utf8_lossy(r.comm.as_bytes()), out);
+    let _ = write!(out, ",\"syscall\":\"{}\",\"nr\":{},\"args\":{{", r.name, r.nr);
+    for (i, a) in r.args.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        string(a.name, out);
+        out.push(b':');
+        value(&a.value, out);
+    }
+    out.extend_from_slice(b"},\"res\":");
+    let _ = match (r.res, r.res_kind) {
+        (Some(res), k) if k != ResKind::Never => match error_of(res) {
+            Some(e) => write!(out, "{res},\"err\":\"{}\"", errno_name(e)),
+            None => write!(out, "{res},\"err\":null"),
+        },
+        _ => write!(out, "null,\"err\":null"),
+    };
+    let _ = match r.dur_ns {
+        Some(d) => write!(out, ",\"dur_ns\":{d}"),
+        None => write!(out, ",\"dur_ns\":null"),
+    };
+    if r.truncated() {
+        out.extend_from_slice(b",\"truncated\":true");
+    }
+    if r.interrupted {
+        out.extend_from_slice(b",\"interrupted\":true");
+    }
+    out.extend_from_slice(b"}\n");
+}
+
+fn value(v: &Value, out: &mut Vec<u8>) {
+    let _ = match v {
+        Value::Int(i) => write!(out, "{i}"),
+        Value::UInt(u) | Value::Count(u) => write!(out, "{u}"),
+        Value::Hex(h) => write!(out, "\"{h:#x}\""),
+        Value::Ptr(0) => write!(out, "null"),
+        Value::Ptr(p) => write!(out, "\"{p:#x}\""),
+        Value::Sym(s) => {
+            string(s, out);
+            Ok(())
+        }
+        Value::Mode(m) => write!(out, "\"0{m:o}\""),
+        Value::Bytes { data, .. } => {
+            bytes(data, out);
+            Ok(())
+        }
+        Value::Fault { addr, errno } => write!(
+            out,
+            "{{\"ptr\":\"{addr:#x}\",\"error\":\"{}\"}}",
+            errno_name(*errno as i64)
+        ),
+        Value::NotCaptured(p) => write!(out, "{{\"ptr\":\"{p:#x}\",\"captured\":false}}"),
+        Value::Array { items, .. } => {
+            out.push(b'[');
+            for (i, it) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                value(it, out);
+            }
+            out.push(b']');
+            Ok(())
+        }
+        Value::Call(_, inner) => {
+            value(inner, out);
+            Ok(())
+        }
+        Value::Struct(fields) => {
+            out.push(b'{');
+            for (i, (k, fv)) in fields.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                string(k, out);
+                out.push(b':');
+                value(fv, out);
+            }
+            out.push(b'}');
+            Ok(())
+        }
+    };
+}
+
+/// A buffer: a JSON string when it is UTF-8, else `{"hex":"..."}`.
+fn bytes(data: &[u8], out: &mut Vec<u8>) {
+    match std::str::from_utf8(data) {
+        Ok(s) => string(s, out),
+        Err(_) => {
+            out.extend_from_slice(b"{\"hex\":\"");
+            for b in data {
+                let _ = write!(out, "{b:02x}");
+            }
+            out.extend_from_slice(b"\"}");
+        }
+    }
+}
+
+fn string(s: &str, out: &mut Vec<u8>) {
+    out.push(b'"');
+    for c in s.chars() {
+        match c {
+            '"' => out.extend_from_slice(b"\\\""),
+            '\\' => out.extend_from_slice(b"\\\\"),
+            '\n' => out.extend_from_slice(b"\\n"),
+            '\r' => out.extend_from_slice(b"\\r"),
+            '\t' => out.extend_from_slice(b"\\t"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => {
+                let mut b = [0u8; 4];
+                out.extend_from_slice(c.encode_utf8(&mut b).as_bytes());
+            }
+        }
+    }
+    out.push(b'"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::sample;
+    use super::super::*;
+
+    fn parse(r: &Record) -> serde_json::Value {
+        let mut v = Vec::new();
+        r.format(Format::Json, &mut v);
+        assert_eq!(v.last(), Some(&b'\n'));
+        serde_json::from_slice(&v).unwrap()
+    }
+
+    #[test]
+    fn spec_example() {
+        let j = parse(&sample());
+        assert_eq!(j["pid"], 4242);
+        assert_eq!(j["tid"], 4243);
+        assert_eq!(j["comm"], "cat");
+        assert_eq!(j["syscall"], "read");
+        assert_eq!(j["args"]["buf"], "127.0.0.1 l\n");
+        assert_eq!(j["args"]["count"], 4096);
+        assert_eq!(j["res"], 12);
+        assert!(j["err"].is_null());
+        assert_eq!(j["dur_ns"], 2100);
+        assert!(j.get("truncated").is_none());
+    }
+
+    #[test]
+    fn binary_fault_error_and_truncation() {
+        let mut r = sample();
+        r.args[1].value = Value::Bytes {
+            data: vec![0xff, 0, b'"'],
+            truncated: true,
+        };
+        r.args[0].value = Value::Fault { addr: 1, errno: 14 };
+        r.res = Some(-14);
+        let j = parse(&r);
+        assert_eq!(j["args"]["buf"]["hex"], "ff0022");
+        assert_eq!(j["args"]["fd"]["ptr"], "0x1");
+        assert_eq!(j["args"]["fd"]["error"], "EFAULT");
+        assert_eq!(j["err"], "EFAULT");
+        assert_eq!(j["truncated"], true);
+        r.args[1].value = Value::Bytes {
+            data: b"\x01\x7f\"\\".to_vec(),
+            truncated: false,
+        };
+        assert_eq!(parse(&r)["args"]["buf"], "\x01\x7f\"\\");
+    }
+
+    #[test]
+    fn no_ret_is_null() {
+        let mut r = sample();
+        r.res = None;
+        r.dur_ns = None;
+        let j = parse(&r);
+        assert!(j["res"].is_null() && j["err"].is_null() && j["dur_ns"].is_null());
+    }
+}

@@ -1,0 +1,252 @@
+//! One record per traced syscall, and its three output formats.
+
+mod json;
+mod strace;
+mod text;
+pub mod writer;
+
+/// A decoded argument value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Int(i64),
+    UInt(u64),
+    /// Shown as hex.
+    Hex(u64),
+    /// An address: hex, or `NULL`.
+    Ptr(u64),
+    /// A symbolic constant or flag set (`O_RDONLY|O_CLOEXEC`).
+    Sym(String),
+    /// Octal mode bits.
+    Mode(u64),
+    /// Bytes from tracee memory; `truncated` when cut at the snaplen.
+    Bytes { data: Vec<u8>, truncated: bool },
+    /// A pointer that could not be read.
+    Fault { addr: u64, errno: i32 },
+    /// An array (argv); `truncated` when more elements were not read.
+    Array { items: Vec<Value>, truncated: bool },
+    /// A structure, fields in order.
+    Struct(Vec<(&'static str, Value)>),
+    /// A count of elements not shown (envp).
+    Count(u64),
+    /// A value shown as a call in strace's form (`htons(80)`,
+    /// `inet_addr("127.0.0.1")`); the text and JSON formats show the inner value.
+    Call(&'static str, Box<Value>),
+    /// Output the kernel writes, not captured: the call did not return
+    /// (yet), or the mode does not read memory at exit. The pointer is kept.
+    NotCaptured(u64),
+}
+
+impl Value {
+    fn is_truncated(&self) -> bool {
+        match self {
+            Value::Bytes { truncated, .. } => *truncated,
+            Value::Array { items, truncated } => {
+                *truncated || items.iter().any(Value::is_truncated)
+            }
+            Value::Struct(fields) => fields.iter().any(|(_, v)| v.is_truncated()),
+            Value::Call(_, v) => v.is_truncated(),
+            _ => false,
+        }
+    }
+}
+
+/// One argument of a record.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Arg {
+    pub name: &'static str,
+    pub value: Value,
+    /// Written by the kernel: the text format prints it after `res`.
+    pub output: bool,
+}
+
+/// How `res` is shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResKind {
+    Int,
+    Hex,
+    /// The call does not return (exit_group): no `res` at all.
+    Never,
+}
+
+/// Thread name, at most 15 bytes as the kernel keeps it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Comm {
+    bytes: [u8; 16],
+    len: u8,
+}
+
+impl Comm {
+    pub fn new(name: &[u8]) -> Self {
+        let name = name.strip_suffix(b"\n").unwrap_or(name);
+        let len = name.len().min(15);
+        let mut bytes = [0u8; 16];
+        bytes[..len].copy_from_slice(&name[..len]);
+        Comm {
+            bytes,
+            len: len as u8,
+        }
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len as usize]
+    }
+}
+
+/// One syscall, as written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Record {
+    /// Wall-clock time of entry, ns since the epoch.
+    pub ts_ns: u64,
+    /// Thread group id.
+    pub pid: i32,
+    /// Thread id.
+    pub tid: i32,
+    pub comm: Comm,
+    pub nr: u32,
+    pub name: &'static str,
+    pub args: Vec<Arg>,
+    /// Raw return value (negative errno on failure); `None` when unknown
+    /// (`--no-ret`, or the thread died inside the call).
+    pub res: Option<i64>,
+    pub res_kind: ResKind,
+    /// Time from entry to exit, when both were seen.
+    pub dur_ns: Option<u64>,
+    /// The call was interrupted before it ran (its notification became
+    /// invalid): arguments were not read from memory.
+    pub interrupted: bool,
+}
+
+/// Record output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Strace,
+    Json,
+}
+
+impl Record {
+    /// Whether any argument was cut at the snaplen.
+    pub fn truncated(&self) -> bool {
+        self.args.iter().any(|a| a.value.is_truncated())
+    }
+
+    /// Appends the record, one line ending in `\n`, to `out`.
+    pub fn format(&self, format: Format, out: &mut Vec<u8>) {
+        match format {
+            Format::Text => text::format(self, out),
+            Format::Strace => strace::format(self, out),
+            Format::Json => json::format(self, out),
+        }
+    }
+}
+
+/// Name of an errno value: `ENOENT`, the kernel-internal restart codes, or `E<n>`.
+pub fn errno_name(e: i64) -> std::borrow::Cow<'static, str> {
+    match e {
+        512 => "ERESTARTSYS".into(),
+        513 => "ERESTARTNOINTR".into(),
+        514 => "ERESTARTNOHAND".into(),
+        515 => "ENOIOCTLCMD".into(),
+        516 => "ERESTART_RESTARTBLOCK".into(),
+        _ => match syscalls::Errno::new(e as i32).name() {
+            Some(n) => n.into(),
+            None => format!("E{e}").into(),
+        },
+    }
+}
+
+/// The errno of a raw return value, if it is an error (-4095..-1).
+pub fn error_of(res: i64) -> Option<i64> {
+    if (-4095..0).contains(&res) {
+        Some(-res)
+    } else {
+        None
+    }
+}
+
+/// C-style escaping of bytes for the text and strace formats.
+pub(crate) fn escape_c(data: &[u8], out: &mut Vec<u8>) {
+    for &b in data {
+        match b {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            0x0b => out.extend_from_slice(b"\\v"),
+            0x0c => out.extend_from_slice(b"\\f"),
+            0x20..=0x7e => out.push(b),
+            _ => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.extend_from_slice(&[b'\\', b'x', HEX[(b >> 4) as usize], HEX[(b & 15) as usize]]);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub fn sample() -> Record {
+        Record {
+            ts_ns: 1_732_470_000_123_456_789,
+            pid: 4242,
+            tid: 4243,
+            comm: Comm::new(b"cat\n"),
+            nr: 0,
+            name: "read",
+            args: vec![
+                Arg {
+                    name: "fd",
+                    value: Value::Int(3),
+                    output: false,
+                },
+                Arg {
+                    name: "buf",
+                    value: Value::Bytes {
+                        data: b"127.0.0.1 l\n".to_vec(),
+                        truncated: false,
+                    },
+                    output: true,
+                },
+                Arg {
+                    name: "count",
+                    value: Value::UInt(4096),
+                    output: false,
+                },
+            ],
+            res: Some(12),
+            res_kind: ResKind::Int,
+            dur_ns: Some(2100),
+            interrupted: false,
+        }
+    }
+
+    /// A value as the strace format shows it.
+    pub fn strace_value(v: &Value, out: &mut Vec<u8>) {
+        super::strace::value(v, out)
+    }
+
+    #[test]
+    fn comm_is_cut_at_15_bytes() {
+        assert_eq!(Comm::new(b"0123456789abcdefgh").as_bytes(), b"0123456789abcde");
+        assert_eq!(Comm::new(b"cat\n").as_bytes(), b"cat");
+    }
+
+    #[test]
+    fn errno_names() {
+        assert_eq!(errno_name(2), "ENOENT");
+        assert_eq!(errno_name(512), "ERESTARTSYS");
+        assert_eq!(error_of(-2), Some(2));
+        assert_eq!(error_of(-5000), None);
+        assert_eq!(error_of(3), None);
+    }
+
+    #[test]
+    fn c_escapes() {
+        let mut v = Vec::new();
+        escape_c(b"a\"\\\n\x00\xff", &mut v);
+        assert_eq!(v, b"a\\\"\\\\\\n\\x00\\xff");
+    }
+}
