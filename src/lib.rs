@@ -1,5 +1,10 @@
 //! my-sysdig: a syscall tracer built on seccomp user notification and ptrace.
 
-pub mod handlers;
 pub mod arch;
+pub mod error;
+pub mod exec;
+pub mod handlers;
+pub mod launcher;
 pub mod record;
+pub mod select;
+pub mod supervisor;

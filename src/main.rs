@@ -1,1 +1,106 @@
-fn main() {}
+//! Command line: parse, run, map errors to `my-sysdig: ...` and exit codes.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use my_sysdig::exec::{self, ExecConfig};
+use my_sysdig::record::Format;
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// A syscall tracer for Linux built on seccomp user notification and ptrace:
+/// no kernel module, no eBPF.
+#[derive(Parser)]
+#[command(name = "my-sysdig", version, about, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run CMD and trace its syscalls (and those of its threads and children).
+    Exec(ExecArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    /// `pid=N, name, key=value, ..., res=R`
+    Text,
+    /// strace's `name(args) = R` lines
+    Strace,
+    /// one JSON object per line
+    Json,
+}
+
+#[derive(Args)]
+struct ExecArgs {
+    /// Syscalls to trace: names (read,write), classes (%file %net %process
+    /// %memory %signal %ipc %desc %creds %clock), !name to exclude. Default: all.
+    #[arg(long, value_name = "LIST")]
+    only: Option<String>,
+    /// Keep only records of process PID (its thread group id).
+    #[arg(long, value_name = "PID", value_parser = clap::value_parser!(i32).range(1..))]
+    pid: Option<i32>,
+    /// Keep only records of threads named NAME (first 15 bytes, as the kernel keeps it).
+    #[arg(long, value_name = "NAME")]
+    comm: Option<String>,
+    /// Write records to FILE (created mode 0600; a symlink is refused) instead of stderr.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Record format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: FormatArg,
+    /// Bytes of strings and data buffers captured (paths: up to 4096).
+    #[arg(short = 's', long, value_name = "N", default_value_t = 64)]
+    snaplen: usize,
+    /// Seccomp user notification only: no ptrace, no return values, lowest overhead.
+    #[arg(long)]
+    no_ret: bool,
+    /// The command and its arguments.
+    #[arg(
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "CMD"
+    )]
+    command: Vec<OsString>,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                let _ = e.print();
+                return ExitCode::SUCCESS;
+            }
+            let msg = e.render().to_string();
+            let msg = msg.strip_prefix("error: ").unwrap_or(&msg);
+            eprint!("my-sysdig: {msg}");
+            return ExitCode::from(2);
+        }
+    };
+    let Cmd::Exec(a) = cli.cmd;
+    let cfg = ExecConfig {
+        only: a.only,
+        pid: a.pid,
+        comm: a.comm,
+        output: a.output,
+        format: match a.format {
+            FormatArg::Text => Format::Text,
+            FormatArg::Strace => Format::Strace,
+            FormatArg::Json => Format::Json,
+        },
+        snaplen: a.snaplen,
+        no_ret: a.no_ret,
+        command: a.command,
+    };
+    match exec::run(cfg) {
+        Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
+        Err(e) => {
+            eprintln!("my-sysdig: {e}");
+            ExitCode::from(e.code)
+        }
+    }
+}

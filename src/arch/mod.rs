@@ -47,12 +47,30 @@ pub fn native() -> &'static Arch {
 
 /// Six raw arguments, for syscalls without a row.
 static RAW_ARGS: [ArgSpec; 6] = [
-    ArgSpec { name: "arg0", kind: Kind::Hex },
-    ArgSpec { name: "arg1", kind: Kind::Hex },
-    ArgSpec { name: "arg2", kind: Kind::Hex },
-    ArgSpec { name: "arg3", kind: Kind::Hex },
-    ArgSpec { name: "arg4", kind: Kind::Hex },
-    ArgSpec { name: "arg5", kind: Kind::Hex },
+    ArgSpec {
+        name: "arg0",
+        kind: Kind::Hex,
+    },
+    ArgSpec {
+        name: "arg1",
+        kind: Kind::Hex,
+    },
+    ArgSpec {
+        name: "arg2",
+        kind: Kind::Hex,
+    },
+    ArgSpec {
+        name: "arg3",
+        kind: Kind::Hex,
+    },
+    ArgSpec {
+        name: "arg4",
+        kind: Kind::Hex,
+    },
+    ArgSpec {
+        name: "arg5",
+        kind: Kind::Hex,
+    },
 ];
 
 /// The table of one architecture, indexed by syscall number.
@@ -138,7 +156,12 @@ mod tests {
         let x = SyscallTable::new(&X86_64);
         let a = SyscallTable::new(&AARCH64);
         let names = |t: &SyscallTable| -> Vec<&str> {
-            t.get(t.number("clone").unwrap() as u64).unwrap().args.iter().map(|a| a.name).collect()
+            t.get(t.number("clone").unwrap() as u64)
+                .unwrap()
+                .args
+                .iter()
+                .map(|a| a.name)
+                .collect()
         };
         assert_eq!(names(&x)[3..], ["child_tid", "tls"]);
         assert_eq!(names(&a)[3..], ["tls", "child_tid"]);

@@ -181,7 +181,10 @@ impl Ctx<'_> {
                         let events = u16::from_ne_bytes([e[4], e[5]]) as u64;
                         let mut s = String::new();
                         POLL_EVENTS.format_flags(events, &mut s);
-                        Value::Struct(vec![("fd", Value::Int(fd as i64)), ("events", Value::Sym(s))])
+                        Value::Struct(vec![
+                            ("fd", Value::Int(fd as i64)),
+                            ("events", Value::Sym(s)),
+                        ])
                     })
                     .collect(),
                 truncated: shown < n as usize,
@@ -314,7 +317,11 @@ pub fn raw_args(spec: &Spec, regs: &[u64; 6]) -> Vec<Arg> {
 
 /// open/openat show `mode` only when the flags create a file.
 fn open_mode_shown(spec: &Spec, regs: &[u64; 6], arch: &Arch) -> bool {
-    match spec.args.iter().position(|a| matches!(a.kind, Kind::OpenFlags)) {
+    match spec
+        .args
+        .iter()
+        .position(|a| matches!(a.kind, Kind::OpenFlags))
+    {
         Some(i) => regs[i] & (arch.o_creat | arch.o_tmpfile) != 0,
         None => true,
     }
@@ -405,9 +412,21 @@ mod tests {
         let m = mem(b"abc");
         let spec = lookup("openat").unwrap();
         let args = decode_entry(spec, &[3, BASE, 0, 0, 0, 0], &ctx(&m));
-        assert_eq!(args[1].value, Value::Fault { addr: BASE, errno: libc::EFAULT });
+        assert_eq!(
+            args[1].value,
+            Value::Fault {
+                addr: BASE,
+                errno: libc::EFAULT
+            }
+        );
         let args = decode_entry(spec, &[3, 0x1, 0, 0, 0, 0], &ctx(&m));
-        assert_eq!(args[1].value, Value::Fault { addr: 1, errno: libc::EFAULT });
+        assert_eq!(
+            args[1].value,
+            Value::Fault {
+                addr: 1,
+                errno: libc::EFAULT
+            }
+        );
     }
 
     #[test]

@@ -27,7 +27,12 @@ pub fn read_out(ctx: &Ctx, addr: u64, len_ptr: u64) -> Value {
     }
     let len = match ctx.read_exact(len_ptr, 4) {
         Ok(b) => u32::from_ne_bytes([b[0], b[1], b[2], b[3]]) as u64,
-        Err(errno) => return Value::Fault { addr: len_ptr, errno },
+        Err(errno) => {
+            return Value::Fault {
+                addr: len_ptr,
+                errno,
+            };
+        }
     };
     read(ctx, addr, len)
 }
@@ -47,7 +52,10 @@ pub fn decode(b: &[u8]) -> Value {
         libc::AF_INET if b.len() >= 8 => {
             let port = u16::from_be_bytes([b[2], b[3]]);
             let ip = Ipv4Addr::new(b[4], b[5], b[6], b[7]);
-            f.push(("sin_port", Value::Call("htons", Box::new(Value::UInt(port as u64)))));
+            f.push((
+                "sin_port",
+                Value::Call("htons", Box::new(Value::UInt(port as u64))),
+            ));
             f.push((
                 "sin_addr",
                 Value::Call("inet_addr", Box::new(str_value(ip.to_string()))),
@@ -58,11 +66,20 @@ pub fn decode(b: &[u8]) -> Value {
             let flow = u32::from_be_bytes([b[4], b[5], b[6], b[7]]);
             let mut a = [0u8; 16];
             a.copy_from_slice(&b[8..24]);
-            f.push(("sin6_port", Value::Call("htons", Box::new(Value::UInt(port as u64)))));
-            f.push(("sin6_flowinfo", Value::Call("htonl", Box::new(Value::UInt(flow as u64)))));
+            f.push((
+                "sin6_port",
+                Value::Call("htons", Box::new(Value::UInt(port as u64))),
+            ));
+            f.push((
+                "sin6_flowinfo",
+                Value::Call("htonl", Box::new(Value::UInt(flow as u64))),
+            ));
             f.push(("sin6_addr", str_value(Ipv6Addr::from(a).to_string())));
             if b.len() >= 28 {
-                f.push(("sin6_scope_id", Value::UInt(u32::from_ne_bytes([b[24], b[25], b[26], b[27]]) as u64)));
+                f.push((
+                    "sin6_scope_id",
+                    Value::UInt(u32::from_ne_bytes([b[24], b[25], b[26], b[27]]) as u64),
+                ));
             }
         }
         libc::AF_UNIX => {
@@ -73,7 +90,13 @@ pub fn decode(b: &[u8]) -> Value {
                 // abstract: not NUL-terminated, shown with a leading '@'
                 let mut data = vec![b'@'];
                 data.extend_from_slice(&path[1..]);
-                f.push(("sun_path", Value::Bytes { data, truncated: false }));
+                f.push((
+                    "sun_path",
+                    Value::Bytes {
+                        data,
+                        truncated: false,
+                    },
+                ));
             } else {
                 let end = path.iter().position(|&c| c == 0).unwrap_or(path.len());
                 f.push((
@@ -86,8 +109,14 @@ pub fn decode(b: &[u8]) -> Value {
             }
         }
         libc::AF_NETLINK if b.len() >= 12 => {
-            f.push(("nl_pid", Value::UInt(u32::from_ne_bytes([b[4], b[5], b[6], b[7]]) as u64)));
-            f.push(("nl_groups", Value::Hex(u32::from_ne_bytes([b[8], b[9], b[10], b[11]]) as u64)));
+            f.push((
+                "nl_pid",
+                Value::UInt(u32::from_ne_bytes([b[4], b[5], b[6], b[7]]) as u64),
+            ));
+            f.push((
+                "nl_groups",
+                Value::Hex(u32::from_ne_bytes([b[8], b[9], b[10], b[11]]) as u64),
+            ));
         }
         _ => {}
     }
@@ -122,12 +151,28 @@ mod tests {
     fn unix_path_abstract_and_short() {
         let mut b = (libc::AF_UNIX as u16).to_ne_bytes().to_vec();
         b.extend_from_slice(b"/tmp/s\0junk");
-        let Value::Struct(f) = decode(&b) else { panic!() };
-        assert_eq!(f[1].1, Value::Bytes { data: b"/tmp/s".to_vec(), truncated: false });
+        let Value::Struct(f) = decode(&b) else {
+            panic!()
+        };
+        assert_eq!(
+            f[1].1,
+            Value::Bytes {
+                data: b"/tmp/s".to_vec(),
+                truncated: false
+            }
+        );
         let mut b = (libc::AF_UNIX as u16).to_ne_bytes().to_vec();
         b.extend_from_slice(b"\0abs");
-        let Value::Struct(f) = decode(&b) else { panic!() };
-        assert_eq!(f[1].1, Value::Bytes { data: b"@abs".to_vec(), truncated: false });
+        let Value::Struct(f) = decode(&b) else {
+            panic!()
+        };
+        assert_eq!(
+            f[1].1,
+            Value::Bytes {
+                data: b"@abs".to_vec(),
+                truncated: false
+            }
+        );
         assert!(matches!(decode(&[1]), Value::Struct(_)));
     }
 
@@ -137,7 +182,15 @@ mod tests {
         b[..2].copy_from_slice(&(libc::AF_INET6 as u16).to_ne_bytes());
         b[3] = 80;
         b[23] = 1;
-        let Value::Struct(f) = decode(&b) else { panic!() };
-        assert_eq!(f[3].1, Value::Bytes { data: b"::1".to_vec(), truncated: false });
+        let Value::Struct(f) = decode(&b) else {
+            panic!()
+        };
+        assert_eq!(
+            f[3].1,
+            Value::Bytes {
+                data: b"::1".to_vec(),
+                truncated: false
+            }
+        );
     }
 }

@@ -11,9 +11,17 @@ use super::{Record, ResKind, Value, errno_name, error_of};
 use std::io::Write;
 
 pub fn format(r: &Record, out: &mut Vec<u8>) {
-    let _ = write!(out, "{{\"ts_ns\":{},\"pid\":{},\"tid\":{},\"comm\":", r.ts_ns, r.pid, r.tid);
+    let _ = write!(
+        out,
+        "{{\"ts_ns\":{},\"pid\":{},\"tid\":{},\"comm\":",
+        r.ts_ns, r.pid, r.tid
+    );
     string(&String::from_utf8_lossy(r.comm.as_bytes()), out);
-    let _ = write!(out, ",\"syscall\":\"{}\",\"nr\":{},\"args\":{{", r.name, r.nr);
+    let _ = write!(
+        out,
+        ",\"syscall\":\"{}\",\"nr\":{},\"args\":{{",
+        r.name, r.nr
+    );
     for (i, a) in r.args.iter().enumerate() {
         if i > 0 {
             out.push(b',');

@@ -19,11 +19,20 @@ pub enum Value {
     /// Octal mode bits.
     Mode(u64),
     /// Bytes from tracee memory; `truncated` when cut at the snaplen.
-    Bytes { data: Vec<u8>, truncated: bool },
+    Bytes {
+        data: Vec<u8>,
+        truncated: bool,
+    },
     /// A pointer that could not be read.
-    Fault { addr: u64, errno: i32 },
+    Fault {
+        addr: u64,
+        errno: i32,
+    },
     /// An array (argv); `truncated` when more elements were not read.
-    Array { items: Vec<Value>, truncated: bool },
+    Array {
+        items: Vec<Value>,
+        truncated: bool,
+    },
     /// A structure, fields in order.
     Struct(Vec<(&'static str, Value)>),
     /// A count of elements not shown (envp).
@@ -178,7 +187,12 @@ pub(crate) fn escape_c(data: &[u8], out: &mut Vec<u8>) {
             0x20..=0x7e => out.push(b),
             _ => {
                 const HEX: &[u8; 16] = b"0123456789abcdef";
-                out.extend_from_slice(&[b'\\', b'x', HEX[(b >> 4) as usize], HEX[(b & 15) as usize]]);
+                out.extend_from_slice(&[
+                    b'\\',
+                    b'x',
+                    HEX[(b >> 4) as usize],
+                    HEX[(b & 15) as usize],
+                ]);
             }
         }
     }
@@ -230,7 +244,10 @@ pub(crate) mod tests {
 
     #[test]
     fn comm_is_cut_at_15_bytes() {
-        assert_eq!(Comm::new(b"0123456789abcdefgh").as_bytes(), b"0123456789abcde");
+        assert_eq!(
+            Comm::new(b"0123456789abcdefgh").as_bytes(),
+            b"0123456789abcde"
+        );
         assert_eq!(Comm::new(b"cat\n").as_bytes(), b"cat");
     }
 

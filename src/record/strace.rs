@@ -17,7 +17,9 @@ pub fn format(r: &Record, out: &mut Vec<u8>) {
         (Some(res), kind) => match error_of(res) {
             Some(e) => {
                 let name = errno_name(e);
-                let desc = syscalls::Errno::new(e as i32).description().unwrap_or("Unknown error");
+                let desc = syscalls::Errno::new(e as i32)
+                    .description()
+                    .unwrap_or("Unknown error");
                 if e >= 512 {
                     write!(out, " = ? {name}")
                 } else {
@@ -100,6 +102,10 @@ mod tests {
         r.res = Some(-2);
         let mut v = Vec::new();
         r.format(Format::Strace, &mut v);
-        assert!(String::from_utf8(v).unwrap().ends_with(" = -1 ENOENT (No such file or directory)\n"));
+        assert!(
+            String::from_utf8(v)
+                .unwrap()
+                .ends_with(" = -1 ENOENT (No such file or directory)\n")
+        );
     }
 }

@@ -142,9 +142,15 @@ mod tests {
         value(&Value::Fault { addr: 1, errno: 14 }, &mut v);
         value(&Value::Mode(0o640), &mut v);
         value(
-            &Value::Struct(vec![("sa_family", Value::Sym("AF_INET".into())), ("port", Value::UInt(80))]),
+            &Value::Struct(vec![
+                ("sa_family", Value::Sym("AF_INET".into())),
+                ("port", Value::UInt(80)),
+            ]),
             &mut v,
         );
-        assert_eq!(String::from_utf8(v).unwrap(), "0x1 (EFAULT)0640{sa_family=AF_INET, port=80}");
+        assert_eq!(
+            String::from_utf8(v).unwrap(),
+            "0x1 (EFAULT)0640{sa_family=AF_INET, port=80}"
+        );
     }
 }

@@ -1,0 +1,144 @@
+//! `my-sysdig exec`: validate everything, then launch and supervise. Nothing
+//! is run when an option is bad.
+
+use crate::arch::{self, SyscallTable};
+use crate::error::{Error, Result};
+use crate::launcher::{self, Command, filter::Action};
+use crate::record::writer::Writer;
+use crate::record::{Comm, Format};
+use crate::select;
+use crate::supervisor::{self, Options, Shared};
+use std::ffi::OsString;
+use std::fs::File;
+use std::os::fd::AsFd;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::PathBuf;
+
+/// Largest snaplen accepted.
+pub const MAX_SNAPLEN: usize = 1 << 20;
+
+/// The `exec` subcommand's settings, as parsed from the command line.
+pub struct ExecConfig {
+    pub only: Option<String>,
+    pub pid: Option<i32>,
+    pub comm: Option<String>,
+    pub output: Option<PathBuf>,
+    pub format: Format,
+    pub snaplen: usize,
+    pub no_ret: bool,
+    pub command: Vec<OsString>,
+}
+
+/// Runs the command under the tracer; returns the exit code.
+pub fn run(cfg: ExecConfig) -> Result<i32> {
+    let table = SyscallTable::new(arch::native());
+    let traced = select::parse(cfg.only.as_deref(), &table)?;
+    if cfg.snaplen > MAX_SNAPLEN {
+        return Err(Error::usage(format!(
+            "--snaplen: at most {MAX_SNAPLEN} bytes"
+        )));
+    }
+    let comm = match cfg.comm.as_deref() {
+        Some("") => return Err(Error::usage("--comm: empty name")),
+        Some(c) => Some(Comm::new(c.as_bytes())),
+        None => None,
+    };
+    let cmd = Command::resolve(&cfg.command)?;
+
+    let notify_ok = launcher::user_notification_supported();
+    if cfg.no_ret && !notify_ok {
+        return Err(Error::fail(
+            "--no-ret needs seccomp user notification with CONTINUE (Linux 5.5) and pidfd_getfd (Linux 5.6); \
+             this kernel lacks them (run without --no-ret to trace with ptrace)",
+        ));
+    }
+    let rules: Vec<(u32, Action)> = traced
+        .iter()
+        .filter_map(|&nr| table.get(nr as u64).map(|s| (nr, s)))
+        .map(|(nr, spec)| {
+            let action = if cfg.no_ret || (notify_ok && !spec.needs_exit()) {
+                Action::Notify
+            } else {
+                Action::Trace
+            };
+            (nr, action)
+        })
+        .collect();
+    let mut flags = 0;
+    if rules.iter().any(|&(_, a)| a == Action::Notify) {
+        flags = libc::SECCOMP_FILTER_FLAG_NEW_LISTENER;
+        // Linux 5.19: once received, a request is not interrupted by
+        // non-fatal signals, which closes most of the restart window.
+        let killable = flags | libc::SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+        if launcher::filter_flags_supported(killable) {
+            flags = killable;
+        }
+    }
+    let prog = launcher::filter::build(&rules)?;
+    let out = open_output(cfg.output.as_ref())?;
+    let writer =
+        Writer::spawn(out).map_err(|e| Error::fail(format!("starting the writer thread: {e}")))?;
+
+    let use_ptrace = !cfg.no_ret;
+    let spawned = launcher::spawn(&cmd, &prog, use_ptrace, flags)?;
+    // Keyboard signals go to the command (same process group); the
+    // supervisor outlives it to write the last records.
+    ignore_keyboard_signals();
+
+    let opts = Options {
+        format: cfg.format,
+        snaplen: cfg.snaplen,
+        pid: cfg.pid,
+        comm,
+    };
+    let shared = Shared::new(
+        table,
+        opts,
+        writer.sink(),
+        spawned.pid.as_raw(),
+        spawned.ctl_fd,
+    );
+    let exit = supervisor::run(&shared, spawned.pid, spawned.listener, use_ptrace);
+    drop(shared);
+    if let Err(e) = writer.finish() {
+        eprintln!("my-sysdig: {e}");
+        return Ok(1);
+    }
+    match exit {
+        Some(e) => Ok(e.code()),
+        None => Err(Error::fail("lost track of the command's exit status")),
+    }
+}
+
+fn open_output(path: Option<&PathBuf>) -> Result<File> {
+    let Some(path) = path else {
+        return std::io::stderr()
+            .as_fd()
+            .try_clone_to_owned()
+            .map(File::from)
+            .map_err(|e| Error::fail(format!("duplicating stderr: {e}")));
+    };
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(path)
+        .map_err(|e| {
+            let why = if e.raw_os_error() == Some(libc::ELOOP) {
+                "refusing to follow a symbolic link".to_string()
+            } else {
+                e.to_string()
+            };
+            Error::fail(format!("cannot open output {}: {why}", path.display()))
+        })
+}
+
+fn ignore_keyboard_signals() {
+    use nix::sys::signal::{SigHandler, Signal, signal};
+    for s in [Signal::SIGINT, Signal::SIGQUIT] {
+        // SAFETY: SIG_IGN installs no handler code.
+        let _ = unsafe { signal(s, SigHandler::SigIgn) };
+    }
+}

@@ -1,0 +1,165 @@
+//! `--only LIST`: which syscalls are traced. Items are syscall names,
+//! classes (`%file`) and exclusions (`!name`, `!%class`), comma-separated.
+//! With no positive item, everything is traced except the exclusions.
+
+use crate::arch::{self, SyscallTable};
+use crate::error::{Error, Result};
+use crate::handlers::class;
+use std::collections::BTreeSet;
+
+/// Syscall numbers selected by `list` (all when `None`).
+pub fn parse(list: Option<&str>, table: &SyscallTable) -> Result<BTreeSet<u32>> {
+    let all: BTreeSet<u32> = table.iter().map(|(nr, _)| nr).collect();
+    let Some(list) = list else {
+        return Ok(all);
+    };
+    let mut include = BTreeSet::new();
+    let mut exclude = BTreeSet::new();
+    let mut any_positive = false;
+    for item in list.split(',').map(str::trim) {
+        if item.is_empty() {
+            return Err(Error::usage(format!("--only: empty item in '{list}'")));
+        }
+        let (negate, word) = match item.strip_prefix('!') {
+            Some(w) => (true, w),
+            None => (false, item),
+        };
+        let set = resolve(word, table)?;
+        if negate {
+            exclude.extend(set);
+        } else {
+            any_positive = true;
+            include.extend(set);
+        }
+    }
+    let base = if any_positive { include } else { all };
+    Ok(base.difference(&exclude).copied().collect())
+}
+
+fn resolve(word: &str, table: &SyscallTable) -> Result<BTreeSet<u32>> {
+    if let Some(cls) = word.strip_prefix('%') {
+        let Some(&(_, bit)) = class::NAMES.iter().find(|(n, _)| *n == cls) else {
+            let names: Vec<String> = class::NAMES.iter().map(|(n, _)| format!("%{n}")).collect();
+            return Err(Error::usage(format!(
+                "--only: unknown class '%{cls}' (classes: {})",
+                names.join(" ")
+            )));
+        };
+        return Ok(table
+            .iter()
+            .filter(|(_, s)| s.class & bit != 0)
+            .map(|(nr, _)| nr)
+            .collect());
+    }
+    if let Some(nr) = table.number(word) {
+        return Ok([nr].into());
+    }
+    let other = [&arch::X86_64, &arch::AARCH64]
+        .into_iter()
+        .filter(|a| a.name != table.arch.name)
+        .find(|a| (a.syscalls)().iter().any(|&(_, n)| n == word));
+    if let Some(a) = other {
+        return Err(Error::usage(format!(
+            "--only: '{word}' is a syscall on {} but not on {}{}",
+            a.name,
+            table.arch.name,
+            suggest(word, table)
+        )));
+    }
+    Err(Error::usage(format!(
+        "--only: unknown syscall '{word}'{}",
+        suggest(word, table)
+    )))
+}
+
+/// ` (did you mean: a, b?)` with the nearest names, or nothing.
+fn suggest(word: &str, table: &SyscallTable) -> String {
+    let mut scored: Vec<(usize, &str)> = table
+        .iter()
+        .map(|(_, s)| s.name)
+        .filter_map(|n| {
+            let d = distance(word, n);
+            let close = d <= 2.max(word.len() / 4) || (word.len() >= 3 && n.contains(word));
+            close.then_some((d, n))
+        })
+        .collect();
+    scored.sort();
+    scored.truncate(4);
+    if scored.is_empty() {
+        return String::new();
+    }
+    let names: Vec<&str> = scored.iter().map(|&(_, n)| n).collect();
+    format!(" (did you mean: {}?)", names.join(", "))
+}
+
+/// Levenshtein distance.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, &cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t() -> SyscallTable {
+        SyscallTable::new(&arch::X86_64)
+    }
+
+    fn names(list: &str) -> Vec<&'static str> {
+        let t = t();
+        parse(Some(list), &t)
+            .unwrap()
+            .into_iter()
+            .map(|nr| t.get(nr as u64).unwrap().name)
+            .collect()
+    }
+
+    #[test]
+    fn names_classes_and_exclusions() {
+        assert_eq!(names("read,write"), ["read", "write"]);
+        assert!(names("%net").contains(&"connect"));
+        assert!(!names("%net,!connect").contains(&"connect"));
+        let everything_but = names("!read");
+        assert!(!everything_but.contains(&"read") && everything_but.contains(&"write"));
+        assert_eq!(parse(None, &t()).unwrap().len(), t().iter().count());
+    }
+
+    #[test]
+    fn unknown_names_suggest_neighbours() {
+        let e = parse(Some("raed"), &t()).unwrap_err();
+        assert_eq!(e.code, 2);
+        assert!(
+            e.msg.contains("unknown syscall 'raed'") && e.msg.contains("read"),
+            "{}",
+            e.msg
+        );
+        let e = parse(Some("%nope"), &t()).unwrap_err();
+        assert!(e.msg.contains("%file"), "{}", e.msg);
+        assert!(parse(Some("read,,write"), &t()).is_err());
+        let a = SyscallTable::new(&arch::AARCH64);
+        let e = parse(Some("open"), &a).unwrap_err();
+        assert!(
+            e.msg.contains("x86_64 but not on aarch64") && e.msg.contains("openat"),
+            "{}",
+            e.msg
+        );
+    }
+
+    #[test]
+    fn edit_distance() {
+        assert_eq!(distance("read", "read"), 0);
+        assert_eq!(distance("raed", "read"), 2);
+        assert_eq!(distance("", "abc"), 3);
+    }
+}

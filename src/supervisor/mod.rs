@@ -1,0 +1,162 @@
+//! The supervisor: a notification loop on its own thread, the ptrace loop
+//! on the main thread (the tracer of the tree), per-thread caches, and the
+//! record writer they share.
+
+pub mod memory;
+mod notify;
+pub mod ptrace;
+pub mod threads;
+
+use crate::arch::SyscallTable;
+use crate::handlers::{Ret, Spec};
+use crate::record::writer::Sink;
+use crate::record::{Comm, Format, Record, ResKind};
+use ptrace::Exit;
+use std::os::fd::OwnedFd;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use threads::{ThreadCache, ThreadInfo};
+
+/// What the records keep and how they look.
+pub struct Options {
+    pub format: Format,
+    pub snaplen: usize,
+    /// Keep only this thread group.
+    pub pid: Option<i32>,
+    /// Keep only threads with this name (first 15 bytes).
+    pub comm: Option<Comm>,
+}
+
+/// State both loops read.
+pub struct Shared {
+    pub table: SyscallTable,
+    pub opts: Options,
+    pub sink: Arc<Sink>,
+    /// The command's first process, and the fd on which it waits for the
+    /// go-ahead after loading its filter: that one read (the launcher's,
+    /// not the command's) is not shown.
+    launch_tid: i32,
+    launch_fd: i32,
+    launched: AtomicBool,
+    warned_sync: AtomicBool,
+}
+
+impl Shared {
+    pub fn new(
+        table: SyscallTable,
+        opts: Options,
+        sink: Arc<Sink>,
+        launch_tid: i32,
+        launch_fd: i32,
+    ) -> Self {
+        Shared {
+            table,
+            opts,
+            sink,
+            launch_tid,
+            launch_fd,
+            launched: AtomicBool::new(false),
+            warned_sync: AtomicBool::new(false),
+        }
+    }
+
+    /// Whether a call of `tid` gets a record.
+    fn wanted(&self, tid: i32, info: &ThreadInfo, spec: &Spec, regs: &[u64; 6]) -> bool {
+        if tid == self.launch_tid && !self.launched.load(Ordering::Relaxed) {
+            // The first traced call of the launched process is either the
+            // launcher's wait (hidden) or the command's own execve.
+            self.launched.store(true, Ordering::Relaxed);
+            if spec.name == "read" && regs[0] == self.launch_fd as u64 {
+                return false;
+            }
+        }
+        if self.opts.pid.is_some_and(|p| p != info.tgid) {
+            return false;
+        }
+        if self.opts.comm.is_some_and(|c| c != info.comm) {
+            return false;
+        }
+        true
+    }
+
+    fn emit(&self, rec: &Record, scratch: &mut Vec<u8>) {
+        scratch.clear();
+        rec.format(self.opts.format, scratch);
+        self.sink.push(scratch);
+    }
+
+    fn warn(&self, msg: &str) {
+        eprintln!("my-sysdig: {msg}");
+    }
+
+    fn note_sync_wakeup(&self, ok: bool) {
+        // Nothing to say when the kernel has it; older kernels (before 6.6)
+        // just pay a slower wake-up.
+        self.warned_sync.store(!ok, Ordering::Relaxed);
+    }
+}
+
+fn res_kind(spec: &Spec) -> ResKind {
+    match spec.ret {
+        Ret::Never => ResKind::Never,
+        Ret::Hex => ResKind::Hex,
+        Ret::Int | Ret::Fd => ResKind::Int,
+    }
+}
+
+/// Keeps the thread cache true after calls that change what it holds.
+fn after_call(cache: &mut ThreadCache, name: &str, tid: i32, tgid: i32, regs: &[u64; 6]) {
+    match name {
+        "execve" | "execveat" | "exit_group" => cache.forget_process(tgid),
+        "exit" => cache.forget(tid),
+        "prctl" if regs[0] == libc::PR_SET_NAME as u64 => cache.forget(tid),
+        _ => {}
+    }
+}
+
+fn realtime_ns() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0)
+}
+
+/// Runs both loops until every tracee is gone. `tracing` says whether this
+/// thread is the ptrace tracer of `root`; otherwise the root is only waited for.
+pub fn run(
+    shared: &Shared,
+    root: nix::unistd::Pid,
+    listener: Option<OwnedFd>,
+    tracing: bool,
+) -> Option<Exit> {
+    std::thread::scope(|s| {
+        if let Some(l) = listener {
+            let h = std::thread::Builder::new()
+                .name("my-sysdig-notify".into())
+                .spawn_scoped(s, move || notify::run(shared, l));
+            if let Err(e) = h {
+                shared.warn(&format!("cannot start the notification thread: {e}"));
+                let _ = nix::sys::signal::kill(root, nix::sys::signal::Signal::SIGKILL);
+            }
+        }
+        if tracing {
+            ptrace::Tracer::new(shared, root).run()
+        } else {
+            wait_root(root)
+        }
+    })
+}
+
+/// Without ptrace: wait for the root command only; the notification loop
+/// keeps running until the last process holding the filter is gone.
+fn wait_root(root: nix::unistd::Pid) -> Option<Exit> {
+    use nix::sys::wait::{WaitStatus, waitpid};
+    loop {
+        match waitpid(root, None) {
+            Ok(WaitStatus::Exited(_, c)) => return Some(Exit::Code(c)),
+            Ok(WaitStatus::Signaled(_, s, _)) => return Some(Exit::Signal(s as i32)),
+            Ok(_) | Err(nix::errno::Errno::EINTR) => continue,
+            Err(_) => return None,
+        }
+    }
+}

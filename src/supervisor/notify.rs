@@ -1,0 +1,171 @@
+//! The notification loop: receive each USER_NOTIF request as soon as it
+//! arrives, decode its arguments from tracee memory, check the request is
+//! still valid (so the bytes belong to a live, uninterrupted call), write the
+//! record, answer CONTINUE. Every request is answered, whatever happens
+//! while decoding: an unanswered request would hang the tracee.
+
+use super::Shared;
+use super::memory::ProcMem;
+use super::threads::ThreadCache;
+use crate::handlers::decode::{self, Ctx};
+use crate::record::Record;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
+
+/// `SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP` (Linux 6.6): wake the tracee on the
+/// supervisor's CPU when answering, which halves the round trip.
+const SYNC_WAKE_UP: u64 = 1;
+
+/// Thin wrappers around the listener ioctls (libseccomp's allocate per call
+/// and fold errors together).
+mod ioctl {
+    use std::os::fd::RawFd;
+
+    pub fn recv(fd: RawFd, req: &mut libc::seccomp_notif) -> Result<(), i32> {
+        // SAFETY: the kernel requires a zeroed struct of exactly this type.
+        unsafe {
+            *req = std::mem::zeroed();
+            if libc::ioctl(
+                fd,
+                libc::SECCOMP_IOCTL_NOTIF_RECV,
+                req as *mut libc::seccomp_notif,
+            ) < 0
+            {
+                return Err(*libc::__errno_location());
+            }
+        }
+        Ok(())
+    }
+
+    /// Lets the call run as if it had not been trapped.
+    pub fn respond_continue(fd: RawFd, id: u64) -> Result<(), i32> {
+        let mut resp = libc::seccomp_notif_resp {
+            id,
+            val: 0,
+            error: 0,
+            flags: libc::SECCOMP_USER_NOTIF_FLAG_CONTINUE as u32,
+        };
+        // SAFETY: resp is a valid, initialised struct of the ioctl's type.
+        if unsafe {
+            libc::ioctl(
+                fd,
+                libc::SECCOMP_IOCTL_NOTIF_SEND,
+                &mut resp as *mut libc::seccomp_notif_resp,
+            )
+        } < 0
+        {
+            // SAFETY: reading errno right after the failed call.
+            return Err(unsafe { *libc::__errno_location() });
+        }
+        Ok(())
+    }
+
+    /// Whether the request is still pending (its thread alive and not
+    /// interrupted by a signal).
+    pub fn id_valid(fd: RawFd, id: u64) -> bool {
+        let mut id = id;
+        // SAFETY: the ioctl reads one u64.
+        unsafe { libc::ioctl(fd, libc::SECCOMP_IOCTL_NOTIF_ID_VALID, &mut id as *mut u64) == 0 }
+    }
+
+    pub fn set_flags(fd: RawFd, flags: u64) -> bool {
+        // SAFETY: the ioctl takes its argument by value.
+        unsafe { libc::ioctl(fd, libc::SECCOMP_IOCTL_NOTIF_SET_FLAGS, flags) == 0 }
+    }
+}
+
+pub fn run(shared: &Shared, listener: OwnedFd) {
+    let fd = listener.as_raw_fd();
+    let sync = ioctl::set_flags(fd, SYNC_WAKE_UP);
+    shared.note_sync_wakeup(sync);
+    let mut cache = ThreadCache::default();
+    let mut scratch = Vec::with_capacity(4096);
+    let mut req: libc::seccomp_notif = unsafe_zeroed();
+    loop {
+        // RECV would block forever once every tracee is gone: poll for HUP.
+        let mut pfd = [nix::poll::PollFd::new(
+            listener.as_fd(),
+            nix::poll::PollFlags::POLLIN,
+        )];
+        match nix::poll::poll(&mut pfd, nix::poll::PollTimeout::NONE) {
+            Ok(_) => {}
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(e) => {
+                shared.warn(&format!("polling the seccomp listener: {e}"));
+                return;
+            }
+        }
+        let revents = pfd[0].revents().unwrap_or(nix::poll::PollFlags::empty());
+        if !revents.contains(nix::poll::PollFlags::POLLIN) {
+            if revents.intersects(nix::poll::PollFlags::POLLHUP | nix::poll::PollFlags::POLLERR) {
+                return;
+            }
+            continue;
+        }
+        match ioctl::recv(fd, &mut req) {
+            Ok(()) => {}
+            // The tracee died or was interrupted between poll and recv.
+            Err(libc::ENOENT) | Err(libc::EINTR) => continue,
+            Err(e) => {
+                shared.warn(&format!(
+                    "receiving a notification: {}",
+                    nix::errno::Errno::from_raw(e)
+                ));
+                return;
+            }
+        }
+        handle(shared, fd, &req, &mut cache, &mut scratch);
+        // ENOENT: the call was interrupted or its thread died meanwhile.
+        let _ = ioctl::respond_continue(fd, req.id);
+    }
+}
+
+fn unsafe_zeroed() -> libc::seccomp_notif {
+    // SAFETY: seccomp_notif is plain old data; all-zero is valid.
+    unsafe { std::mem::zeroed() }
+}
+
+fn handle(
+    shared: &Shared,
+    fd: RawFd,
+    req: &libc::seccomp_notif,
+    cache: &mut ThreadCache,
+    scratch: &mut Vec<u8>,
+) {
+    let tid = req.pid as i32;
+    let nr = req.data.nr as u64;
+    let Some(spec) = shared.table.get(nr) else {
+        return;
+    };
+    let info = cache.get(tid);
+    let keep = shared.wanted(tid, &info, spec, &req.data.args);
+    if keep {
+        let ts_ns = super::realtime_ns();
+        let mem = ProcMem { tid };
+        let ctx = Ctx {
+            arch: shared.table.arch,
+            mem: &mem,
+            snaplen: shared.opts.snaplen,
+        };
+        let mut args = decode::decode_entry(spec, &req.data.args, &ctx);
+        // Bytes read from a thread that died or was interrupted are garbage.
+        let interrupted = !ioctl::id_valid(fd, req.id);
+        if interrupted {
+            args = decode::raw_args(spec, &req.data.args);
+        }
+        let rec = Record {
+            ts_ns,
+            pid: info.tgid,
+            tid,
+            comm: info.comm,
+            nr: nr as u32,
+            name: spec.name,
+            args,
+            res: None,
+            res_kind: super::res_kind(spec),
+            dur_ns: None,
+            interrupted,
+        };
+        shared.emit(&rec, scratch);
+    }
+    super::after_call(cache, spec.name, tid, info.tgid, &req.data.args);
+}

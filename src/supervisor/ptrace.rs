@@ -1,0 +1,276 @@
+//! The ptrace loop: the supervisor's main thread is the tracer of the whole
+//! tree. It handles seccomp stops (decode the entry; ask for the exit stop
+//! when the record needs the return value), syscall-exit stops (return value
+//! and output buffers), fork/vfork/clone and exec events, signal delivery
+//! (passed through unchanged), group stops (PTRACE_LISTEN) and exits.
+//!
+//! Every stop is resumed exactly once, with PTRACE_SYSCALL while the thread
+//! has a call waiting for its exit stop and PTRACE_CONT otherwise.
+
+use super::Shared;
+use super::memory::ProcMem;
+use super::threads::ThreadCache;
+use crate::handlers::decode::{self, Ctx};
+use crate::record::Record;
+use nix::errno::Errno;
+use nix::sys::ptrace;
+use nix::sys::signal::Signal;
+use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+use nix::unistd::Pid;
+use std::collections::HashMap;
+use std::time::Instant;
+
+/// How the root command ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    Code(i32),
+    Signal(i32),
+}
+
+impl Exit {
+    /// The shell's convention: 128+N for a signal.
+    pub fn code(self) -> i32 {
+        match self {
+            Exit::Code(c) => c,
+            Exit::Signal(s) => 128 + s,
+        }
+    }
+}
+
+/// A call between its seccomp stop and its exit stop.
+struct Pending {
+    regs: [u64; 6],
+    rec: Record,
+    t0: Instant,
+}
+
+#[derive(Default)]
+struct Tracee {
+    pending: Option<Pending>,
+}
+
+pub struct Tracer<'a> {
+    shared: &'a Shared,
+    root: Pid,
+    tracees: HashMap<i32, Tracee>,
+    cache: ThreadCache,
+    scratch: Vec<u8>,
+    exit: Option<Exit>,
+}
+
+impl<'a> Tracer<'a> {
+    pub fn new(shared: &'a Shared, root: Pid) -> Self {
+        let mut tracees = HashMap::new();
+        tracees.insert(root.as_raw(), Tracee::default());
+        Tracer {
+            shared,
+            root,
+            tracees,
+            cache: ThreadCache::default(),
+            scratch: Vec::with_capacity(4096),
+            exit: None,
+        }
+    }
+
+    /// Runs until no tracee is left; returns how the root command ended.
+    pub fn run(mut self) -> Option<Exit> {
+        loop {
+            match waitpid(None, Some(WaitPidFlag::__WALL)) {
+                Ok(status) => self.on_status(status),
+                Err(Errno::EINTR) => continue,
+                Err(Errno::ECHILD) => break,
+                Err(e) => {
+                    self.shared.warn(&format!("waitpid: {e}"));
+                    break;
+                }
+            }
+        }
+        self.exit
+    }
+
+    fn on_status(&mut self, status: WaitStatus) {
+        match status {
+            WaitStatus::Exited(pid, code) => self.gone(pid, Exit::Code(code)),
+            WaitStatus::Signaled(pid, sig, _) => self.gone(pid, Exit::Signal(sig as i32)),
+            WaitStatus::PtraceEvent(pid, sig, event) => self.on_event(pid, sig, event),
+            WaitStatus::PtraceSyscall(pid) => {
+                self.on_exit_stop(pid);
+                self.resume(pid, None);
+            }
+            WaitStatus::Stopped(pid, sig) => {
+                // Signal-delivery stop: deliver it unchanged.
+                self.tracees.entry(pid.as_raw()).or_default();
+                self.resume(pid, Some(sig));
+            }
+            WaitStatus::Continued(_) | WaitStatus::StillAlive => {}
+        }
+    }
+
+    fn on_event(&mut self, pid: Pid, sig: Signal, event: i32) {
+        self.tracees.entry(pid.as_raw()).or_default();
+        match event {
+            libc::PTRACE_EVENT_SECCOMP => self.on_seccomp_stop(pid),
+            libc::PTRACE_EVENT_FORK | libc::PTRACE_EVENT_VFORK | libc::PTRACE_EVENT_CLONE => {
+                if let Ok(child) = ptrace::getevent(pid) {
+                    self.tracees.entry(child as i32).or_default();
+                }
+                self.resume(pid, None);
+            }
+            libc::PTRACE_EVENT_EXEC => self.on_exec(pid),
+            libc::PTRACE_EVENT_STOP => {
+                if matches!(
+                    sig,
+                    Signal::SIGSTOP | Signal::SIGTSTP | Signal::SIGTTIN | Signal::SIGTTOU
+                ) {
+                    // Group stop: stay stopped without swallowing the stop,
+                    // until SIGCONT.
+                    // SAFETY: PTRACE_LISTEN takes no pointers.
+                    unsafe { libc::ptrace(libc::PTRACE_LISTEN, pid.as_raw(), 0, 0) };
+                } else {
+                    // The first stop of a new tracee, or an interrupt.
+                    self.resume(pid, None);
+                }
+            }
+            _ => self.resume(pid, None),
+        }
+    }
+
+    /// Resumes `pid` once, asking for its exit stop if a call is pending.
+    fn resume(&mut self, pid: Pid, sig: Option<Signal>) {
+        let pending = self
+            .tracees
+            .get(&pid.as_raw())
+            .is_some_and(|t| t.pending.is_some());
+        // ESRCH: the thread was killed meanwhile; its exit is reported later.
+        let _ = if pending {
+            ptrace::syscall(pid, sig)
+        } else {
+            ptrace::cont(pid, sig)
+        };
+    }
+
+    fn on_seccomp_stop(&mut self, pid: Pid) {
+        let tid = pid.as_raw();
+        let Ok(si) = ptrace::syscall_info(pid) else {
+            self.resume(pid, None);
+            return;
+        };
+        if si.op != libc::PTRACE_SYSCALL_INFO_SECCOMP {
+            self.resume(pid, None);
+            return;
+        }
+        // SAFETY: op says the seccomp member of the union is the valid one.
+        let (nr, regs) = unsafe { (si.u.seccomp.nr, si.u.seccomp.args) };
+        let shared = self.shared;
+        let Some(spec) = shared.table.get(nr) else {
+            self.resume(pid, None);
+            return;
+        };
+        let info = self.cache.get(tid);
+        if shared.wanted(tid, &info, spec, &regs) {
+            let mem = ProcMem { tid };
+            let ctx = Ctx {
+                arch: shared.table.arch,
+                mem: &mem,
+                snaplen: shared.opts.snaplen,
+            };
+            let rec = Record {
+                ts_ns: super::realtime_ns(),
+                pid: info.tgid,
+                tid,
+                comm: info.comm,
+                nr: nr as u32,
+                name: spec.name,
+                args: decode::decode_entry(spec, &regs, &ctx),
+                res: None,
+                res_kind: super::res_kind(spec),
+                dur_ns: None,
+                interrupted: false,
+            };
+            if spec.needs_exit() {
+                let t = self.tracees.entry(tid).or_default();
+                t.pending = Some(Pending {
+                    regs,
+                    rec,
+                    t0: Instant::now(),
+                });
+            } else {
+                shared.emit(&rec, &mut self.scratch);
+                super::after_call(&mut self.cache, spec.name, tid, info.tgid, &regs);
+            }
+        }
+        self.resume(pid, None);
+    }
+
+    fn on_exit_stop(&mut self, pid: Pid) {
+        let tid = pid.as_raw();
+        let Some(p) = self.tracees.get_mut(&tid).and_then(|t| t.pending.take()) else {
+            return;
+        };
+        let Pending { regs, mut rec, t0 } = p;
+        let res = match ptrace::syscall_info(pid) {
+            // SAFETY: op says the exit member of the union is the valid one.
+            Ok(si) if si.op == libc::PTRACE_SYSCALL_INFO_EXIT => unsafe { si.u.exit.sval },
+            _ => {
+                self.finish_unreturned(rec);
+                return;
+            }
+        };
+        let shared = self.shared;
+        if let Some(spec) = shared.table.get(rec.nr as u64) {
+            let mem = ProcMem { tid };
+            let ctx = Ctx {
+                arch: shared.table.arch,
+                mem: &mem,
+                snaplen: shared.opts.snaplen,
+            };
+            decode::decode_exit(spec, &regs, res, &ctx, &mut rec.args);
+            super::after_call(&mut self.cache, spec.name, tid, rec.pid, &regs);
+        }
+        rec.res = Some(res);
+        rec.dur_ns = Some(t0.elapsed().as_nanos() as u64);
+        shared.emit(&rec, &mut self.scratch);
+    }
+
+    /// A call whose thread died, or was replaced by exec, before it returned.
+    fn finish_unreturned(&mut self, rec: Record) {
+        self.shared.emit(&rec, &mut self.scratch);
+    }
+
+    /// PTRACE_EVENT_EXEC: when a non-leader thread execs, it takes the
+    /// leader's tid; the old leader's pending call never returns.
+    fn on_exec(&mut self, pid: Pid) {
+        let tid = pid.as_raw();
+        if let Ok(former) = ptrace::getevent(pid) {
+            let former = former as i32;
+            if former != tid {
+                if let Some(rec) = self.tracees.get_mut(&tid).and_then(|t| t.pending.take()) {
+                    self.finish_unreturned(rec.rec);
+                }
+                if let Some(mut t) = self.tracees.remove(&former) {
+                    if let Some(p) = t.pending.as_mut() {
+                        p.rec.tid = tid;
+                    }
+                    self.tracees.insert(tid, t);
+                }
+                self.cache.forget(former);
+            }
+        }
+        let tgid = self.cache.get(tid).tgid;
+        self.cache.forget_process(tgid);
+        self.resume(pid, None);
+    }
+
+    fn gone(&mut self, pid: Pid, how: Exit) {
+        let tid = pid.as_raw();
+        if let Some(t) = self.tracees.remove(&tid) {
+            if let Some(p) = t.pending {
+                self.finish_unreturned(p.rec);
+            }
+        }
+        self.cache.forget(tid);
+        if pid == self.root {
+            self.exit = Some(how);
+        }
+    }
+}

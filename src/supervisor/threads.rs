@@ -1,0 +1,112 @@
+//! Per-thread facts the records need: thread group id and name, read from
+//! `/proc/TID/status` once per thread and cached. Each tracing loop keeps its
+//! own cache (no lock on the hot path) and drops entries when a thread execs,
+//! renames itself or exits.
+
+use crate::record::Comm;
+use std::collections::HashMap;
+
+#[derive(Clone, Copy, Debug)]
+pub struct ThreadInfo {
+    pub tgid: i32,
+    pub comm: Comm,
+}
+
+#[derive(Default)]
+pub struct ThreadCache {
+    map: HashMap<i32, ThreadInfo>,
+}
+
+impl ThreadCache {
+    pub fn get(&mut self, tid: i32) -> ThreadInfo {
+        if let Some(i) = self.map.get(&tid) {
+            return *i;
+        }
+        let info = read_status(tid).unwrap_or(ThreadInfo {
+            tgid: tid,
+            comm: Comm::default(),
+        });
+        self.map.insert(tid, info);
+        info
+    }
+
+    pub fn forget(&mut self, tid: i32) {
+        self.map.remove(&tid);
+    }
+
+    /// Forgets every thread of a process (exec, exit_group).
+    pub fn forget_process(&mut self, tgid: i32) {
+        self.map.retain(|_, i| i.tgid != tgid);
+    }
+}
+
+/// Parses `Tgid:` and `Name:` from /proc/TID/status.
+fn read_status(tid: i32) -> Option<ThreadInfo> {
+    let s = std::fs::read(format!("/proc/{tid}/status")).ok()?;
+    parse_status(&s)
+}
+
+fn parse_status(s: &[u8]) -> Option<ThreadInfo> {
+    let mut tgid = None;
+    let mut name = None;
+    for line in s.split(|&b| b == b'\n') {
+        if let Some(v) = line.strip_prefix(b"Name:\t") {
+            name = Some(unescape(v));
+        } else if let Some(v) = line.strip_prefix(b"Tgid:\t") {
+            tgid = std::str::from_utf8(v).ok()?.trim().parse().ok();
+        }
+        if tgid.is_some() && name.is_some() {
+            break;
+        }
+    }
+    Some(ThreadInfo {
+        tgid: tgid?,
+        comm: Comm::new(&name?),
+    })
+}
+
+/// The kernel escapes `\n` and `\\` in status's Name field.
+fn unescape(v: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(v.len());
+    let mut i = 0;
+    while i < v.len() {
+        match (v[i], v.get(i + 1)) {
+            (b'\\', Some(b'n')) => {
+                out.push(b'\n');
+                i += 2;
+            }
+            (b'\\', Some(b'\\')) => {
+                out.push(b'\\');
+                i += 2;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_status() {
+        let i = parse_status(
+            b"Name:\tnginx\\\\x\nUmask:\t0022\nState:\tS\nTgid:\t42\nNgid:\t0\nPid:\t43\n",
+        )
+        .unwrap();
+        assert_eq!(i.tgid, 42);
+        assert_eq!(i.comm.as_bytes(), b"nginx\\x");
+        assert!(parse_status(b"Name:\tx\n").is_none());
+    }
+
+    #[test]
+    fn own_thread() {
+        let mut c = ThreadCache::default();
+        let me = std::process::id() as i32;
+        assert_eq!(c.get(me).tgid, me);
+    }
+}
