@@ -13,6 +13,7 @@ use std::fs::File;
 use std::os::fd::AsFd;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicI32, Ordering};
 
 /// Largest snaplen accepted.
 pub const MAX_SNAPLEN: usize = 1 << 20;
@@ -84,6 +85,7 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
     // Keyboard signals go to the command (same process group); the
     // supervisor outlives it to write the last records.
     ignore_keyboard_signals();
+    forward_termination_signals(spawned.pid.as_raw());
 
     let opts = Options {
         format: cfg.format,
@@ -133,6 +135,34 @@ fn open_output(path: Option<&PathBuf>) -> Result<File> {
             };
             Error::fail(format!("cannot open output {}: {why}", path.display()))
         })
+}
+
+/// The command the supervisor forwards SIGTERM and SIGHUP to.
+static FORWARD_TO: AtomicI32 = AtomicI32::new(0);
+
+extern "C" fn forward(sig: libc::c_int) {
+    let pid = FORWARD_TO.load(Ordering::Relaxed);
+    if pid > 0 {
+        // SAFETY: kill(2) is async-signal-safe.
+        unsafe { libc::kill(pid, sig) };
+    }
+}
+
+/// SIGTERM and SIGHUP sent to my-sysdig are passed to the command, which
+/// then ends as it would untraced; the supervisor writes every record up to
+/// its exit and exits with its status.
+fn forward_termination_signals(root: i32) {
+    use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction};
+    FORWARD_TO.store(root, Ordering::Relaxed);
+    let act = SigAction::new(
+        SigHandler::Handler(forward),
+        SaFlags::SA_RESTART,
+        SigSet::empty(),
+    );
+    for s in [Signal::SIGTERM, Signal::SIGHUP] {
+        // SAFETY: the handler only calls kill(2) and reads an atomic.
+        let _ = unsafe { sigaction(s, &act) };
+    }
 }
 
 fn ignore_keyboard_signals() {
