@@ -110,3 +110,43 @@ fn sigterm_is_forwarded_and_records_are_flushed() {
         let _ = std::fs::remove_file(out);
     }
 }
+
+/// A program that already has a seccomp listener (here: my-sysdig itself
+/// under my-sysdig) cannot get a second one: the error says so, nothing runs.
+#[test]
+fn existing_listener_is_reported() {
+    let me = env!("CARGO_BIN_EXE_my-sysdig");
+    let marker = tmp("nested-marker");
+    let out = Command::new(me)
+        .args([
+            "exec",
+            "--no-ret",
+            "-o",
+            "/dev/null",
+            "--",
+            me,
+            "exec",
+            "--",
+            "touch",
+        ])
+        .arg(&marker)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.starts_with("my-sysdig: ") && err.contains("EBUSY"),
+        "{err}"
+    );
+    assert!(!marker.exists(), "the command must not run");
+    let out = Command::new(me)
+        .args(["exec", "-o", "/dev/null", "--", me, "exec", "--", "true"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("PTRACE_SEIZE") && err.contains("--no-ret"),
+        "{err}"
+    );
+}

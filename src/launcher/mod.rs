@@ -222,7 +222,12 @@ fn parent_side(
     };
     if seize {
         ptrace::seize(child, ptrace_options())
-            .map_err(|e| kill_child(Error::fail(format!("ptrace(PTRACE_SEIZE): {e}"))))?;
+            .map_err(|e| {
+                kill_child(Error::fail(format!(
+                    "cannot ptrace the command (PTRACE_SEIZE: {e}); is my-sysdig itself traced, or ptrace restricted \
+                     (kernel.yama.ptrace_scope)? --no-ret traces without ptrace"
+                )))
+            })?;
     }
     write_byte(&ctl_w).map_err(kill_child)?;
     let (tag, val) = read_msg(&info_r).map_err(kill_child)?;
@@ -313,6 +318,15 @@ fn fetch_listener(child: Pid, num: i32, info: &OwnedFd) -> Result<OwnedFd> {
                     return Err(Error::fail(
                         "the kernel lacks pidfd_getfd (Linux 5.6), needed to receive the listener",
                     ));
+                }
+                // The child is gone: its last word is on the info pipe.
+                Some(libc::ESRCH) => {
+                    let (tag, val) = read_msg(info)?;
+                    let _ = nix::sys::wait::waitpid(child, None);
+                    return Err(match tag {
+                        TAG_SECCOMP_FAILED => seccomp_error(val),
+                        _ => Error::fail("the command's process died before its filter was loaded"),
+                    });
                 }
                 _ => return Err(Error::fail(format!("pidfd_getfd: {err}"))),
             }
