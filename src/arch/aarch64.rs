@@ -41,8 +41,13 @@ static OVERRIDES: &[Spec] = &[sc!(clone, PROCESS, Int;
     flags: Flags(&CLONE_FLAGS), stack: Ptr, parent_tid: Ptr, tls: Hex, child_tid: Ptr)];
 
 fn syscalls() -> Vec<(u32, &'static str)> {
-    syscalls::aarch64::Sysno::iter()
+    use syscalls::aarch64::Sysno;
+    // `Sysno::iter()` of syscalls 0.8 stops before `Sysno::last()`.
+    Sysno::iter()
+        .chain(std::iter::once(Sysno::last()))
         .map(|s| (s.id() as u32, s.name()))
+        .collect::<std::collections::BTreeMap<_, _>>()
+        .into_iter()
         .collect()
 }
 

@@ -30,8 +30,13 @@ static OPEN_FLAGS: Xlat = Xlat::with_field(
 );
 
 fn syscalls() -> Vec<(u32, &'static str)> {
-    syscalls::x86_64::Sysno::iter()
+    use syscalls::x86_64::Sysno;
+    // `Sysno::iter()` of syscalls 0.8 stops before `Sysno::last()`.
+    Sysno::iter()
+        .chain(std::iter::once(Sysno::last()))
         .map(|s| (s.id() as u32, s.name()))
+        .collect::<std::collections::BTreeMap<_, _>>()
+        .into_iter()
         .collect()
 }
 
