@@ -19,6 +19,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Cmd {
     /// Run CMD and trace its syscalls (and those of its threads and children).
+    #[command(override_usage = "my-sysdig exec [OPTIONS] -- CMD [ARGS...]")]
     Exec(ExecArgs),
 }
 
