@@ -150,3 +150,25 @@ fn existing_listener_is_reported() {
         "{err}"
     );
 }
+
+/// The command starts with the signal dispositions and mask it would have
+/// untraced (the tracer's own runtime ignores SIGPIPE; the command must not).
+#[test]
+fn signal_state_is_that_of_an_untraced_run() {
+    let probe = ["grep", "-E", "^Sig(Ign|Blk)", "/proc/self/status"];
+    let untraced = Command::new(probe[0]).args(&probe[1..]).output().unwrap();
+    for mode in [&[][..], &["--no-ret"][..]] {
+        let traced = Command::new(env!("CARGO_BIN_EXE_my-sysdig"))
+            .arg("exec")
+            .args(mode)
+            .args(["-o", "/dev/null", "--"])
+            .args(probe)
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&traced.stdout),
+            String::from_utf8_lossy(&untraced.stdout),
+            "mode {mode:?}"
+        );
+    }
+}

@@ -375,6 +375,9 @@ fn child(
         if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 || libc::getppid() != parent {
             libc::_exit(126);
         }
+        // The Rust runtime of the supervisor ignores SIGPIPE; the command
+        // must get the disposition it would have had untraced.
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
         // Wait until the supervisor has seized us (when it does).
         if libc::read(ctl, (&mut b as *mut u8).cast(), 1) != 1 {
             libc::_exit(126);
