@@ -68,6 +68,7 @@ struct ExecArgs {
 }
 
 fn main() -> ExitCode {
+    my_sysdig::launcher::snapshot_signal_dispositions();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

@@ -20,6 +20,7 @@ use std::ffi::{CString, OsStr, OsString};
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// A command resolved on PATH, ready for execve.
@@ -186,6 +187,7 @@ pub fn spawn(
             info_w.as_raw_fd(),
             ctl_r.as_raw_fd(),
             flags,
+            IGNORED_AT_START.load(Ordering::Relaxed),
             &cmd.path,
             &argv,
             &envp,
@@ -351,6 +353,76 @@ fn fetch_listener(child: Pid, num: i32, info: &OwnedFd) -> Result<OwnedFd> {
     }
 }
 
+/// Signals (bit N-1 for signal N) that were ignored when my-sysdig started:
+/// exec keeps SIG_IGN, so the command must inherit exactly these.
+static IGNORED_AT_START: AtomicU64 = AtomicU64::new(0);
+
+/// The kernel's `struct sigaction` for raw rt_sigaction (glibc's wrapper
+/// refuses its own internal signals 32 and 33).
+#[repr(C)]
+struct KernelSigaction {
+    handler: usize,
+    flags: u64,
+    restorer: usize,
+    mask: u64,
+}
+
+fn raw_sigaction(
+    sig: i32,
+    new: Option<&KernelSigaction>,
+    old: Option<&mut KernelSigaction>,
+) -> bool {
+    let new = new.map_or(std::ptr::null(), |n| n as *const KernelSigaction);
+    let old = old.map_or(std::ptr::null_mut(), |o| o as *mut KernelSigaction);
+    // SAFETY: both pointers are null or point to valid structs of the
+    // kernel's layout; the size argument is that of the kernel's sigset.
+    unsafe { libc::syscall(libc::SYS_rt_sigaction, sig, new, old, 8) == 0 }
+}
+
+/// Notes which signals are ignored. Call first thing in main. SIGPIPE is
+/// left out: the Rust runtime ignores it before main, so its original state
+/// is unknown and, as `std::process::Command` does, the child gets SIG_DFL.
+pub fn snapshot_signal_dispositions() {
+    let mut ignored = 0u64;
+    for sig in 1..=64 {
+        let mut old = KernelSigaction {
+            handler: 0,
+            flags: 0,
+            restorer: 0,
+            mask: 0,
+        };
+        if sig != libc::SIGPIPE
+            && raw_sigaction(sig, None, Some(&mut old))
+            && old.handler == libc::SIG_IGN
+        {
+            ignored |= 1 << (sig - 1);
+        }
+    }
+    IGNORED_AT_START.store(ignored, Ordering::Relaxed);
+}
+
+/// In the child: SIG_IGN for the signals ignored at start, SIG_DFL for every
+/// other (handlers the supervisor installed would be reset by exec anyway;
+/// ignored ones would not).
+fn restore_dispositions(ignored: u64) {
+    for sig in 1..=64 {
+        if sig == libc::SIGKILL || sig == libc::SIGSTOP {
+            continue;
+        }
+        let act = KernelSigaction {
+            handler: if ignored & (1 << (sig - 1)) != 0 {
+                libc::SIG_IGN
+            } else {
+                libc::SIG_DFL
+            },
+            flags: 0,
+            restorer: 0,
+            mask: 0,
+        };
+        raw_sigaction(sig, Some(&act), None);
+    }
+}
+
 /// The child, between fork and exec: raw syscalls only.
 #[allow(clippy::too_many_arguments)]
 fn child(
@@ -358,6 +430,7 @@ fn child(
     info: RawFd,
     ctl: RawFd,
     flags: libc::c_ulong,
+    ignored: u64,
     path: &CString,
     argv: &[*const libc::c_char],
     envp: &[*const libc::c_char],
@@ -375,9 +448,8 @@ fn child(
         if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 || libc::getppid() != parent {
             libc::_exit(126);
         }
-        // The Rust runtime of the supervisor ignores SIGPIPE; the command
-        // must get the disposition it would have had untraced.
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        // Give the command the dispositions it would have had untraced.
+        restore_dispositions(ignored);
         // Wait until the supervisor has seized us (when it does).
         if libc::read(ctl, (&mut b as *mut u8).cast(), 1) != 1 {
             libc::_exit(126);
