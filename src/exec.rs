@@ -53,7 +53,29 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
              this kernel lacks them (run without --no-ret to trace with ptrace)",
         ));
     }
-    let rules: Vec<(u32, Action)> = traced
+    let mut selected = vec![
+        false;
+        table
+            .iter()
+            .map(|(nr, _)| nr as usize + 1)
+            .max()
+            .unwrap_or(0)
+    ];
+    for &nr in &traced {
+        selected[nr as usize] = true;
+    }
+    // Without ptrace, the supervisor learns of execs and thread exits only
+    // through the filter: always trap them (cheap, rare) so cached names
+    // and thread groups stay true; they get no record unless selected.
+    let mut trapped = traced.clone();
+    if cfg.no_ret {
+        trapped.extend(
+            ["execve", "execveat", "exit", "exit_group"]
+                .iter()
+                .filter_map(|n| table.number(n)),
+        );
+    }
+    let rules: Vec<(u32, Action)> = trapped
         .iter()
         .filter_map(|&nr| table.get(nr as u64).map(|s| (nr, s)))
         .map(|(nr, spec)| {
@@ -97,6 +119,7 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
         table,
         opts,
         writer.sink(),
+        selected,
         spawned.pid.as_raw(),
         spawned.ctl_fd,
     );

@@ -84,6 +84,12 @@ fn main() -> ExitCode {
         }
     };
     let Cmd::Exec(a) = cli.cmd;
+    if let Some(opt) = unknown_option(&a.command) {
+        eprintln!(
+            "my-sysdig: unexpected argument '{opt}' (put the command after '--')\n\nFor more information, try '--help'."
+        );
+        return ExitCode::from(2);
+    }
     let cfg = ExecConfig {
         only: a.only,
         pid: a.pid,
@@ -104,5 +110,21 @@ fn main() -> ExitCode {
             eprintln!("my-sysdig: {e}");
             ExitCode::from(e.code)
         }
+    }
+}
+
+/// clap takes an unknown `--option` for the start of the command; only a
+/// command given after `--` may start with '-'.
+fn unknown_option(command: &[OsString]) -> Option<String> {
+    let first = command.first()?;
+    if !first.to_string_lossy().starts_with('-') {
+        return None;
+    }
+    let argv: Vec<OsString> = std::env::args_os().collect();
+    let dashes = argv.iter().position(|a| a == "--");
+    let at = argv.iter().position(|a| a == first);
+    match (dashes, at) {
+        (Some(d), Some(c)) if d < c => None,
+        _ => Some(first.to_string_lossy().into_owned()),
     }
 }

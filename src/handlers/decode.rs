@@ -236,6 +236,7 @@ pub fn decode_entry(spec: &Spec, regs: &[u64; 6], ctx: &Ctx) -> Vec<Arg> {
             Kind::Path => ctx.string(r, PATH_MAX),
             Kind::Str => ctx.string(r, ctx.snaplen),
             Kind::InBuf(len) => ctx.buffer(r, regs[len as usize]),
+            Kind::OutBuf(_) | Kind::OutStr | Kind::SockAddrOut(_) if r == 0 => Value::Ptr(0),
             Kind::OutBuf(_) | Kind::OutStr | Kind::SockAddrOut(_) => Value::NotCaptured(r),
             Kind::Flags(x) => {
                 let mut s = String::new();
@@ -277,8 +278,9 @@ pub fn decode_entry(spec: &Spec, regs: &[u64; 6], ctx: &Ctx) -> Vec<Arg> {
     args
 }
 
-/// Fills the output arguments once the call returned `res`. On failure they
-/// keep the pointer, as strace shows them.
+/// Fills the output arguments once the call returned `res`. On failure the
+/// kernel wrote nothing: they stay pointers, not captured (strace shows the
+/// address).
 pub fn decode_exit(spec: &Spec, regs: &[u64; 6], res: i64, ctx: &Ctx, args: &mut [Arg]) {
     for (i, a) in spec.args.iter().enumerate() {
         if !a.kind.is_output() {
@@ -288,8 +290,10 @@ pub fn decode_exit(spec: &Spec, regs: &[u64; 6], res: i64, ctx: &Ctx, args: &mut
             continue;
         };
         let r = regs[i];
-        slot.value = if res < 0 {
-            Value::Ptr(r)
+        slot.value = if r == 0 {
+            Value::Ptr(0)
+        } else if res < 0 {
+            Value::NotCaptured(r)
         } else {
             match a.kind {
                 Kind::OutBuf(_) => ctx.buffer(r, res as u64),
@@ -453,7 +457,7 @@ mod tests {
             }
         );
         decode_exit(spec, &regs, -14, &ctx(&m), &mut args);
-        assert_eq!(args[1].value, Value::Ptr(BASE));
+        assert_eq!(args[1].value, Value::NotCaptured(BASE));
     }
 
     #[test]

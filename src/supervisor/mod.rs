@@ -38,6 +38,9 @@ pub struct Shared {
     launch_tid: i32,
     launch_fd: i32,
     launched: AtomicBool,
+    /// By syscall number: chosen by `--only`. The filter may trap more
+    /// (calls that keep the thread cache true); those get no record.
+    selected: Vec<bool>,
     warned_sync: AtomicBool,
 }
 
@@ -46,10 +49,12 @@ impl Shared {
         table: SyscallTable,
         opts: Options,
         sink: Arc<Sink>,
+        selected: Vec<bool>,
         launch_tid: i32,
         launch_fd: i32,
     ) -> Self {
         Shared {
+            selected,
             table,
             opts,
             sink,
@@ -60,8 +65,14 @@ impl Shared {
         }
     }
 
+    /// Whether `tid` is the launched process before its first traced call
+    /// (its name is still my-sysdig's: not worth caching).
+    fn launching(&self, tid: i32) -> bool {
+        tid == self.launch_tid && !self.launched.load(Ordering::Relaxed)
+    }
+
     /// Whether a call of `tid` gets a record.
-    fn wanted(&self, tid: i32, info: &ThreadInfo, spec: &Spec, regs: &[u64; 6]) -> bool {
+    fn wanted(&self, nr: u64, tid: i32, info: &ThreadInfo, spec: &Spec, regs: &[u64; 6]) -> bool {
         if tid == self.launch_tid && !self.launched.load(Ordering::Relaxed) {
             // The first traced call of the launched process is either the
             // launcher's wait (hidden) or the command's own execve.
@@ -69,6 +80,9 @@ impl Shared {
             if spec.name == "read" && regs[0] == self.launch_fd as u64 {
                 return false;
             }
+        }
+        if !self.selected.get(nr as usize).copied().unwrap_or(false) {
+            return false;
         }
         if self.opts.pid.is_some_and(|p| p != info.tgid) {
             return false;

@@ -6,7 +6,7 @@
 
 use super::Shared;
 use super::memory::ProcMem;
-use super::threads::ThreadCache;
+use super::threads::{ThreadCache, ThreadInfo};
 use crate::handlers::decode::{self, Ctx};
 use crate::record::Record;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
@@ -136,8 +136,14 @@ fn handle(
     let Some(spec) = shared.table.get(nr) else {
         return;
     };
-    let info = cache.get(tid);
-    let keep = shared.wanted(tid, &info, spec, &req.data.args);
+    let info = match shared.launching(tid) {
+        true => ThreadInfo {
+            tgid: tid,
+            comm: Default::default(),
+        },
+        false => cache.get(tid),
+    };
+    let keep = shared.wanted(nr, tid, &info, spec, &req.data.args);
     if keep {
         let ts_ns = super::realtime_ns();
         let mem = ProcMem { tid };

@@ -167,7 +167,7 @@ impl<'a> Tracer<'a> {
             return;
         };
         let info = self.cache.get(tid);
-        if shared.wanted(tid, &info, spec, &regs) {
+        if shared.wanted(nr, tid, &info, spec, &regs) {
             let mem = ProcMem { tid };
             let ctx = Ctx {
                 arch: shared.table.arch,
@@ -247,10 +247,8 @@ impl<'a> Tracer<'a> {
                 if let Some(rec) = self.tracees.get_mut(&tid).and_then(|t| t.pending.take()) {
                     self.finish_unreturned(rec.rec);
                 }
-                if let Some(mut t) = self.tracees.remove(&former) {
-                    if let Some(p) = t.pending.as_mut() {
-                        p.rec.tid = tid;
-                    }
+                // The record keeps the tid of the thread that called execve.
+                if let Some(t) = self.tracees.remove(&former) {
                     self.tracees.insert(tid, t);
                 }
                 self.cache.forget(former);
