@@ -444,8 +444,14 @@ fn check_signal_run(mode: Mode, case: &str, n: usize, s: &SignalRun) {
         }
         Mode::NoRet => {
             match s.eintr {
-                // Each EINTR is a kernel entry of its own, plus the successful one.
-                Some(e) => assert_eq!(nreads, e + 1, "{ctx}: read records"),
+                // Each EINTR is a kernel entry of its own, plus the successful
+                // one; a signal that lands before the supervisor has received
+                // a read's notification makes it fail without running and
+                // without a record (README: "Behaviour worth knowing").
+                Some(e) => assert!(
+                    (1..=e + 1).contains(&nreads),
+                    "{ctx}: {nreads} read records"
+                ),
                 // Restarts are new entries: between 1 and handled+1 of them.
                 None => assert!(
                     (1..=s.handled + 1).contains(&nreads),
@@ -499,8 +505,12 @@ fn signals_repeatedly_no_hang() {
 }
 
 /// 20000 access("/", F_OK) while SIGALRM (handler without SA_RESTART) fires every
-/// 100 us. access never fails with EINTR natively, so the program must see none
-/// traced either, and every call must have its record.
+/// 100 us. access never fails with EINTR natively. With ptrace the program must
+/// see none traced either, and every call must have its record. Under --no-ret
+/// a signal that lands before the supervisor has received the notification
+/// interrupts the trapped call (seccomp_unotify(2); README "Behaviour worth
+/// knowing"): such a call never ran and has no record, so records plus the
+/// EINTRs the program saw must add up to every call, none counted twice.
 const EINTR_PROBE: &str = r#"
 import ctypes, signal
 libc = ctypes.CDLL(None, use_errno=True)
@@ -536,6 +546,23 @@ fn no_spurious_eintr_under_signal_storm() {
         t.assert_code(0);
         let out = t.stdout();
         let ctx = format!("{mode:?}");
+        let total = t.of("access").len();
+        if mode == Mode::NoRet {
+            let eintr: usize = out
+                .strip_prefix("eintr=")
+                .and_then(|r| r.split(' ').next())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("{ctx}: unexpected output {out:?}"));
+            if !out.contains(" other=0\n") {
+                problems.push(format!("{ctx}: errors other than EINTR: {out:?}"));
+            }
+            if total + eintr != oracle {
+                problems.push(format!(
+                    "{ctx}: {total} records + {eintr} EINTR != {oracle} calls"
+                ));
+            }
+            continue;
+        }
         if out != plain.stdout_str() {
             problems.push(format!(
                 "{ctx}: the program saw errors it never sees untraced: {out:?}"
@@ -543,7 +570,6 @@ fn no_spurious_eintr_under_signal_storm() {
         }
         // Every call the program made has its record: as many as strace sees (python
         // makes a few access calls of its own at startup).
-        let total = t.of("access").len();
         if total != oracle {
             problems.push(format!(
                 "{ctx}: {total} access records, strace sees {oracle} calls"

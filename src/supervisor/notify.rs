@@ -10,6 +10,7 @@ use super::threads::{ThreadCache, ThreadInfo};
 use crate::handlers::decode::{self, Ctx};
 use crate::record::Record;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// `SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP` (Linux 6.6): wake the tracee on the
 /// supervisor's CPU when answering, which halves the round trip.
@@ -73,37 +74,57 @@ mod ioctl {
     }
 }
 
+/// Signal that interrupts the receiver's blocking RECV at the end (its
+/// handler does nothing; installed without SA_RESTART).
+const WAKE_SIGNAL: libc::c_int = libc::SIGURG;
+
+extern "C" fn on_wake(_: libc::c_int) {}
+
+/// Receives in a blocking RECV (woken inside the kernel, so a request is
+/// taken as soon as it is queued: the window in which a signal can still
+/// interrupt the trapped call before the supervisor has it stays small).
+/// RECV does not return when the last tracee is gone on older kernels, so a
+/// watcher thread polls for POLLHUP and then interrupts the receiver.
 pub fn run(shared: &Shared, listener: OwnedFd) {
     let fd = listener.as_raw_fd();
     let sync = ioctl::set_flags(fd, SYNC_WAKE_UP);
     shared.note_sync_wakeup(sync);
+    install_wake_handler();
+    let done = AtomicBool::new(false);
+    let exited = AtomicBool::new(false);
+    // SAFETY: pthread_self has no preconditions.
+    let receiver = unsafe { libc::pthread_self() };
+    std::thread::scope(|s| {
+        let watcher = std::thread::Builder::new()
+            .name("my-sysdig-hup".into())
+            .spawn_scoped(s, || {
+                wait_for_hangup(&listener);
+                done.store(true, Ordering::SeqCst);
+                // Repeat until the receiver is out: the signal may land
+                // just before it enters RECV.
+                while !exited.load(Ordering::SeqCst) {
+                    // SAFETY: the receiver thread outlives this scope.
+                    unsafe { libc::pthread_kill(receiver, WAKE_SIGNAL) };
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+            });
+        if let Err(e) = watcher {
+            shared.warn(&format!("cannot start the listener watcher: {e}"));
+        }
+        receive(shared, fd, &done);
+        exited.store(true, Ordering::SeqCst);
+    });
+}
+
+fn receive(shared: &Shared, fd: RawFd, done: &AtomicBool) {
     let mut cache = ThreadCache::default();
     let mut scratch = Vec::with_capacity(4096);
     let mut req: libc::seccomp_notif = unsafe_zeroed();
-    loop {
-        // RECV would block forever once every tracee is gone: poll for HUP.
-        let mut pfd = [nix::poll::PollFd::new(
-            listener.as_fd(),
-            nix::poll::PollFlags::POLLIN,
-        )];
-        match nix::poll::poll(&mut pfd, nix::poll::PollTimeout::NONE) {
-            Ok(_) => {}
-            Err(nix::errno::Errno::EINTR) => continue,
-            Err(e) => {
-                shared.warn(&format!("polling the seccomp listener: {e}"));
-                return;
-            }
-        }
-        let revents = pfd[0].revents().unwrap_or(nix::poll::PollFlags::empty());
-        if !revents.contains(nix::poll::PollFlags::POLLIN) {
-            if revents.intersects(nix::poll::PollFlags::POLLHUP | nix::poll::PollFlags::POLLERR) {
-                return;
-            }
-            continue;
-        }
+    while !done.load(Ordering::SeqCst) {
         match ioctl::recv(fd, &mut req) {
             Ok(()) => {}
-            // The tracee died or was interrupted between poll and recv.
+            // ENOENT: the tracee died or was interrupted before we took it
+            // (or, on newer kernels, every tracee is gone). EINTR: woken.
             Err(libc::ENOENT) | Err(libc::EINTR) => continue,
             Err(e) => {
                 shared.warn(&format!(
@@ -117,6 +138,42 @@ pub fn run(shared: &Shared, listener: OwnedFd) {
         // ENOENT: the call was interrupted or its thread died meanwhile.
         let _ = ioctl::respond_continue(fd, req.id);
     }
+}
+
+/// Returns once no process holds the filter any more.
+fn wait_for_hangup(listener: &OwnedFd) {
+    loop {
+        // No requested events: only POLLHUP/POLLERR wake us.
+        let mut pfd = [nix::poll::PollFd::new(
+            listener.as_fd(),
+            nix::poll::PollFlags::empty(),
+        )];
+        match nix::poll::poll(&mut pfd, nix::poll::PollTimeout::NONE) {
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(_) => return,
+            Ok(_) => {
+                let r = pfd[0].revents().unwrap_or(nix::poll::PollFlags::empty());
+                if r.intersects(
+                    nix::poll::PollFlags::POLLHUP
+                        | nix::poll::PollFlags::POLLERR
+                        | nix::poll::PollFlags::POLLNVAL,
+                ) {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+fn install_wake_handler() {
+    use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction};
+    let act = SigAction::new(
+        SigHandler::Handler(on_wake),
+        SaFlags::empty(),
+        SigSet::empty(),
+    );
+    // SAFETY: the handler does nothing.
+    let _ = unsafe { sigaction(Signal::SIGURG, &act) };
 }
 
 fn unsafe_zeroed() -> libc::seccomp_notif {
