@@ -41,7 +41,6 @@ pub struct Shared {
     /// By syscall number: chosen by `--only`. The filter may trap more
     /// (calls that keep the thread cache true); those get no record.
     selected: Vec<bool>,
-    warned_sync: AtomicBool,
 }
 
 impl Shared {
@@ -61,7 +60,6 @@ impl Shared {
             launch_tid,
             launch_fd,
             launched: AtomicBool::new(false),
-            warned_sync: AtomicBool::new(false),
         }
     }
 
@@ -101,12 +99,6 @@ impl Shared {
 
     fn warn(&self, msg: &str) {
         eprintln!("my-sysdig: {msg}");
-    }
-
-    fn note_sync_wakeup(&self, ok: bool) {
-        // Nothing to say when the kernel has it; older kernels (before 6.6)
-        // just pay a slower wake-up.
-        self.warned_sync.store(!ok, Ordering::Relaxed);
     }
 }
 

@@ -87,8 +87,8 @@ extern "C" fn on_wake(_: libc::c_int) {}
 /// watcher thread polls for POLLHUP and then interrupts the receiver.
 pub fn run(shared: &Shared, listener: OwnedFd) {
     let fd = listener.as_raw_fd();
-    let sync = ioctl::set_flags(fd, SYNC_WAKE_UP);
-    shared.note_sync_wakeup(sync);
+    // Before Linux 6.6 the flag is unknown: plain wake-ups, just slower.
+    let _ = ioctl::set_flags(fd, SYNC_WAKE_UP);
     install_wake_handler();
     let done = AtomicBool::new(false);
     let exited = AtomicBool::new(false);
