@@ -40,16 +40,7 @@ static OPEN_FLAGS: Xlat = Xlat::with_field(
 static OVERRIDES: &[Spec] = &[sc!(clone, PROCESS, Int;
     flags: Flags(&CLONE_FLAGS), stack: Ptr, parent_tid: Ptr, tls: Hex, child_tid: Ptr)];
 
-fn syscalls() -> Vec<(u32, &'static str)> {
-    use syscalls::aarch64::Sysno;
-    // `Sysno::iter()` of syscalls 0.8 stops before `Sysno::last()`.
-    Sysno::iter()
-        .chain(std::iter::once(Sysno::last()))
-        .map(|s| (s.id() as u32, s.name()))
-        .collect::<std::collections::BTreeMap<_, _>>()
-        .into_iter()
-        .collect()
-}
+super::syscall_list!(syscalls, aarch64);
 
 pub static AARCH64: Arch = Arch {
     name: "aarch64",

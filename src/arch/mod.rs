@@ -7,6 +7,24 @@
 //! document the ABI rather than drive the decoder (on aarch64, x0 is both the
 //! first argument and the return value).
 
+/// `fn $fn() -> Vec<(u32, &'static str)>`: every syscall of one of the
+/// `syscalls` crate's arch modules, by number.
+macro_rules! syscall_list {
+    ($fn:ident, $arch:ident) => {
+        fn $fn() -> Vec<(u32, &'static str)> {
+            use syscalls::$arch::Sysno;
+            // `Sysno::iter()` of syscalls 0.8 stops before `Sysno::last()`.
+            Sysno::iter()
+                .chain(std::iter::once(Sysno::last()))
+                .map(|s| (s.id() as u32, s.name()))
+                .collect::<std::collections::BTreeMap<_, _>>()
+                .into_iter()
+                .collect()
+        }
+    };
+}
+use syscall_list;
+
 mod aarch64;
 mod x86_64;
 

@@ -29,16 +29,7 @@ static OPEN_FLAGS: Xlat = Xlat::with_field(
     3,
 );
 
-fn syscalls() -> Vec<(u32, &'static str)> {
-    use syscalls::x86_64::Sysno;
-    // `Sysno::iter()` of syscalls 0.8 stops before `Sysno::last()`.
-    Sysno::iter()
-        .chain(std::iter::once(Sysno::last()))
-        .map(|s| (s.id() as u32, s.name()))
-        .collect::<std::collections::BTreeMap<_, _>>()
-        .into_iter()
-        .collect()
-}
+super::syscall_list!(syscalls, x86_64);
 
 pub static X86_64: Arch = Arch {
     name: "x86_64",
