@@ -3,8 +3,8 @@
 #
 #   bench/run.sh [--quick] [--parts LIST] [--rounds R] [--keep]
 #
-#   --quick        fewer calls, requests and rounds (about 1.5 minutes on 2 vCPUs;
-#                  the full run takes about 8 minutes)
+#   --quick        fewer calls, requests and rounds (1.5-2.5 minutes on 2 vCPUs;
+#                  the full run takes 8-12 minutes)
 #   --parts LIST   comma-separated subset of: floor,micro,placement,nginx,records,rss
 #                  (default: all)
 #   --rounds R     rounds of the interleaved parts (default 9, --quick 3; placement: at most 5)
@@ -297,7 +297,8 @@ PLACE_TRACERS="default notif strace"
 run_place() { # TRACER PLACEMENT -> ns per call
   local tr=$1 tpin=${2%/*} epin=${2#*/} cmd pre=() inner=()
   [ "$tpin" = cpu0 ] && pre=(taskset -c 0)
-  case $epin in cpu0) inner=(taskset -c 0) ;; cpu1) inner=(taskset -c 1) ;; esac
+  # "free" resets the affinity the tracee would inherit from a pinned tracer
+  case $epin in cpu0) inner=(taskset -c 0) ;; cpu1) inner=(taskset -c 1) ;; *) inner=(taskset -c "0-$(( $(nproc) - 1 ))") ;; esac
   case $tr in
     default) cmd=("$MS" exec --only getppid -o "$W/place.rec" --) ;;
     notif) cmd=("$MS" exec --only getppid --no-ret -o "$W/place.rec" --) ;;
@@ -324,7 +325,7 @@ if has_part placement && [ "$(nproc)" -ge 2 ]; then
     say "$(printf '%-22s %14s %14s %18s' "$pl" "$(f0 "$(med "$W/place.default.${pl/\//-}")")" \
       "$(f0 "$(med "$W/place.notif.${pl/\//-}")")" "$(f0 "$(med "$W/place.strace.${pl/\//-}")")")"
   done
-  say "  free: no affinity; cpuN: taskset -c N (the tracee's is set by taskset exec'd under the tracer)."
+  say "  free: all CPUs; cpuN: taskset -c N. The tracee's affinity is set by taskset exec'd under the tracer."
 fi
 
 # --- nginx ------------------------------------------------------------------------
