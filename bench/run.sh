@@ -1,0 +1,555 @@
+#!/usr/bin/env bash
+# bench/run.sh: my-sysdig's benchmarks, in one command.
+#
+#   bench/run.sh [--quick] [--parts LIST] [--rounds R] [--keep]
+#
+#   --quick        fewer calls, requests and rounds (1.5-2.5 minutes on 2 vCPUs;
+#                  the full run takes 8-12 minutes)
+#   --parts LIST   comma-separated subset of: floor,micro,placement,nginx,records,rss
+#                  (default: all)
+#   --rounds R     rounds of the interleaved parts (default 9, --quick 3; placement: at most 5)
+#   --keep         keep the work directory (raw numbers, records, ab and nginx logs)
+#
+# It builds the release binaries (`cargo build --release`; CARGO_TARGET_DIR is honoured)
+# and bench/loop.c (gcc -O2), then runs, in interleaved rounds (every mode once, then
+# every mode again, R times), and prints tables of medians and ratios:
+#
+#   floor    the C floor of every kernel mechanism, from ../shared/floor/run.sh (or
+#            $FLOOR) when it exists (a reference outside the repo; skipped when absent).
+#            Its floor.c is also built and its notif-sync-mem and trace-exit modes run in
+#            the micro-loop rounds, interleaved: they are the reference of "x floor".
+#   micro    bench/loop: N raw getppid and N raw 64-byte reads of /dev/zero, timed inside
+#            the program (ns per call, start-up excluded): untraced; my-sysdig --only
+#            getpid (filter only); --only the call --no-ret; --exit-via perf; --exit-via
+#            ptrace; default mode; all calls traced (--no-ret and default); strace -f;
+#            strace -f --seccomp-bpf; the C floor; and the floor, --no-ret, default and
+#            strace pinned to CPU 0.
+#   placement  the getppid loop under default mode, --no-ret and strace -f with the tracer
+#            and the tracee pinned to the same CPU, to different CPUs, or not at all: what
+#            the cross-CPU wake-up costs each mechanism on this machine.
+#   nginx    nginx, 2 workers, `return 200`, on 127.0.0.1 (a free port), ab -n 10000 -c 50
+#            without and with -k, untraced and under each tracer mode; requests/s and
+#            ratio to untraced. Records go to a file in the work directory.
+#   records  bench/loop fully traced: getppid with --no-ret, read64 in default mode, in
+#            the text, json and strace formats: bytes per record, records per second,
+#            and the supervisor's CPU time per record.
+#   rss      peak RSS (VmHWM) of my-sysdig tracing nginx under ab load (100k requests,
+#            10k with --quick), everything traced, default mode and --no-ret; checks
+#            that every accepted connection has its accept4 record.
+#
+# Modes that need `--exit-via` are listed but skipped, with a note, while
+# `my-sysdig exec --help` does not mention it.
+# Needs: cargo, gcc, strace, nginx, ab (apache2-utils), python3, curl, taskset; /usr/bin/time
+# for the supervisor CPU column. Measured as root (as a user, nginx warns that it cannot
+# switch user, and runs).
+# Knobs (environment): MICRO_N, MICRO_FAST_N, NGINX_N, NGINX_NK (requests with -k), RSS_N, REC_N,
+# REC_READ_N, FLOOR (path of the floor's run.sh), MICRO_MODES and NGINX_MODES (subsets of the
+# mode names in this script, e.g. NGINX_MODES="untraced filter"; ratios need "untraced").
+set -u -o pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+QUICK=0
+PARTS=floor,micro,placement,nginx,records,rss
+ROUNDS=
+KEEP=0
+while [ $# -gt 0 ]; do
+  case $1 in
+    --quick) QUICK=1 ;;
+    --parts) PARTS=${2:?--parts needs a list}; shift ;;
+    --rounds) ROUNDS=${2:?--rounds needs a number}; shift ;;
+    --keep) KEEP=1 ;;
+    -h|--help) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) echo "bench/run.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+if [ -n "$ROUNDS" ] && ! [[ $ROUNDS =~ ^[1-9][0-9]*$ ]]; then
+  echo "bench/run.sh: --rounds: not a positive number" >&2; exit 2
+fi
+
+if [ $QUICK = 1 ]; then
+  : "${ROUNDS:=3}" "${MICRO_N:=5000}" "${NGINX_N:=10000}" "${NGINX_NK:=10000}" "${RSS_N:=10000}"
+  : "${REC_N:=50000}" "${REC_READ_N:=5000}" "${FLOOR_N:=5000}" "${FLOOR_R:=3}"
+else
+  : "${ROUNDS:=9}" "${MICRO_N:=10000}" "${NGINX_N:=10000}" "${NGINX_NK:=10000}" "${RSS_N:=100000}"
+  : "${REC_N:=200000}" "${REC_READ_N:=20000}" "${FLOOR_N:=10000}" "${FLOOR_R:=5}"
+fi
+CONC=50
+# untraced calls cost ~0.2 us: the modes that trace none of the loop's calls run longer loops
+: "${MICRO_FAST_N:=$((MICRO_N * 20 > 200000 ? MICRO_N * 20 : 200000))}"
+has_part() { case ",$PARTS," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
+
+W=$(mktemp -d "${TMPDIR:-/tmp}/my-sysdig-bench.XXXXXX")
+REPORT=$W/report.txt
+CUR_PID=    # the background server (tracer or nginx), leader of its own process group
+cleanup() {
+  if [ -n "$CUR_PID" ] && kill -0 "$CUR_PID" 2>/dev/null; then
+    [ -s "$W/ng/nginx.pid" ] && kill -QUIT "$(cat "$W/ng/nginx.pid")" 2>/dev/null
+    sleep 1
+    kill -KILL -- "-$CUR_PID" 2>/dev/null
+    wait "$CUR_PID" 2>/dev/null
+  fi
+  if [ $KEEP = 1 ]; then echo "work directory kept: $W" >&2; else rm -rf "$W"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+say() { printf '%s\n' "$*" | tee -a "$REPORT"; }
+note() { printf 'note: %s\n' "$*" | tee -a "$REPORT" >&2; }
+
+# --- statistics -------------------------------------------------------------------
+# median/min/max of the numbers in a file (one per line; NA lines ignored)
+stats() { # FILE -> "median min max count" or "NA NA NA 0"
+  [ -f "$1" ] || { echo "NA NA NA 0"; return; }
+  grep -E '^[0-9.]+$' "$1" | sort -g | awk '{a[NR]=$1} END {
+    if (NR == 0) { print "NA NA NA 0"; exit }
+    m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2
+    print m, a[1], a[NR], NR }'
+}
+med() { stats "$1" | cut -d' ' -f1; }
+# a / b with 2 decimals, NA when either is missing
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "NA" || b == "NA" || a == "" || b == "" || b + 0 == 0) print "-"; else printf "%.2f", a / b }'; }
+# pratio FILE_A FILE_B: median over rounds of A_i / B_i (line i of each file is round i):
+# each ratio pairs runs made moments apart, so a machine that drifts between rounds does not
+# bias it. "-" when no round has both numbers.
+pratio() {
+  [ -f "$1" ] && [ -f "$2" ] || { echo -; return; }
+  paste -d' ' "$1" "$2" | awk '$1 ~ /^[0-9.]+$/ && $2 ~ /^[0-9.]+$/ && $2 > 0 { print $1 / $2 }' |
+    sort -g | awk '{a[NR]=$1} END { if (NR == 0) { print "-"; exit }
+      printf "%.2f\n", (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2 }'
+}
+# min..max of the per-round ratios
+pratio_range() {
+  [ -f "$1" ] && [ -f "$2" ] || { echo -; return; }
+  paste -d' ' "$1" "$2" | awk '$1 ~ /^[0-9.]+$/ && $2 ~ /^[0-9.]+$/ && $2 > 0 { print $1 / $2 }' |
+    sort -g | awk '{a[NR]=$1} END { if (NR == 0) print "-"; else printf "%.2f..%.2f\n", a[1], a[NR] }'
+}
+# integer, or NA
+f0() { awk -v a="$1" 'BEGIN { if (a == "NA" || a == "") print "NA"; else printf "%.0f", a }'; }
+sub() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "NA" || b == "NA" || a == "" || b == "") print "-"; else printf "%.0f", a - b }'; }
+
+# --- build ------------------------------------------------------------------------
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+echo "building (cargo build --release, gcc bench/loop.c) ..." >&2
+(cd "$ROOT" && cargo build --release --quiet) || { echo "bench/run.sh: cargo build failed" >&2; exit 1; }
+MS=$TARGET/release/my-sysdig
+LOOP=$W/loop
+gcc -O2 -Wall -o "$LOOP" "$ROOT/bench/loop.c" || { echo "bench/run.sh: gcc failed" >&2; exit 1; }
+for t in strace nginx ab python3 curl; do
+  command -v $t >/dev/null || note "$t is not installed: the parts using it are skipped"
+done
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+EXIT_VIA=0
+"$MS" exec --help 2>/dev/null | grep -q -- '--exit-via' && EXIT_VIA=1
+
+say "# my-sysdig benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC')"
+say "# $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), kernel $(uname -r)"
+say "# $(cd "$ROOT" && git describe --always --dirty 2>/dev/null || echo 'no git'), rounds=$ROUNDS, $( [ $QUICK = 1 ] && echo quick || echo full)"
+[ $EXIT_VIA = 1 ] || note "my-sysdig has no --exit-via: the perf/ptrace exit modes are skipped"
+
+# --- floor ------------------------------------------------------------------------
+# The C floor (../shared/floor/, a reference kept outside this repository): its run.sh
+# gives every mechanism (part "floor"); its floor.c, built here, runs the two reference
+# mechanisms inside the micro-loop rounds, interleaved with my-sysdig, for "x floor".
+declare -A FLOOR_NS=()
+FLOOR=${FLOOR:-}
+if [ -z "$FLOOR" ]; then
+  for f in "$ROOT/../shared/floor/run.sh" /work/shared/floor/run.sh; do
+    [ -f "$f" ] && { FLOOR=$f; break; }
+  done
+fi
+FLOORBIN=
+if [ -n "$FLOOR" ] && [ -f "$(dirname "$FLOOR")/floor.c" ]; then
+  gcc -O2 -Wall -Wno-unused-result -o "$W/floor" "$(dirname "$FLOOR")/floor.c" && FLOORBIN=$W/floor
+fi
+[ -n "$FLOORBIN" ] || note "no C floor (../shared/floor/ not found; set FLOOR=path/run.sh): floor rows and ratios are skipped"
+if has_part floor && [ -n "$FLOOR" ] && [ -f "$FLOOR" ]; then
+  for s in getppid read; do
+    echo "floor: $FLOOR $FLOOR_N $FLOOR_R $s ..." >&2
+    TMPDIR=$W sh "$FLOOR" "$FLOOR_N" "$FLOOR_R" "$s" > "$W/floor.$s.txt" 2>&1 ||
+      note "the floor run for $s failed"
+    while read -r mode ns _; do FLOOR_NS[$s.$mode]=$ns; done \
+      < <(awk '/^# unpinned/ {on=1; next} /^#/ {on=0} on' "$W/floor.$s.txt")
+    while read -r mode ns _; do FLOOR_NS[$s.pinned.$mode]=$ns; done \
+      < <(awk '/^# taskset/ {on=1; next} /^#/ {on=0} on' "$W/floor.$s.txt")
+  done
+  say ""
+  say "## C floor: $FLOOR $FLOOR_N $FLOOR_R getppid|read (median ns per call; cpu0 = taskset -c 0)"
+  say "$(printf '%-16s %10s %10s %14s %12s' mechanism getppid read 'getppid(cpu0)' 'read(cpu0)')"
+  for m in base allow notif notif-sync notif-mem notif-sync-mem notif-vm trace-entry trace-exit ptrace-syscall strace strace-bpf; do
+    say "$(printf '%-16s %10s %10s %14s %12s' "$m" "${FLOOR_NS[getppid.$m]:-NA}" "${FLOOR_NS[read.$m]:-NA}" \
+      "${FLOOR_NS[getppid.pinned.$m]:-NA}" "${FLOOR_NS[read.pinned.$m]:-NA}")"
+  done
+fi
+
+# --- micro-loops ------------------------------------------------------------------
+ALL_MICRO_MODES="untraced filter fnotif notif perf allnoret ftrace ptrace default alldefault strace straceb"
+ALL_MICRO_MODES="$ALL_MICRO_MODES pin-fnotif pin-notif pin-ftrace pin-default pin-strace"
+MICRO_MODES=${MICRO_MODES:-$ALL_MICRO_MODES}
+micro_label() { # MODE CALL
+  case $1 in
+    untraced) echo "untraced" ;;
+    filter) echo "my-sysdig --only getpid (filter only)" ;;
+    fnotif) echo "C floor notif-sync-mem" ;;
+    notif) echo "my-sysdig --only $2 --no-ret" ;;
+    perf) echo "my-sysdig --only $2 --exit-via perf" ;;
+    allnoret) echo "my-sysdig all --no-ret" ;;
+    ftrace) echo "C floor trace-exit" ;;
+    ptrace) echo "my-sysdig --only $2 --exit-via ptrace" ;;
+    default) echo "my-sysdig --only $2 (default)" ;;
+    alldefault) echo "my-sysdig all (default)" ;;
+    strace) echo "strace -f -e trace=$2" ;;
+    straceb) echo "strace -f --seccomp-bpf -e trace=$2" ;;
+    pin-*) echo "cpu0: $(micro_label "${1#pin-}" "$2")" ;;
+  esac
+}
+# the interleaved floor mode a mode is held to
+micro_floor() {
+  case $1 in
+    pin-*) f=$(micro_floor "${1#pin-}"); [ -n "$f" ] && echo "pin-$f" ;;
+    notif|allnoret|perf) echo fnotif ;;
+    ptrace|default|alldefault|strace|straceb) echo ftrace ;;
+    *) echo "" ;;
+  esac
+}
+skip_mode() { # MODE -> 0 when it cannot run here
+  case ${1#pin-} in
+    perf|ptrace|selperf) [ $EXIT_VIA = 0 ] ;;
+    strace*) ! command -v strace >/dev/null ;;
+    fnotif|ftrace) [ -z "$FLOORBIN" ] ;;
+    *) return 1 ;;
+  esac
+}
+run_micro() { # MODE LOOP CALL -> ns per call on stdout (nothing on failure)
+  local mode=$1 loop=$2 call=$3 out=$W/micro.rec cmd pin=()
+  case $mode in pin-*) pin=(taskset -c 0); mode=${mode#pin-} ;; esac
+  case $mode in
+    untraced) cmd=("$LOOP" "$loop" "$MICRO_FAST_N") ;;
+    filter) cmd=("$MS" exec --only getpid -o "$out" -- "$LOOP" "$loop" "$MICRO_FAST_N") ;;
+    fnotif) cmd=("$FLOORBIN" notif-sync-mem "$MICRO_N" "$call") ;;
+    ftrace) cmd=("$FLOORBIN" trace-exit "$MICRO_N" "$call") ;;
+    notif) cmd=("$MS" exec --only "$call" --no-ret -o "$out" -- "$LOOP" "$loop" "$MICRO_N") ;;
+    perf) cmd=("$MS" exec --only "$call" --exit-via perf -o "$out" -- "$LOOP" "$loop" "$MICRO_N") ;;
+    ptrace) cmd=("$MS" exec --only "$call" --exit-via ptrace -o "$out" -- "$LOOP" "$loop" "$MICRO_N") ;;
+    default) cmd=("$MS" exec --only "$call" -o "$out" -- "$LOOP" "$loop" "$MICRO_N") ;;
+    allnoret) cmd=("$MS" exec --no-ret -o "$out" -- "$LOOP" "$loop" "$MICRO_N") ;;
+    alldefault) cmd=("$MS" exec -o "$out" -- "$LOOP" "$loop" "$MICRO_N") ;;
+    strace) cmd=(strace -f -qq -o /dev/null -e "trace=$call" "$LOOP" "$loop" "$MICRO_N") ;;
+    straceb) cmd=(strace -f --seccomp-bpf -qq -o /dev/null -e "trace=$call" "$LOOP" "$loop" "$MICRO_N") ;;
+  esac
+  case $mode in
+    fnotif|ftrace) "${pin[@]}" "${cmd[@]}" 2>>"$W/micro.err" | awk '{ print $3 }' ;;
+    *) "${pin[@]}" "${cmd[@]}" 2>>"$W/micro.err" | sed -n 's/.*ns_per_call=\([0-9.]*\).*/\1/p' ;;
+  esac
+}
+
+if has_part micro; then
+  echo "micro-loops: $ROUNDS rounds x N=$MICRO_N ..." >&2
+  for r in $(seq "$ROUNDS"); do
+    for mode in $MICRO_MODES; do
+      skip_mode $mode && continue
+      for loop in getppid read64; do
+        call=getppid; [ $loop = read64 ] && call=read
+        v=$(run_micro $mode $loop $call)
+        [ -n "$v" ] || { note "micro $mode $loop round $r failed (see $W/micro.err)"; v=NA; }
+        echo "$v" >> "$W/micro.$loop.$mode"
+      done
+    done
+    echo "  round $r/$ROUNDS done" >&2
+  done
+  for loop in getppid read64; do
+    call=getppid; [ $loop = read64 ] && call=read
+    u=$(med "$W/micro.$loop.untraced")
+    say ""
+    say "## micro-loop: $loop, N=$MICRO_N calls per run (untraced and filter: $MICRO_FAST_N), $ROUNDS interleaved rounds"
+    say "$(printf '%-42s %9s %17s %9s %8s %9s %9s %8s' 'mode (ns per call)' median 'min..max' '+traced' 'x untr' 'strace/x' 'bpf/x' 'x floor')"
+    for mode in $MICRO_MODES; do
+      label=$(micro_label $mode $call)
+      if skip_mode $mode; then
+        say "$(printf '%-42s %9s' "$label" 'skipped')   (needs --exit-via, strace or the C floor)"
+        continue
+      fi
+      read -r m lo hi n < <(stats "$W/micro.$loop.$mode")
+      d=$W/micro.$loop
+      f=$(micro_floor $mode); fx=-; [ -n "$f" ] && fx=$(pratio "$d.$mode" "$d.$f")
+      over=-; [ $mode != untraced ] && over=$(sub "$m" "$u")
+      rs=$(pratio "$d.strace" "$d.$mode"); rb=$(pratio "$d.straceb" "$d.$mode")
+      case $mode in pin-*) rs=$(pratio "$d.pin-strace" "$d.$mode"); rb=- ;; esac
+      say "$(printf '%-42s %9s %17s %9s %8s %9s %9s %8s' "$label" "$(f0 "$m")" "$(f0 "$lo")..$(f0 "$hi")" \
+        "$over" "$(pratio "$d.$mode" "$d.untraced")" "$rs" "$rb" "$fx")"
+    done
+    say "  +traced: median minus untraced. Ratios are medians of per-round ratios. x untr: this / untraced."
+    say "  strace/x, bpf/x: strace -f (--seccomp-bpf) / this: how many times faster (>1 = faster)."
+    say "  x floor: this / the C floor run in the same round (--no-ret, perf: notif-sync-mem;"
+    say "  ptrace modes, strace: trace-exit)."
+    say "  cpu0 rows: everything pinned to CPU 0 (taskset -c 0); strace/x against strace pinned the same way,"
+    say "  x floor against the pinned floor: the difference to the unpinned rows is the cross-CPU wake-up."
+  done
+fi
+
+# --- placement: where tracer and tracee run ----------------------------------------
+# In a VM, waking a task on the other vCPU costs tens of microseconds. The kernel keeps a
+# USER_NOTIF pair on one CPU (SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP); nothing does that for
+# ptrace stops. These runs pin the tracer and the tracee separately (taskset on the tracer,
+# and taskset exec'd under it for the tracee) to show what placement alone costs.
+PLACEMENTS="free/free cpu0/cpu0 cpu0/cpu1 free/cpu0 cpu0/free"
+PLACE_TRACERS="default notif strace"
+run_place() { # TRACER PLACEMENT -> ns per call
+  local tr=$1 tpin=${2%/*} epin=${2#*/} cmd pre=() inner=()
+  [ "$tpin" = cpu0 ] && pre=(taskset -c 0)
+  # "free" resets the affinity the tracee would inherit from a pinned tracer
+  case $epin in cpu0) inner=(taskset -c 0) ;; cpu1) inner=(taskset -c 1) ;; *) inner=(taskset -c "0-$(( $(nproc) - 1 ))") ;; esac
+  case $tr in
+    default) cmd=("$MS" exec --only getppid -o "$W/place.rec" --) ;;
+    notif) cmd=("$MS" exec --only getppid --no-ret -o "$W/place.rec" --) ;;
+    strace) cmd=(strace -f -qq -o /dev/null -e trace=getppid) ;;
+  esac
+  "${pre[@]}" "${cmd[@]}" "${inner[@]}" "$LOOP" getppid "$MICRO_N" 2>>"$W/place.err" |
+    sed -n 's/.*ns_per_call=\([0-9.]*\).*/\1/p'
+}
+if has_part placement && [ "$(nproc)" -ge 2 ]; then
+  PR=$(( ROUNDS < 5 ? ROUNDS : 5 ))
+  echo "placement: $PR rounds x N=$MICRO_N ..." >&2
+  for r in $(seq "$PR"); do
+    for pl in $PLACEMENTS; do
+      for tr in $PLACE_TRACERS; do
+        [ $tr = strace ] && ! command -v strace >/dev/null && continue
+        v=$(run_place $tr $pl); echo "${v:-NA}" >> "$W/place.$tr.${pl/\//-}"
+      done
+    done
+  done
+  say ""
+  say "## placement: getppid loop, N=$MICRO_N, $PR interleaved rounds: median ns per call"
+  say "$(printf '%-22s %14s %14s %18s' 'tracer/tracee CPU' 'default' '--no-ret' 'strace -f')"
+  for pl in $PLACEMENTS; do
+    say "$(printf '%-22s %14s %14s %18s' "$pl" "$(f0 "$(med "$W/place.default.${pl/\//-}")")" \
+      "$(f0 "$(med "$W/place.notif.${pl/\//-}")")" "$(f0 "$(med "$W/place.strace.${pl/\//-}")")")"
+  done
+  say "  free: all CPUs; cpuN: taskset -c N. The tracee's affinity is set by taskset exec'd under the tracer."
+fi
+
+# --- nginx ------------------------------------------------------------------------
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+ng_conf() { # DIR PORT
+  mkdir -p "$1"
+  cat > "$1/nginx.conf" <<EOF
+worker_processes 2;
+daemon off;
+pid $1/nginx.pid;
+error_log $1/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $1/body;
+  proxy_temp_path $1/proxy;
+  fastcgi_temp_path $1/fastcgi;
+  uwsgi_temp_path $1/uwsgi;
+  scgi_temp_path $1/scgi;
+  server {
+    listen 127.0.0.1:$2;
+    location / { return 200 "hello from nginx under my-sysdig bench\n"; }
+  }
+}
+EOF
+}
+NG_SEL=accept4,close,writev
+NGINX_MODES=${NGINX_MODES:-untraced filter seldefault selnoret selperf allnoret alldefault strace1 strace3 straceb3 straceall}
+ng_label() {
+  case $1 in
+    untraced) echo "untraced" ;;
+    filter) echo "my-sysdig --only getppid (filter)" ;;
+    seldefault) echo "my-sysdig --only $NG_SEL" ;;
+    selnoret) echo "my-sysdig --only $NG_SEL --no-ret" ;;
+    selperf) echo "my-sysdig --only $NG_SEL -s 0 --exit-via perf" ;;
+    allnoret) echo "my-sysdig all --no-ret" ;;
+    alldefault) echo "my-sysdig all (default)" ;;
+    strace1) echo "strace -f -e trace=accept4" ;;
+    strace3) echo "strace -f -e trace=$NG_SEL" ;;
+    straceb3) echo "strace -f --seccomp-bpf -e trace=$NG_SEL" ;;
+    straceall) echo "strace -f (all)" ;;
+  esac
+}
+# ng_start MODE RECFILE: starts nginx (under MODE) in $W/ng, sets CUR_PID and PORT
+ng_start() {
+  local mode=$1 rec=$2 d=$W/ng cmd
+  rm -rf "$d"; PORT=$(free_port); ng_conf "$d" "$PORT"
+  local ng=("$NGINX" -p "$d" -c "$d/nginx.conf")
+  case $mode in
+    untraced) cmd=("${ng[@]}") ;;
+    filter) cmd=("$MS" exec --only getppid -o "$rec" -- "${ng[@]}") ;;
+    seldefault) cmd=("$MS" exec --only $NG_SEL -o "$rec" -- "${ng[@]}") ;;
+    selnoret) cmd=("$MS" exec --only $NG_SEL --no-ret -o "$rec" -- "${ng[@]}") ;;
+    selperf) cmd=("$MS" exec --only $NG_SEL -s 0 --exit-via perf -o "$rec" -- "${ng[@]}") ;;
+    allnoret) cmd=("$MS" exec --no-ret -o "$rec" -- "${ng[@]}") ;;
+    alldefault) cmd=("$MS" exec -o "$rec" -- "${ng[@]}") ;;
+    strace1) cmd=(strace -f -qq -o /dev/null -e trace=accept4 "${ng[@]}") ;;
+    strace3) cmd=(strace -f -qq -o /dev/null -e trace=$NG_SEL "${ng[@]}") ;;
+    straceb3) cmd=(strace -f --seccomp-bpf -qq -o /dev/null -e trace=$NG_SEL "${ng[@]}") ;;
+    straceall) cmd=(strace -f -qq -o /dev/null "${ng[@]}") ;;
+  esac
+  # its own process group, so that cleanup can kill the whole tree
+  setsid "${cmd[@]}" </dev/null >>"$W/nginx.out" 2>&1 &
+  CUR_PID=$!
+  local i
+  for i in $(seq 300); do
+    if [ -s "$d/nginx.pid" ] && curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$PORT/"; then
+      return 0
+    fi
+    kill -0 "$CUR_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  note "nginx ($mode) did not start (see $W/nginx.out, $d/error.log)"
+  ng_stop
+  return 1
+}
+# ng_stop: SIGQUIT to the master (graceful), wait for the tracer; SIGKILL the group after 30 s
+ng_stop() {
+  [ -n "$CUR_PID" ] || return 0
+  local d=$W/ng i
+  [ -s "$d/nginx.pid" ] && kill -QUIT "$(cat "$d/nginx.pid")" 2>/dev/null
+  for i in $(seq 300); do
+    kill -0 "$CUR_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$CUR_PID" 2>/dev/null; then
+    note "nginx did not stop on SIGQUIT within 30 s: killed"
+    kill -KILL -- "-$CUR_PID" 2>/dev/null
+  fi
+  wait "$CUR_PID" 2>/dev/null
+  CUR_PID=
+}
+# ab_run N [-k] -> requests/s on stdout; failures noted
+ab_run() {
+  local n=$1 k=${2:-} out=$W/ab.out
+  ab -q -r $k -n "$n" -c $CONC "http://127.0.0.1:$PORT/" > "$out" 2>&1
+  local failed; failed=$(sed -n 's/^Failed requests: *\([0-9]*\).*/\1/p' "$out")
+  [ "${failed:-0}" = 0 ] || note "ab $k: $failed failed requests"
+  sed -n 's/^Requests per second: *\([0-9.]*\).*/\1/p' "$out"
+}
+
+if has_part nginx; then
+  if command -v nginx >/dev/null && command -v ab >/dev/null; then
+    echo "nginx: $ROUNDS rounds, ab -n $NGINX_N (-k: -n $NGINX_NK) -c $CONC ..." >&2
+    for r in $(seq "$ROUNDS"); do
+      for mode in $NGINX_MODES; do
+        skip_mode $mode && continue
+        if ng_start $mode "$W/nginx.rec"; then
+          ab_run 500 > /dev/null                    # warm-up: workers, caches
+          v=$(ab_run "$NGINX_N"); echo "${v:-NA}" >> "$W/nginx.close.$mode"
+          v=$(ab_run "$NGINX_NK" -k); echo "${v:-NA}" >> "$W/nginx.keep.$mode"
+          ng_stop
+        else
+          echo NA >> "$W/nginx.close.$mode"; echo NA >> "$W/nginx.keep.$mode"
+        fi
+      done
+      echo "  round $r/$ROUNDS done" >&2
+    done
+    say ""
+    say "## nginx, 2 workers, ab -c $CONC, $ROUNDS interleaved rounds: requests/s and ratio to untraced"
+    say "$(printf '%-56s %9s %6s %11s   %9s %6s %11s' mode "close" ratio 'ratio range' "keepalive" ratio 'ratio range')"
+    say "$(printf '%-56s %9s %6s %11s   %9s %6s %11s' "" "-n $NGINX_N" '' '' "-n $NGINX_NK" '' '')"
+    n=$W/nginx
+    for mode in $NGINX_MODES; do
+      label=$(ng_label $mode)
+      if skip_mode $mode; then say "$(printf '%-56s %9s' "$label" skipped)"; continue; fi
+      say "$(printf '%-56s %9s %6s %11s   %9s %6s %11s' "$label" \
+        "$(f0 "$(med "$n.close.$mode")")" "$(pratio "$n.close.$mode" "$n.close.untraced")" "$(pratio_range "$n.close.$mode" "$n.close.untraced")" \
+        "$(f0 "$(med "$n.keep.$mode")")" "$(pratio "$n.keep.$mode" "$n.keep.untraced")" "$(pratio_range "$n.keep.$mode" "$n.keep.untraced")")"
+    done
+    say "  requests/s: median over rounds; ratio: median of the per-round ratios to untraced (range: min..max)."
+    [ -f "$n.close.allnoret" ] && [ -f "$n.close.straceall" ] &&
+      say "  all --no-ret / strace -f (all): close $(pratio "$n.close.allnoret" "$n.close.straceall")x, keepalive $(pratio "$n.keep.allnoret" "$n.keep.straceall")x"
+    [ -f "$n.close.seldefault" ] && [ -f "$n.close.straceb3" ] &&
+      say "  --only $NG_SEL (default) / strace -f --seccomp-bpf, same calls: close $(pratio "$n.close.seldefault" "$n.close.straceb3")x, keepalive $(pratio "$n.keep.seldefault" "$n.keep.straceb3")x"
+  else
+    note "nginx or ab missing: nginx part skipped"
+  fi
+fi
+
+# --- record throughput and size ---------------------------------------------------
+if has_part records; then
+  echo "records: $ROUNDS rounds, getppid $REC_N --no-ret and read64 $REC_READ_N default, 3 formats ..." >&2
+  for r in $(seq "$ROUNDS"); do
+    for kind in getppid read64; do
+      for fmt in text json strace; do
+        rec=$W/rec.$kind.$fmt
+        if [ $kind = getppid ]; then
+          cmd=("$MS" exec --no-ret --format $fmt -o "$rec" -- "$LOOP" getppid "$REC_N" 0)
+        else
+          cmd=("$MS" exec --only read --format $fmt -o "$rec" -- "$LOOP" read64 "$REC_READ_N" 0)
+        fi
+        t0=$(date +%s%N)
+        if [ -x /usr/bin/time ]; then
+          /usr/bin/time -f '%U %S' -o "$W/time.out" "${cmd[@]}" > "$W/loop.out" 2>>"$W/records.err"
+        else
+          "${cmd[@]}" > "$W/loop.out" 2>>"$W/records.err"; echo "NA NA" > "$W/time.out"
+        fi
+        t1=$(date +%s%N)
+        lines=$(wc -l < "$rec"); bytes=$(wc -c < "$rec")
+        loopcpu=$(sed -n 's/.*cpu_ns=\([0-9]*\).*/\1/p' "$W/loop.out")
+        read -r ut stt < <(tail -n1 "$W/time.out")
+        awk -v l="$lines" -v t="$((t1 - t0))" 'BEGIN { printf "%.0f\n", l / (t / 1e9) }' >> "$W/recs.$kind.$fmt.rate"
+        awk -v l="$lines" -v b="$bytes" 'BEGIN { printf "%.1f\n", b / l }' >> "$W/recs.$kind.$fmt.size"
+        awk -v l="$lines" -v u="$ut" -v s="$stt" -v c="${loopcpu:-0}" \
+          'BEGIN { if (u == "NA") print "NA"; else printf "%.0f\n", ((u + s) * 1e9 - c) / l }' >> "$W/recs.$kind.$fmt.cpu"
+        echo "$lines" >> "$W/recs.$kind.$fmt.lines"
+      done
+    done
+  done
+  say ""
+  say "## record throughput and size, $ROUNDS interleaved rounds (medians); records to a file"
+  say "$(printf '%-52s %-7s %9s %10s %12s %12s' workload format records 'bytes/rec' 'records/s' 'sup.ns/rec')"
+  for kind in getppid read64; do
+    if [ $kind = getppid ]; then w="loop getppid $REC_N, all traced, --no-ret"; else w="loop read64 $REC_READ_N, --only read, default (ptrace)"; fi
+    for fmt in text json strace; do
+      say "$(printf '%-52s %-7s %9s %10s %12s %12s' "$w" $fmt "$(med "$W/recs.$kind.$fmt.lines")" "$(med "$W/recs.$kind.$fmt.size")" \
+        "$(med "$W/recs.$kind.$fmt.rate")" "$(med "$W/recs.$kind.$fmt.cpu")")"
+    done
+  done
+  say "  records/s: records / wall time of the whole command (start-up included; the tracee's"
+  say "  round trip bounds it). sup.ns/rec: CPU time of the process tree minus the loop's own, per"
+  say "  record: the supervisor's cost (decode, format, write, and its side of the kernel round trip)."
+  say "  example lines:"
+  for fmt in text json strace; do say "    $fmt: $(tail -n1 "$W/rec.read64.$fmt" | cut -c1-150)"; done
+fi
+
+# --- peak RSS ---------------------------------------------------------------------
+if has_part rss; then
+  if command -v nginx >/dev/null && command -v ab >/dev/null; then
+    say ""
+    say "## peak RSS of my-sysdig tracing nginx, ab -n $RSS_N -c $CONC (no keep-alive), everything traced"
+    say "$(printf '%-34s %10s %10s %10s %12s %10s %14s' mode 'VmHWM MB' 'req/s' 'records' 'record MB' 'accepted' 'accept4 recs')"
+    for mode in alldefault allnoret; do
+      rec=$W/rss.rec
+      rm -f "$rec"
+      ng_start $mode "$rec" || continue
+      v=$(ab_run "$RSS_N")
+      acc=$(sed -n 's/^Complete requests: *\([0-9]*\).*/\1/p' "$W/ab.out")
+      hwm=0
+      h=$(awk '/^VmHWM/ {print $2}' "/proc/$CUR_PID/status" 2>/dev/null); [ -n "$h" ] && hwm=$h
+      pid=$CUR_PID
+      [ -s "$W/ng/nginx.pid" ] && kill -QUIT "$(cat "$W/ng/nginx.pid")"
+      while kill -0 "$pid" 2>/dev/null; do     # keep sampling while it drains and exits
+        h=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null)
+        [ -n "$h" ] && [ "$h" -gt "$hwm" ] && hwm=$h
+        sleep 0.05
+      done
+      ng_stop
+      lines=$(wc -l < "$rec"); mb=$(awk -v b="$(wc -c < "$rec")" 'BEGIN { printf "%.1f", b / 1048576 }')
+      # successful accept4 records (text: ", accept4, ... res=N" with N >= 0)
+      acc4=$(grep ', accept4, ' "$rec" | grep -vc 'res=-' || true)
+      say "$(printf '%-34s %10s %10s %10s %12s %10s %14s' "$(ng_label $mode)" "$(awk -v k="$hwm" 'BEGIN { printf "%.1f", k / 1024 }')" \
+        "$(f0 "${v:-NA}")" "$lines" "$mb" "${acc:-?}" "$acc4")"
+    done
+    say "  accepted: ab's complete requests; accept4 recs: successful accept4 records (each request is"
+    say "  one connection; the start-up probe adds one). With --no-ret, res is unknown"
+    say "  and every accept4 entry counts, EAGAIN ones included."
+  else
+    note "nginx or ab missing: rss part skipped"
+  fi
+fi
+
+say ""
+say "# report: $( [ $KEEP = 1 ] && echo "$REPORT" || echo "(use --keep to keep $W)")"
