@@ -504,8 +504,8 @@ fn signals_repeatedly_no_hang() {
     }
 }
 
-/// 20000 access("/", F_OK) while SIGALRM (handler without SA_RESTART) fires every
-/// 100 us. access never fails with EINTR natively. With ptrace the program must
+/// 10000 access("/", F_OK) while SIGALRM (handler without SA_RESTART) fires every
+/// 500 us (faster starves strace itself on a loaded 2-CPU machine). access never fails with EINTR natively. With ptrace the program must
 /// see none traced either, and every call must have its record. Under --no-ret
 /// a signal that lands before the supervisor has received the notification
 /// interrupts the trapped call (seccomp_unotify(2); README "Behaviour worth
@@ -518,9 +518,9 @@ handled = [0]
 def on_alarm(sig, frame):
     handled[0] += 1
 signal.signal(signal.SIGALRM, on_alarm)
-signal.setitimer(signal.ITIMER_REAL, 0.0001, 0.0001)
+signal.setitimer(signal.ITIMER_REAL, 0.0005, 0.0005)
 eintr = other = 0
-for i in range(20000):
+for i in range(10000):
     if libc.access(b"/", 0) != 0:
         if ctypes.get_errno() == 4:
             eintr += 1
@@ -539,7 +539,7 @@ fn no_spurious_eintr_under_signal_storm() {
     let oracle = strace(Some("access"), &[python3(), "-c", EINTR_PROBE]);
     assert_eq!(oracle.out.stdout, plain.stdout, "under strace");
     let oracle = oracle.of("access").len();
-    assert!(oracle >= 20000, "strace saw {oracle} access calls");
+    assert!(oracle >= 10000, "strace saw {oracle} access calls");
     let mut problems = Vec::new();
     for mode in MODES {
         let t = trace(mode, &["--only", "access"], &[python3(), "-c", EINTR_PROBE]);

@@ -127,6 +127,23 @@ impl Spec {
         !matches!(self.ret, Ret::Never)
     }
 
+    /// Whether decoding the entry reads tracee memory.
+    pub fn reads_memory(&self) -> bool {
+        self.args.iter().any(|a| {
+            matches!(
+                a.kind,
+                Kind::Path
+                    | Kind::Str
+                    | Kind::InBuf(_)
+                    | Kind::StrArray
+                    | Kind::StrArrayCount
+                    | Kind::SockAddr(_)
+                    | Kind::Timespec
+                    | Kind::PollFds(_)
+            )
+        })
+    }
+
     /// Whether the record needs tracee memory read at exit.
     pub fn needs_exit_memory(&self) -> bool {
         self.args.iter().any(|a| a.kind.is_output())

@@ -134,9 +134,15 @@ fn receive(shared: &Shared, fd: RawFd, done: &AtomicBool) {
                 return;
             }
         }
-        handle(shared, fd, &req, &mut cache, &mut scratch);
-        // ENOENT: the call was interrupted or its thread died meanwhile.
+        let rec = handle(shared, fd, &req, &mut cache);
+        // Answer before formatting: the tracee runs on while the record is
+        // written. Its next call cannot overtake this record: this thread
+        // takes that call's notification only after emitting. (ENOENT: the
+        // call was interrupted or its thread died meanwhile.)
         let _ = ioctl::respond_continue(fd, req.id);
+        if let Some(rec) = rec {
+            shared.emit(&rec, &mut scratch);
+        }
     }
 }
 
@@ -181,18 +187,17 @@ fn unsafe_zeroed() -> libc::seccomp_notif {
     unsafe { std::mem::zeroed() }
 }
 
+/// Decodes one request (memory is read, and checked, before the answer)
+/// and returns its record, if it gets one.
 fn handle(
     shared: &Shared,
     fd: RawFd,
     req: &libc::seccomp_notif,
     cache: &mut ThreadCache,
-    scratch: &mut Vec<u8>,
-) {
+) -> Option<Record> {
     let tid = req.pid as i32;
     let nr = req.data.nr as u64;
-    let Some(spec) = shared.table.get(nr) else {
-        return;
-    };
+    let spec = shared.table.get(nr)?;
     let info = match shared.launching(tid) {
         true => ThreadInfo {
             tgid: tid,
@@ -201,6 +206,7 @@ fn handle(
         false => cache.get(tid),
     };
     let keep = shared.wanted(nr, tid, &info, spec, &req.data.args);
+    let mut rec = None;
     if keep {
         let ts_ns = super::realtime_ns();
         let mem = ProcMem { tid };
@@ -211,11 +217,13 @@ fn handle(
         };
         let mut args = decode::decode_entry(spec, &req.data.args, &ctx);
         // Bytes read from a thread that died or was interrupted are garbage.
-        let interrupted = !ioctl::id_valid(fd, req.id);
+        // (Without memory there is nothing to distrust: the answer's ENOENT
+        // would tell the same, at no extra syscall.)
+        let interrupted = spec.reads_memory() && !ioctl::id_valid(fd, req.id);
         if interrupted {
             args = decode::raw_args(spec, &req.data.args);
         }
-        let rec = Record {
+        rec = Some(Record {
             ts_ns,
             pid: info.tgid,
             tid,
@@ -227,8 +235,8 @@ fn handle(
             res_kind: super::res_kind(spec),
             dur_ns: None,
             interrupted,
-        };
-        shared.emit(&rec, scratch);
+        });
     }
     super::after_call(cache, spec.name, tid, info.tgid, &req.data.args);
+    rec
 }
