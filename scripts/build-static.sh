@@ -31,7 +31,7 @@ mkdir -p dist/x86_64 dist/aarch64
 
 echo "== x86_64 (static)"
 env LIBSECCOMP_LINK_TYPE=static LIBSECCOMP_LIB_PATH=/usr/lib/x86_64-linux-gnu \
-    RUSTFLAGS="-C target-feature=+crt-static" \
+    RUSTFLAGS="-C target-feature=+crt-static -C relocation-model=static" \
     cargo build --release --target x86_64-unknown-linux-gnu --bins
 cp "$CARGO_TARGET_DIR/x86_64-unknown-linux-gnu/release/my-sysdig" \
    "$CARGO_TARGET_DIR/x86_64-unknown-linux-gnu/release/sysdig-test-helper" dist/x86_64/
