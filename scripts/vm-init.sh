@@ -45,7 +45,7 @@ done
 
 for t in /tests/*; do
     [ -x "$t" ] || continue
-    "$t" --test-threads=1 > /tmp/ut 2>&1 && pass "unit $(basename $t)" || { tail -5 /tmp/ut; fail "unit $(basename $t)" "see above"; }
+    "$t" --test-threads=1 > /tmp/ut 2>&1; r=$?; grep "test result" /tmp/ut; [ $r = 0 ] && pass "unit $(basename $t)" || { tail -5 /tmp/ut; fail "unit $(basename $t)" "see above"; }
 done
 echo "$P passed, $F failed"
 poweroff -f
