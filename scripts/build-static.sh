@@ -46,14 +46,14 @@ env RUSTC=/usr/bin/rustc \
 cp "$CARGO_TARGET_DIR/aarch64-unknown-linux-gnu/release/my-sysdig" \
    "$CARGO_TARGET_DIR/aarch64-unknown-linux-gnu/release/sysdig-test-helper" dist/aarch64/
 
-# aarch64 unit-test binary (static), run inside the arm64 VM by scripts/vm-test.sh.
+# aarch64 unit tests of the library (arch layer, syscall table, decoders; static), run inside the arm64 VM by scripts/vm-test.sh.
 mkdir -p dist/aarch64/tests
 exe=$(env RUSTC=/usr/bin/rustc \
     CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
     PKG_CONFIG_ALLOW_CROSS=1 PKG_CONFIG_PATH=/usr/lib/aarch64-linux-gnu/pkgconfig \
     LIBSECCOMP_LINK_TYPE=static LIBSECCOMP_LIB_PATH=/usr/lib/aarch64-linux-gnu \
     RUSTFLAGS="-C target-feature=+crt-static" \
-    cargo test --release --no-run --bin my-sysdig --target aarch64-unknown-linux-gnu \
+    cargo test --release --no-run --lib --target aarch64-unknown-linux-gnu \
         --message-format=json | grep -o '"executable":"[^"]*my_sysdig-[^"]*"' | cut -d'"' -f4 | tail -1)
 cp "$exe" dist/aarch64/tests/my-sysdig-unit
 
