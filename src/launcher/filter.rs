@@ -82,5 +82,11 @@ mod tests {
         assert!(rets.contains(&(libc::SECCOMP_RET_TRACE)), "{rets:x?}");
         assert!(rets.contains(&libc::SECCOMP_RET_USER_NOTIF));
         assert!(rets.contains(&libc::SECCOMP_RET_ALLOW));
+        // Other ABIs are refused, not let through: the arch is checked, and
+        // on x86_64 so is the x32 bit of the syscall number.
+        let enosys = libc::SECCOMP_RET_ERRNO | libc::ENOSYS as u32;
+        assert!(rets.contains(&enosys), "{rets:x?}");
+        #[cfg(target_arch = "x86_64")]
+        assert!(prog.iter().any(|i| i.k == 0x4000_0000), "x32 check");
     }
 }
