@@ -173,6 +173,44 @@ pub fn error_of(res: i64) -> Option<i64> {
     }
 }
 
+/// `[a, b, ...]` for the text and strace formats, elements shown by `elem`.
+pub(crate) fn write_array(
+    items: &[Value],
+    truncated: bool,
+    out: &mut Vec<u8>,
+    elem: fn(&Value, &mut Vec<u8>),
+) {
+    out.push(b'[');
+    for (i, it) in items.iter().enumerate() {
+        if i > 0 {
+            out.extend_from_slice(b", ");
+        }
+        elem(it, out);
+    }
+    if truncated {
+        out.extend_from_slice(if items.is_empty() { b"..." } else { b", ..." });
+    }
+    out.push(b']');
+}
+
+/// `{k=v, k=v}` for the text and strace formats, values shown by `elem`.
+pub(crate) fn write_struct(
+    fields: &[(&str, Value)],
+    out: &mut Vec<u8>,
+    elem: fn(&Value, &mut Vec<u8>),
+) {
+    out.push(b'{');
+    for (i, (k, v)) in fields.iter().enumerate() {
+        if i > 0 {
+            out.extend_from_slice(b", ");
+        }
+        out.extend_from_slice(k.as_bytes());
+        out.push(b'=');
+        elem(v, out);
+    }
+    out.push(b'}');
+}
+
 /// C-style escaping of bytes for the text and strace formats.
 pub(crate) fn escape_c(data: &[u8], out: &mut Vec<u8>) {
     for &b in data {

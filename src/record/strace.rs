@@ -47,17 +47,7 @@ pub(super) fn value(v: &Value, out: &mut Vec<u8>) {
         Value::Fault { addr, .. } => write!(out, "{addr:#x}"),
         Value::Count(n) => write!(out, "/* {n} vars */"),
         Value::Array { items, truncated } => {
-            out.push(b'[');
-            for (i, it) in items.iter().enumerate() {
-                if i > 0 {
-                    out.extend_from_slice(b", ");
-                }
-                value(it, out);
-            }
-            if *truncated {
-                out.extend_from_slice(b", ...");
-            }
-            out.push(b']');
+            super::write_array(items, *truncated, out, value);
             Ok(())
         }
         Value::Call(f, inner) => {
@@ -67,15 +57,7 @@ pub(super) fn value(v: &Value, out: &mut Vec<u8>) {
             Ok(())
         }
         Value::Struct(fields) => {
-            out.push(b'{');
-            for (i, (k, fv)) in fields.iter().enumerate() {
-                if i > 0 {
-                    out.extend_from_slice(b", ");
-                }
-                let _ = write!(out, "{k}=");
-                value(fv, out);
-            }
-            out.push(b'}');
+            super::write_struct(fields, out, value);
             Ok(())
         }
         other => {

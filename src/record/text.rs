@@ -68,17 +68,7 @@ pub(super) fn value(v: &Value, out: &mut Vec<u8>) {
             write!(out, "{addr:#x} ({})", errno_name(*errno as i64))
         }
         Value::Array { items, truncated } => {
-            out.push(b'[');
-            for (i, it) in items.iter().enumerate() {
-                if i > 0 {
-                    out.extend_from_slice(b", ");
-                }
-                value(it, out);
-            }
-            if *truncated {
-                out.extend_from_slice(if items.is_empty() { b"..." } else { b", ..." });
-            }
-            out.push(b']');
+            super::write_array(items, *truncated, out, value);
             Ok(())
         }
         Value::Call(_, inner) => {
@@ -86,15 +76,7 @@ pub(super) fn value(v: &Value, out: &mut Vec<u8>) {
             Ok(())
         }
         Value::Struct(fields) => {
-            out.push(b'{');
-            for (i, (k, fv)) in fields.iter().enumerate() {
-                if i > 0 {
-                    out.extend_from_slice(b", ");
-                }
-                let _ = write!(out, "{k}=");
-                value(fv, out);
-            }
-            out.push(b'}');
+            super::write_struct(fields, out, value);
             Ok(())
         }
     };
