@@ -7,6 +7,9 @@ use crate::launcher::{self, Command, filter::Action};
 use crate::record::writer::Writer;
 use crate::record::{Comm, Format};
 use crate::select;
+use crate::supervisor::perf::PerfExits;
+use crate::supervisor::perf::ring::{self, ExitEvents};
+use crate::supervisor::perf::tracefs::{self, SysExit};
 use crate::supervisor::{self, Options, Shared};
 use std::ffi::OsString;
 use std::fs::File;
@@ -27,8 +30,25 @@ pub struct ExecConfig {
     pub format: Format,
     pub snaplen: usize,
     pub no_ret: bool,
+    pub exit_via: ExitVia,
     pub command: Vec<OsString>,
 }
+
+/// Where return values come from (`--exit-via`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitVia {
+    /// Per syscall: perf when only the return value is needed and perf is
+    /// permitted, else ptrace.
+    Auto,
+    /// Perf for every call; memory the kernel writes is not captured.
+    Perf,
+    /// ptrace exit stops for every call.
+    Ptrace,
+}
+
+/// Ring size per CPU, in pages, unless `MY_SYSDIG_PERF_PAGES` says
+/// otherwise (tests use a tiny ring to provoke overflows).
+const PERF_PAGES: usize = 64;
 
 /// Runs the command under the tracer; returns the exit code.
 pub fn run(cfg: ExecConfig) -> Result<i32> {
@@ -64,28 +84,52 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
     for &nr in &traced {
         selected[nr as usize] = true;
     }
-    // Without ptrace, the supervisor learns of execs and thread exits only
-    // through the filter: always trap them (cheap, rare) so cached names
-    // and thread groups stay true; they get no record unless selected.
-    let mut trapped = traced.clone();
-    if cfg.no_ret {
-        trapped.extend(
-            ["execve", "execveat", "exit", "exit_group"]
-                .iter()
-                .filter_map(|n| table.number(n)),
-        );
-    }
-    let rules: Vec<(u32, Action)> = trapped
+    let perf_tp = perf_setup(&cfg, notify_ok)?;
+    let via_perf = |spec: &crate::handlers::Spec| {
+        perf_tp.is_some()
+            && spec.needs_exit()
+            && match cfg.exit_via {
+                ExitVia::Perf => true,
+                ExitVia::Auto => !spec.needs_exit_memory_at(cfg.snaplen),
+                ExitVia::Ptrace => false,
+            }
+    };
+    let mut rules: Vec<(u32, Action)> = traced
         .iter()
         .filter_map(|&nr| table.get(nr as u64).map(|s| (nr, s)))
         .map(|(nr, spec)| {
-            let action = if cfg.no_ret || (notify_ok && !spec.needs_exit()) {
-                Action::Notify
-            } else {
-                Action::Trace
-            };
-            (nr, action)
+            let notify = cfg.no_ret || (notify_ok && !spec.needs_exit()) || via_perf(spec);
+            (
+                nr,
+                if notify {
+                    Action::Notify
+                } else {
+                    Action::Trace
+                },
+            )
         })
+        .collect();
+    // ptrace follows the tree whenever return values are wanted, even when
+    // no call stops for them (all through perf): it sees thread deaths and
+    // exec, and restarts calls a signal interrupted before the supervisor
+    // received them (see ptrace.rs).
+    let use_ptrace = !cfg.no_ret;
+    // Without ptrace, the supervisor learns of execs and thread exits only
+    // through the filter: always trap them (cheap, rare) so cached names
+    // and thread groups stay true; they get no record unless selected.
+    if !use_ptrace {
+        for name in ["execve", "execveat", "exit", "exit_group"] {
+            if let Some(nr) = table.number(name) {
+                if !rules.iter().any(|&(n, _)| n == nr) {
+                    rules.push((nr, Action::Notify));
+                }
+            }
+        }
+    }
+    let perf_nrs: Vec<u32> = rules
+        .iter()
+        .filter(|&&(nr, _)| selected[nr as usize] && table.get(nr as u64).is_some_and(via_perf))
+        .map(|&(nr, _)| nr)
         .collect();
     let mut flags = 0;
     if rules.iter().any(|&(_, a)| a == Action::Notify) {
@@ -102,8 +146,22 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
     let writer =
         Writer::spawn(out).map_err(|e| Error::fail(format!("starting the writer thread: {e}")))?;
 
-    let use_ptrace = !cfg.no_ret;
-    let spawned = launcher::spawn(&cmd, &prog, use_ptrace, flags)?;
+    // The perf events are opened on the child before it execs, so that
+    // every thread and process it starts inherits them.
+    let mut events = None;
+    let mut open_events = |child: nix::unistd::Pid| -> Result<()> {
+        if let (Some(tp), false) = (perf_tp, perf_nrs.is_empty()) {
+            let pages = std::env::var("MY_SYSDIG_PERF_PAGES")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(PERF_PAGES);
+            let ev = ExitEvents::open(tp, child.as_raw(), &perf_nrs, pages)
+                .map_err(|e| Error::fail(format!("return values via perf: {e}")))?;
+            events = Some(ev);
+        }
+        Ok(())
+    };
+    let spawned = launcher::spawn(&cmd, &prog, use_ptrace, flags, &mut open_events)?;
     // Keyboard signals go to the command (same process group); the
     // supervisor outlives it to write the last records.
     ignore_keyboard_signals();
@@ -115,6 +173,14 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
         pid: cfg.pid,
         comm,
     };
+    let perf = events.map(|ev| {
+        let mut via = vec![false; selected.len()];
+        for &nr in &perf_nrs {
+            via[nr as usize] = true;
+        }
+        let execve = [table.number("execve"), table.number("execveat")];
+        (PerfExits::new(ev, execve), via)
+    });
     let shared = Shared::new(
         table,
         opts,
@@ -122,6 +188,7 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
         selected,
         spawned.pid.as_raw(),
         spawned.ctl_fd,
+        perf,
     );
     let exit = supervisor::run(&shared, spawned.pid, spawned.listener, use_ptrace);
     drop(shared);
@@ -132,6 +199,32 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
     match exit {
         Some(e) => Ok(e.code()),
         None => Err(Error::fail("lost track of the command's exit status")),
+    }
+}
+
+/// Whether return values may come from perf: the tracepoint found in
+/// tracefs and the event permitted. `--exit-via perf` fails when not;
+/// `auto` falls back to ptrace and says so once.
+fn perf_setup(cfg: &ExecConfig, notify_ok: bool) -> Result<Option<SysExit>> {
+    if cfg.no_ret || cfg.exit_via == ExitVia::Ptrace {
+        return Ok(None);
+    }
+    let found = if notify_ok {
+        tracefs::sys_exit()
+            .map_err(|e| e.to_string())
+            .and_then(|tp| ring::permitted(&tp).map(|()| tp))
+    } else {
+        Err("the perf path needs seccomp user notification (Linux 5.6) for arguments".into())
+    };
+    match (found, cfg.exit_via) {
+        (Ok(tp), _) => Ok(Some(tp)),
+        (Err(why), ExitVia::Perf) => Err(Error::usage(format!(
+            "--exit-via perf: {why} (--exit-via ptrace works without it)"
+        ))),
+        (Err(why), _) => {
+            eprintln!("my-sysdig: return values via ptrace: {why}");
+            Ok(None)
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! Command line: parse, run, map errors to `my-sysdig: ...` and exit codes.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use my_sysdig::exec::{self, ExecConfig};
+use my_sysdig::exec::{self, ExecConfig, ExitVia};
 use my_sysdig::record::Format;
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -33,6 +33,16 @@ enum FormatArg {
     Json,
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum ExitViaArg {
+    /// per syscall: perf where only the return value is needed, else ptrace
+    Auto,
+    /// perf for every call; memory the kernel writes is shown as not captured
+    Perf,
+    /// ptrace exit stops for every call
+    Ptrace,
+}
+
 #[derive(Args)]
 struct ExecArgs {
     /// Syscalls to trace: names (read,write), classes (%file %net %process
@@ -57,6 +67,11 @@ struct ExecArgs {
     /// Seccomp user notification only: no ptrace, no return values, lowest overhead.
     #[arg(long)]
     no_ret: bool,
+    /// Where return values come from: the perf sys_exit tracepoint (no stop; needs root or
+    /// CAP_PERFMON) or ptrace exit stops. auto: perf for calls that need only the return value,
+    /// ptrace for those whose record needs memory the kernel writes (read data, stat buffers).
+    #[arg(long, value_enum, value_name = "HOW", conflicts_with = "no_ret")]
+    exit_via: Option<ExitViaArg>,
     /// The command and its arguments.
     #[arg(
         required = true,
@@ -102,6 +117,11 @@ fn main() -> ExitCode {
         },
         snaplen: a.snaplen,
         no_ret: a.no_ret,
+        exit_via: match a.exit_via {
+            None | Some(ExitViaArg::Auto) => ExitVia::Auto,
+            Some(ExitViaArg::Perf) => ExitVia::Perf,
+            Some(ExitViaArg::Ptrace) => ExitVia::Ptrace,
+        },
         command: a.command,
     };
     match exec::run(cfg) {

@@ -148,4 +148,12 @@ impl Spec {
     pub fn needs_exit_memory(&self) -> bool {
         self.args.iter().any(|a| a.kind.is_output())
     }
+
+    /// As `needs_exit_memory`, for this snaplen: a data buffer captured at
+    /// 0 bytes needs no read (its record shows only that data was cut).
+    pub fn needs_exit_memory_at(&self, snaplen: usize) -> bool {
+        self.args
+            .iter()
+            .any(|a| a.kind.is_output() && !(snaplen == 0 && matches!(a.kind, Kind::OutBuf(_))))
+    }
 }

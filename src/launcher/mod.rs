@@ -166,6 +166,7 @@ pub fn spawn(
     prog: &[libc::sock_filter],
     seize: bool,
     flags: libc::c_ulong,
+    before_exec: &mut dyn FnMut(Pid) -> Result<()>,
 ) -> Result<Spawned> {
     let (info_r, info_w) = pipe()?;
     let (ctl_r, ctl_w) = pipe()?;
@@ -203,6 +204,7 @@ pub fn spawn(
                 ctl_w,
                 seize,
                 flags & libc::SECCOMP_FILTER_FLAG_NEW_LISTENER != 0,
+                before_exec,
             )?;
             s.ctl_fd = ctl_fd;
             Ok(s)
@@ -216,6 +218,7 @@ fn parent_side(
     ctl_w: OwnedFd,
     seize: bool,
     listen: bool,
+    before_exec: &mut dyn FnMut(Pid) -> Result<()>,
 ) -> Result<Spawned> {
     let kill_child = |e: Error| {
         let _ = nix::sys::signal::kill(child, nix::sys::signal::Signal::SIGKILL);
@@ -241,6 +244,7 @@ fn parent_side(
         true => Some(fetch_listener(child, val, &info_r).map_err(kill_child)?),
         false => None,
     };
+    before_exec(child).map_err(kill_child)?;
     // Let the child exec.
     write_byte(&ctl_w).map_err(kill_child)?;
     Ok(Spawned {

@@ -4,6 +4,7 @@
 
 pub mod memory;
 mod notify;
+pub mod perf;
 pub mod ptrace;
 pub mod threads;
 
@@ -14,7 +15,7 @@ use crate::record::{Comm, Format, Record, ResKind};
 use ptrace::Exit;
 use std::os::fd::OwnedFd;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use threads::{ThreadCache, ThreadInfo};
 
 /// What the records keep and how they look.
@@ -41,6 +42,10 @@ pub struct Shared {
     /// By syscall number: chosen by `--only`. The filter may trap more
     /// (calls that keep the thread cache true); those get no record.
     selected: Vec<bool>,
+    /// Return values from the perf sys_exit event, for the calls in
+    /// `via_perf` (by syscall number).
+    perf: Option<perf::PerfExits>,
+    via_perf: Vec<bool>,
 }
 
 impl Shared {
@@ -51,9 +56,16 @@ impl Shared {
         selected: Vec<bool>,
         launch_tid: i32,
         launch_fd: i32,
+        perf: Option<(perf::PerfExits, Vec<bool>)>,
     ) -> Self {
+        let (perf, via_perf) = match perf {
+            Some((p, v)) => (Some(p), v),
+            None => (None, Vec::new()),
+        };
         Shared {
             selected,
+            perf,
+            via_perf,
             table,
             opts,
             sink,
@@ -63,10 +75,14 @@ impl Shared {
         }
     }
 
-    /// Whether `tid` is the launched process before its first traced call
-    /// (its name is still my-sysdig's: not worth caching).
-    fn launching(&self, tid: i32) -> bool {
-        tid == self.launch_tid && !self.launched.load(Ordering::Relaxed)
+    /// Whether this call is the launcher's wait for its go-ahead (the
+    /// process is still my-sysdig's copy: nothing worth caching). Only the
+    /// first traced call of the launched process can be.
+    fn launch_wait(&self, tid: i32, spec: &Spec, regs: &[u64; 6]) -> bool {
+        tid == self.launch_tid
+            && !self.launched.load(Ordering::Relaxed)
+            && spec.name == "read"
+            && regs[0] == self.launch_fd as u64
     }
 
     /// Whether a call of `tid` gets a record.
@@ -74,8 +90,9 @@ impl Shared {
         if tid == self.launch_tid && !self.launched.load(Ordering::Relaxed) {
             // The first traced call of the launched process is either the
             // launcher's wait (hidden) or the command's own execve.
+            let wait = self.launch_wait(tid, spec, regs);
             self.launched.store(true, Ordering::Relaxed);
-            if spec.name == "read" && regs[0] == self.launch_fd as u64 {
+            if wait {
                 return false;
             }
         }
@@ -89,6 +106,19 @@ impl Shared {
             return false;
         }
         true
+    }
+
+    /// Whether this call's return value comes from the perf event.
+    fn exit_via_perf(&self, nr: u64) -> bool {
+        self.via_perf.get(nr as usize).copied().unwrap_or(false)
+    }
+
+    /// Writes the perf path's completed calls (keeps each thread's records
+    /// in order when another path is about to write one).
+    fn perf_sync(&self) {
+        if let Some(p) = &self.perf {
+            p.sync(self);
+        }
     }
 
     fn emit(&self, rec: &Record, scratch: &mut Vec<u8>) {
@@ -135,22 +165,66 @@ pub fn run(
     listener: Option<OwnedFd>,
     tracing: bool,
 ) -> Option<Exit> {
-    std::thread::scope(|s| {
+    // Loops still running: the poller stops when both have ended.
+    let running = AtomicUsize::new(1);
+    let exit = std::thread::scope(|s| {
         if let Some(l) = listener {
+            running.fetch_add(1, Ordering::SeqCst);
+            let running = &running;
             let h = std::thread::Builder::new()
                 .name("my-sysdig-notify".into())
-                .spawn_scoped(s, move || notify::run(shared, l));
+                .spawn_scoped(s, move || {
+                    notify::run(shared, l);
+                    running.fetch_sub(1, Ordering::SeqCst);
+                });
             if let Err(e) = h {
+                running.fetch_sub(1, Ordering::SeqCst);
                 shared.warn(&format!("cannot start the notification thread: {e}"));
                 let _ = nix::sys::signal::kill(root, nix::sys::signal::Signal::SIGKILL);
             }
         }
-        if tracing {
+        if let Some(p) = &shared.perf {
+            let fds = p.fds();
+            let running = &running;
+            let h = std::thread::Builder::new()
+                .name("my-sysdig-perf".into())
+                .spawn_scoped(s, move || perf_poller(shared, &fds, running));
+            if let Err(e) = h {
+                shared.warn(&format!("cannot start the perf reader thread: {e}"));
+            }
+        }
+        let exit = if tracing {
             ptrace::Tracer::new(shared, root).run()
         } else {
             wait_root(root)
-        }
-    })
+        };
+        running.fetch_sub(1, Ordering::SeqCst);
+        exit
+    });
+    if let Some(p) = &shared.perf {
+        p.finish(shared);
+    }
+    exit
+}
+
+/// Drains the perf rings while the notification thread is idle: calls that
+/// completed with no further traced call after them are written within
+/// ~20 ms, and the rings never fill while the tracee computes.
+fn perf_poller(shared: &Shared, fds: &[i32], running: &AtomicUsize) {
+    let mut pfds: Vec<libc::pollfd> = fds
+        .iter()
+        .map(|&fd| libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        })
+        .collect();
+    while running.load(Ordering::SeqCst) > 0 {
+        // SAFETY: pfds is a valid array of pollfd; the fds outlive this
+        // thread (owned by shared.perf).
+        unsafe { libc::poll(pfds.as_mut_ptr(), pfds.len() as libc::nfds_t, 20) };
+        shared.perf_sync();
+    }
 }
 
 /// Without ptrace: wait for the root command only; the notification loop

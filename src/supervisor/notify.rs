@@ -6,6 +6,7 @@
 
 use super::Shared;
 use super::memory::ProcMem;
+use super::perf::Entered;
 use super::threads::{ThreadCache, ThreadInfo};
 use crate::handlers::decode::{self, Ctx};
 use crate::record::Record;
@@ -134,7 +135,32 @@ fn receive(shared: &Shared, fd: RawFd, done: &AtomicBool) {
                 return;
             }
         }
-        let rec = handle(shared, fd, &req, &mut cache);
+        let t0_ns = match shared.perf {
+            Some(_) => super::perf::monotonic_ns(),
+            None => 0,
+        };
+        let (mut rec, pid) = handle(shared, fd, &req, &mut cache);
+        if let Some(perf) = &shared.perf {
+            let nr = req.data.nr as u64;
+            if shared.exit_via_perf(nr) {
+                // Its return value comes from the perf event: pending from
+                // now on, before the call can run and exit.
+                perf.enter(
+                    shared,
+                    Entered {
+                        rec: rec.take(),
+                        tid: req.pid as i32,
+                        pid,
+                        nr: nr as u32,
+                        regs: req.data.args,
+                        t0_ns,
+                    },
+                );
+            } else if rec.is_some() {
+                // Written now: first whatever this thread completed before.
+                perf.sync(shared);
+            }
+        }
         // Answer before formatting: the tracee runs on while the record is
         // written. Its next call cannot overtake this record: this thread
         // takes that call's notification only after emitting. (ENOENT: the
@@ -188,17 +214,19 @@ fn unsafe_zeroed() -> libc::seccomp_notif {
 }
 
 /// Decodes one request (memory is read, and checked, before the answer)
-/// and returns its record, if it gets one.
+/// and returns its record, if it gets one, and the caller's thread group.
 fn handle(
     shared: &Shared,
     fd: RawFd,
     req: &libc::seccomp_notif,
     cache: &mut ThreadCache,
-) -> Option<Record> {
+) -> (Option<Record>, i32) {
     let tid = req.pid as i32;
     let nr = req.data.nr as u64;
-    let spec = shared.table.get(nr)?;
-    let info = match shared.launching(tid) {
+    let Some(spec) = shared.table.get(nr) else {
+        return (None, tid);
+    };
+    let info = match shared.launch_wait(tid, spec, &req.data.args) {
         true => ThreadInfo {
             tgid: tid,
             comm: Default::default(),
@@ -238,5 +266,5 @@ fn handle(
         });
     }
     super::after_call(cache, spec.name, tid, info.tgid, &req.data.args);
-    rec
+    (rec, info.tgid)
 }

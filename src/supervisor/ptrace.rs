@@ -56,6 +56,9 @@ pub struct Tracer<'a> {
     cache: ThreadCache,
     scratch: Vec<u8>,
     exit: Option<Exit>,
+    /// Signals held back and sent again (see `restart_if_interrupted`),
+    /// with the siginfo to restore, by thread.
+    resend: HashMap<i32, Vec<libc::siginfo_t>>,
 }
 
 impl<'a> Tracer<'a> {
@@ -69,6 +72,7 @@ impl<'a> Tracer<'a> {
             cache: ThreadCache::default(),
             scratch: Vec::with_capacity(4096),
             exit: None,
+            resend: HashMap::new(),
         }
     }
 
@@ -98,9 +102,11 @@ impl<'a> Tracer<'a> {
                 self.resume(pid, None);
             }
             WaitStatus::Stopped(pid, sig) => {
-                // Signal-delivery stop: deliver it unchanged.
+                // Signal-delivery stop: deliver it unchanged, unless it
+                // interrupted a call the supervisor had not yet received.
                 self.tracees.entry(pid.as_raw()).or_default();
-                self.resume(pid, Some(sig));
+                let sig = self.restart_if_interrupted(pid, sig);
+                self.resume(pid, sig);
             }
             WaitStatus::Continued(_) | WaitStatus::StillAlive => {}
         }
@@ -135,6 +141,46 @@ impl<'a> Tracer<'a> {
         }
     }
 
+    /// A signal that interrupted a call while it waited in the notification
+    /// queue (not received yet, so it never ran) would turn the kernel's
+    /// ERESTARTSYS into EINTR for a handler without SA_RESTART: a failure
+    /// the program never sees untraced. The signal is held back instead
+    /// (so the kernel restarts the call) and sent again at once to the
+    /// same thread once the restarted call is received (it cannot be
+    /// interrupted then); its original siginfo is put back at its stop, so
+    /// the handler sees exactly what it would have.
+    fn restart_if_interrupted(&mut self, pid: Pid, sig: Signal) -> Option<Signal> {
+        let tid = pid.as_raw();
+        let Some(perf) = &self.shared.perf else {
+            return Some(sig);
+        };
+        // The signal sent again after an earlier hold: its original siginfo.
+        let held = self.resend.get_mut(&tid).and_then(|infos| {
+            let at = infos.iter().position(|i| i.si_signo == sig as i32)?;
+            Some(infos.remove(at))
+        });
+        if perf.take_restart(self.shared, tid) {
+            let info = match held {
+                Some(info) => info,
+                None => match ptrace::getsiginfo(pid) {
+                    Ok(info) => info,
+                    Err(_) => return Some(sig),
+                },
+            };
+            // Sent again only once the restarted call has been received:
+            // sent now, it would be delivered before the kernel's restart
+            // decision.
+            let tgid = self.cache.get(tid).tgid;
+            perf.hold_signal(tid, tgid, sig as i32);
+            self.resend.entry(tid).or_default().push(info);
+            return None;
+        }
+        if let Some(info) = held {
+            let _ = ptrace::setsiginfo(pid, &info);
+        }
+        Some(sig)
+    }
+
     /// Resumes `pid` once, asking for its exit stop if a call is pending.
     fn resume(&mut self, pid: Pid, sig: Option<Signal>) {
         let pending = self
@@ -167,6 +213,8 @@ impl<'a> Tracer<'a> {
             return;
         };
         let info = self.cache.get(tid);
+        // Calls this thread completed through the perf path come first.
+        shared.perf_sync();
         if shared.wanted(nr, tid, &info, spec, &regs) {
             let mem = ProcMem { tid };
             let ctx = Ctx {
@@ -267,6 +315,7 @@ impl<'a> Tracer<'a> {
             }
         }
         self.cache.forget(tid);
+        self.resend.remove(&tid);
         if pid == self.root {
             self.exit = Some(how);
         }

@@ -1,0 +1,362 @@
+//! Return values without stops: the notification gives a call's arguments
+//! at entry, the `raw_syscalls:sys_exit` perf event gives its return value,
+//! and this module joins the two by thread id.
+//!
+//! Why the join is exact: a thread makes one call at a time, and the kernel
+//! writes a call's exit sample before the thread can enter its next call.
+//! Every reader drains the rings before it acts on a thread's next entry, so
+//! the first exit sample seen for a thread with a pending call is that call's
+//! (restarts included: the interrupted call exits with ERESTARTSYS, the
+//! restart is a new entry). A pending call still there when the thread enters
+//! again lost its exit (ring full) or never returned; it is written with no
+//! return value, never joined to the wrong exit.
+
+pub mod ring;
+pub mod tracefs;
+
+use super::Shared;
+use crate::handlers::decode::{self, Ctx};
+use crate::record::Record;
+use parking_lot::Mutex;
+use ring::{Event, ExitEvents};
+use std::collections::HashMap;
+
+/// A call between its notification and its exit sample.
+struct Pending {
+    /// `None` for a call that gets no record (not selected by --pid/--comm,
+    /// or hidden): tracked all the same, so that its exit is not taken for
+    /// that of a call the kernel interrupted before it was received.
+    rec: Option<Record>,
+    nr: u32,
+    pid: i32,
+    regs: [u64; 6],
+    /// CLOCK_MONOTONIC at the notification, ns.
+    t0_ns: u64,
+}
+
+/// A thread seen to end: its pending call, if entered before `time_ns`,
+/// never returns. Acted on after one more pass over the rings, so that exit
+/// samples it wrote on another CPU just before are seen first.
+struct Death {
+    tid: i32,
+    time_ns: u64,
+}
+
+struct State {
+    events: ExitEvents,
+    pending: HashMap<i32, Pending>,
+    deaths: Vec<Death>,
+    lost: u64,
+    /// Threads whose latest exit was ERESTARTSYS for a call never received:
+    /// a signal interrupted it while it waited for the supervisor. See
+    /// `take_restart`.
+    restarts: HashMap<i32, u32>,
+    /// Signals held back by the tracer while it let the kernel restart an
+    /// interrupted call: `(tid, tgid, signal, when held)`, sent again once
+    /// the restarted call has been received (it can no longer be
+    /// interrupted then), or after `RESEND_AFTER_NS` whatever happens.
+    held: Vec<(i32, i32, i32, u64)>,
+    scratch: Vec<u8>,
+    /// Events read but not yet handled (see `pass`).
+    batch: Vec<Event>,
+}
+
+/// The perf exit path of one traced tree.
+pub struct PerfExits {
+    state: Mutex<State>,
+    execve: [Option<u32>; 2],
+}
+
+impl PerfExits {
+    pub fn new(events: ExitEvents, execve: [Option<u32>; 2]) -> Self {
+        PerfExits {
+            state: Mutex::new(State {
+                events,
+                pending: HashMap::new(),
+                deaths: Vec::new(),
+                lost: 0,
+                restarts: HashMap::new(),
+                held: Vec::new(),
+                scratch: Vec::with_capacity(4096),
+                batch: Vec::new(),
+            }),
+            execve,
+        }
+    }
+
+    /// The event fds, for a poller.
+    pub fn fds(&self) -> Vec<i32> {
+        self.state.lock().events.fds().collect()
+    }
+
+    /// Writes every call whose exit has arrived.
+    pub fn sync(&self, shared: &Shared) {
+        let mut st = self.state.lock();
+        self.drain(&mut st, shared);
+    }
+
+    /// A call whose return value will come from the rings (`rec` is `None`
+    /// when it gets no record). Called before the notification is answered,
+    /// so its exit cannot be missed.
+    pub fn enter(&self, shared: &Shared, call: Entered) {
+        let mut st = self.state.lock();
+        self.drain(&mut st, shared);
+        st.restarts.remove(&call.tid);
+        release_held(&mut st, |t, _| t == call.tid);
+        let p = Pending {
+            rec: call.rec,
+            nr: call.nr,
+            pid: call.pid,
+            regs: call.regs,
+            t0_ns: call.t0_ns,
+        };
+        if let Some(old) = st.pending.insert(call.tid, p) {
+            // Its exit never came: lost, or the call did not return.
+            unreturned(&mut st.scratch, shared, old);
+        }
+    }
+
+    /// Whether `tid`, now stopped for a signal, had its last call
+    /// interrupted by that signal before the supervisor received it. The
+    /// kernel then fails the call with ERESTARTSYS, which becomes EINTR
+    /// when the handler lacks SA_RESTART, even for calls that never fail
+    /// so natively: the ptrace tracer then restarts the call instead.
+    pub fn take_restart(&self, shared: &Shared, tid: i32) -> bool {
+        let mut st = self.state.lock();
+        self.drain(&mut st, shared);
+        // A signal already held means the restart is still ahead: any
+        // other signal delivered before it would see ERESTARTSYS too.
+        st.restarts.remove(&tid).is_some() || st.held.iter().any(|h| h.0 == tid)
+    }
+
+    /// The tracer held back `sig` for `tid` (see `take_restart`); it is sent
+    /// again once the restarted call is received.
+    pub fn hold_signal(&self, tid: i32, tgid: i32, sig: i32) {
+        self.state
+            .lock()
+            .held
+            .push((tid, tgid, sig, monotonic_ns()));
+    }
+
+    /// At the end: everything left never returned.
+    pub fn finish(&self, shared: &Shared) {
+        let mut st = self.state.lock();
+        self.drain(&mut st, shared);
+        self.flush_waiting(&mut st, shared);
+        let mut left: Vec<Pending> = st.pending.drain().map(|(_, p)| p).collect();
+        left.sort_by_key(|p| p.t0_ns);
+        for p in left {
+            unreturned(&mut st.scratch, shared, p);
+        }
+        if st.lost > 0 {
+            shared.warn(&format!(
+                "the perf ring buffer overflowed: {} return values lost; those calls are written with res=?",
+                st.lost
+            ));
+        }
+    }
+
+    fn drain(&self, st: &mut State, shared: &Shared) {
+        if !st.held.is_empty() {
+            let now = monotonic_ns();
+            release_held(st, |_, since| now.saturating_sub(since) > RESEND_AFTER_NS);
+        }
+        self.pass(st, shared);
+        if !st.deaths.is_empty() {
+            // A death is acted on only after a pass that began once it was
+            // seen: exit samples the thread wrote on another CPU just
+            // before dying are then read first. Deaths this second pass
+            // finds wait for the next drain.
+            let ripe = std::mem::take(&mut st.deaths);
+            self.pass(st, shared);
+            for d in ripe {
+                bury(st, shared, d);
+            }
+        }
+    }
+
+    /// Reads each ring once, and handles in time order the events stamped
+    /// before the pass began. Later ones wait for the next pass: an event of
+    /// one CPU's ring may have a predecessor (same thread, earlier call) on
+    /// another ring that was read before it was written.
+    fn pass(&self, st: &mut State, shared: &Shared) {
+        let start = monotonic_ns();
+        let mut events = std::mem::take(&mut st.batch);
+        st.events.drain(|e| events.push(e));
+        events.sort_by_key(Event::time_ns);
+        let ready = events.partition_point(|e| e.time_ns() <= start);
+        let later: Vec<Event> = events.drain(ready..).collect();
+        for e in events.drain(..) {
+            self.on_event(st, shared, e);
+        }
+        events.extend(later);
+        st.batch = events;
+    }
+
+    /// Handles every event still waiting, whatever its time (at the end).
+    fn flush_waiting(&self, st: &mut State, shared: &Shared) {
+        let mut events = std::mem::take(&mut st.batch);
+        for e in events.drain(..) {
+            self.on_event(st, shared, e);
+        }
+        st.batch = events;
+    }
+
+    fn on_event(&self, st: &mut State, shared: &Shared, e: Event) {
+        match e {
+            Event::Exit {
+                pid,
+                tid,
+                time_ns,
+                nr,
+                ret,
+            } => {
+                if !st.held.is_empty() {
+                    release_held(st, |t, since| t == tid && since < time_ns);
+                }
+                let own = st.pending.get(&tid).is_some_and(|p| p.nr as i64 == nr);
+                let key = if own {
+                    Some(tid)
+                } else if self.is_execve(nr) {
+                    // A non-leader thread's successful execve returns with
+                    // the leader's tid; the old leader's call never returns.
+                    let caller = st
+                        .pending
+                        .iter()
+                        .find(|(_, p)| p.pid == pid && p.nr as i64 == nr)
+                        .map(|(&t, _)| t);
+                    if caller.is_some() {
+                        if let Some(old) = st.pending.remove(&tid) {
+                            unreturned(&mut st.scratch, shared, old);
+                        }
+                    }
+                    caller
+                } else {
+                    // An exit with no entry: a call before the filter, a
+                    // child's return from fork, or a call interrupted
+                    // before it was received.
+                    if ret == -ERESTARTSYS {
+                        st.restarts.insert(tid, nr as u32);
+                    }
+                    None
+                };
+                if let Some(p) = key.and_then(|k| st.pending.remove(&k)) {
+                    st.restarts.remove(&tid);
+                    if let Some(rec) = complete(shared, p, ret, time_ns) {
+                        emit(&mut st.scratch, shared, &rec);
+                    }
+                }
+            }
+            Event::ThreadExit { tid, time_ns } => {
+                st.restarts.remove(&tid);
+                st.deaths.push(Death { tid, time_ns })
+            }
+            Event::Lost(n) => {
+                if st.lost == 0 {
+                    shared.warn(&format!(
+                        "the perf ring buffer overflowed ({n} records lost); affected calls are written with res=?"
+                    ));
+                }
+                st.lost += n;
+            }
+        }
+    }
+
+    fn is_execve(&self, nr: i64) -> bool {
+        self.execve.iter().flatten().any(|&e| e as i64 == nr)
+    }
+}
+
+/// The record of a call that returned `ret`. Output arguments stay "not
+/// captured" (this path reads no memory at exit), except those that need no
+/// memory at this snaplen, decoded as the ptrace path would.
+fn complete(shared: &Shared, p: Pending, ret: i64, time_ns: u64) -> Option<Record> {
+    let mut rec = p.rec?;
+    if let Some(spec) = shared.table.get(rec.nr as u64) {
+        let snaplen = shared.opts.snaplen;
+        if spec.needs_exit_memory() && !spec.needs_exit_memory_at(snaplen) {
+            let ctx = Ctx {
+                arch: shared.table.arch,
+                mem: &NoMemory,
+                snaplen,
+            };
+            decode::decode_exit(spec, &p.regs, ret, &ctx, &mut rec.args);
+        }
+    }
+    rec.res = Some(ret);
+    rec.dur_ns = Some(time_ns.saturating_sub(p.t0_ns));
+    Some(rec)
+}
+
+/// Memory this path never reads.
+struct NoMemory;
+
+impl decode::Memory for NoMemory {
+    fn read(&self, _: u64, _: &mut [u8]) -> Result<usize, i32> {
+        Err(libc::EIO)
+    }
+}
+
+/// What the notification thread knows of a call at entry.
+pub struct Entered {
+    pub rec: Option<Record>,
+    pub tid: i32,
+    pub pid: i32,
+    pub nr: u32,
+    pub regs: [u64; 6],
+    /// CLOCK_MONOTONIC at the notification, ns.
+    pub t0_ns: u64,
+}
+
+/// The kernel-internal errno a call interrupted by a signal returns with.
+const ERESTARTSYS: i64 = 512;
+
+/// A dead thread's call entered before its death never returns.
+fn bury(st: &mut State, shared: &Shared, d: Death) {
+    if st.pending.get(&d.tid).is_some_and(|p| p.t0_ns < d.time_ns) {
+        if let Some(p) = st.pending.remove(&d.tid) {
+            unreturned(&mut st.scratch, shared, p);
+        }
+    }
+}
+
+/// A held signal goes out at the latest this long after it was held. It
+/// normally goes out when the restarted call is received, or when any later
+/// call of the thread exits (the restart did not come back to the filter);
+/// a short delay would risk sending it while the tracer has not yet resumed
+/// the thread past the kernel's restart decision.
+const RESEND_AFTER_NS: u64 = 100_000_000;
+
+/// Sends the held signals `which(tid, since)` selects.
+fn release_held(st: &mut State, which: impl Fn(i32, u64) -> bool) {
+    st.held.retain(|&(tid, tgid, sig, since)| {
+        if !which(tid, since) {
+            return true;
+        }
+        // SAFETY: plain syscall; a thread that is gone fails with ESRCH.
+        unsafe { libc::syscall(libc::SYS_tgkill, tgid, tid, sig) };
+        false
+    });
+}
+
+/// A call whose return value never came.
+fn unreturned(scratch: &mut Vec<u8>, shared: &Shared, p: Pending) {
+    if let Some(rec) = p.rec {
+        emit(scratch, shared, &rec);
+    }
+}
+
+fn emit(scratch: &mut Vec<u8>, shared: &Shared, rec: &Record) {
+    shared.emit(rec, scratch);
+}
+
+/// CLOCK_MONOTONIC now, ns: the clock the perf events are told to use.
+pub fn monotonic_ns() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: ts is a valid timespec.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}

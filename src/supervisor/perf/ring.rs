@@ -1,0 +1,464 @@
+//! perf events on `raw_syscalls:sys_exit` for one traced tree: one event per
+//! CPU with `inherit` (as `perf record` does: the kernel refuses to mmap
+//! an inherited per-task event), each with its own mmap'd ring buffer, an
+//! in-kernel filter on the syscall numbers, and a reader that turns the
+//! ring's records into `Event`s without a syscall.
+
+use super::tracefs::SysExit;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// What the rings carry, in each CPU's order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// A syscall returned in thread `tid` of process `pid`.
+    Exit {
+        pid: i32,
+        tid: i32,
+        /// CLOCK_MONOTONIC, ns.
+        time_ns: u64,
+        nr: i64,
+        ret: i64,
+    },
+    /// Thread `tid` ended (`PERF_RECORD_EXIT`), at CLOCK_MONOTONIC ns.
+    ThreadExit { tid: i32, time_ns: u64 },
+    /// The kernel dropped this many records: the ring was full.
+    Lost(u64),
+}
+
+impl Event {
+    /// When it happened (CLOCK_MONOTONIC ns); 0 for losses, which carry no
+    /// time and are reported first.
+    pub fn time_ns(&self) -> u64 {
+        match *self {
+            Event::Exit { time_ns, .. } | Event::ThreadExit { time_ns, .. } => time_ns,
+            Event::Lost(_) => 0,
+        }
+    }
+}
+
+// From <linux/perf_event.h>; the libc crate has the ioctls but not all of these.
+const PERF_TYPE_TRACEPOINT: u32 = 2;
+const PERF_SAMPLE_TID: u64 = 1 << 1;
+const PERF_SAMPLE_TIME: u64 = 1 << 2;
+const PERF_SAMPLE_RAW: u64 = 1 << 10;
+const PERF_RECORD_LOST: u32 = 2;
+const PERF_RECORD_EXIT: u32 = 4;
+const PERF_RECORD_SAMPLE: u32 = 9;
+const PERF_FLAG_FD_CLOEXEC: libc::c_ulong = 1 << 3;
+/// `_IOW('$', 6, char *)`: same encoding on x86_64 and aarch64.
+const PERF_EVENT_IOC_SET_FILTER: libc::c_ulong = 0x4008_2406;
+// Bits of the attr flags word.
+const ATTR_INHERIT: u64 = 1 << 1;
+const ATTR_TASK: u64 = 1 << 13;
+const ATTR_WATERMARK: u64 = 1 << 14;
+const ATTR_USE_CLOCKID: u64 = 1 << 25;
+// Offsets in `struct perf_event_mmap_page`.
+const DATA_HEAD: usize = 1024;
+const DATA_TAIL: usize = 1032;
+
+/// `struct perf_event_attr` up to `PERF_ATTR_SIZE_VER5` (Linux 4.1), the
+/// fields this reader sets; the kernel accepts any known size.
+#[repr(C)]
+#[derive(Default)]
+struct Attr {
+    type_: u32,
+    size: u32,
+    config: u64,
+    sample_period: u64,
+    sample_type: u64,
+    read_format: u64,
+    flags: u64,
+    wakeup_watermark: u32,
+    bp_type: u32,
+    config1: u64,
+    config2: u64,
+    branch_sample_type: u64,
+    sample_regs_user: u64,
+    sample_stack_user: u32,
+    clockid: i32,
+    sample_regs_intr: u64,
+    aux_watermark: u32,
+    sample_max_stack: u16,
+    reserved: u16,
+}
+
+/// The filter the kernel applies before a sample is written: only the
+/// syscall numbers whose return values are wanted, as ranges. `None` when
+/// the expression would be longer than the kernel takes (a page): then
+/// every exit is sampled and the reader ignores the others.
+pub fn filter_expr(nrs: &[u32]) -> Option<String> {
+    let mut nrs = nrs.to_vec();
+    nrs.sort_unstable();
+    nrs.dedup();
+    let mut parts = Vec::new();
+    let mut i = 0;
+    while i < nrs.len() {
+        let start = nrs[i];
+        let mut end = start;
+        while i + 1 < nrs.len() && nrs[i + 1] == end + 1 {
+            i += 1;
+            end = nrs[i];
+        }
+        parts.push(if start == end {
+            format!("id == {start}")
+        } else {
+            format!("(id >= {start} && id <= {end})")
+        });
+        i += 1;
+    }
+    let expr = parts.join(" || ");
+    (!expr.is_empty() && expr.len() < 4000).then_some(expr)
+}
+
+/// One CPU's event and its ring buffer.
+struct Ring {
+    fd: OwnedFd,
+    base: *mut u8,
+    /// Bytes of data (a power of two); the map is one page more.
+    size: usize,
+    page: usize,
+}
+
+// SAFETY: the mapping is owned by the Ring and only read/written through
+// &mut self (or, for data_head, atomically).
+unsafe impl Send for Ring {}
+
+impl Drop for Ring {
+    fn drop(&mut self) {
+        // SAFETY: base/size are the mapping made in `open`.
+        unsafe { libc::munmap(self.base.cast(), self.size + self.page) };
+    }
+}
+
+/// The events of one traced tree.
+pub struct ExitEvents {
+    rings: Vec<Ring>,
+    tp: SysExit,
+    /// A record that wraps around the end of a ring is copied here.
+    wrap: Vec<u8>,
+}
+
+impl ExitEvents {
+    /// Opens the events on `pid` (before it starts its command, so that all
+    /// its threads and children inherit them). `pages`: ring size per CPU,
+    /// a power of two.
+    pub fn open(tp: SysExit, pid: i32, nrs: &[u32], pages: usize) -> Result<Self, String> {
+        // SAFETY: sysconf has no preconditions.
+        let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(4096) as usize;
+        // SAFETY: as above.
+        let ncpu = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_CONF) }.max(1) as i32;
+        let pages = pages.max(1).next_power_of_two();
+        let filter = filter_expr(nrs);
+        let mut rings = Vec::new();
+        for cpu in 0..ncpu {
+            let fd = match open_event(&tp, pid, cpu, pages * page) {
+                Ok(fd) => fd,
+                // An offline CPU runs nothing of ours.
+                Err(libc::ENODEV) => continue,
+                Err(e) => return Err(why("perf_event_open", e)),
+            };
+            if let Some(f) = &filter {
+                let c = std::ffi::CString::new(f.as_str()).map_err(|_| "filter".to_string())?;
+                // SAFETY: the ioctl reads a NUL-terminated string.
+                if unsafe { libc::ioctl(fd.as_raw_fd(), PERF_EVENT_IOC_SET_FILTER, c.as_ptr()) } < 0
+                {
+                    return Err(why("setting the perf filter", errno()));
+                }
+            }
+            let len = (pages + 1) * page;
+            // SAFETY: a shared read-write map of the event's buffer, as
+            // perf_event_open(2) describes; checked below.
+            let base = unsafe {
+                libc::mmap(
+                    std::ptr::null_mut(),
+                    len,
+                    libc::PROT_READ | libc::PROT_WRITE,
+                    libc::MAP_SHARED,
+                    fd.as_raw_fd(),
+                    0,
+                )
+            };
+            if base == libc::MAP_FAILED {
+                return Err(why("mapping the perf ring buffer", errno()));
+            }
+            rings.push(Ring {
+                fd,
+                base: base.cast(),
+                size: pages * page,
+                page,
+            });
+        }
+        if rings.is_empty() {
+            return Err("perf_event_open: no CPU accepted the event".into());
+        }
+        Ok(ExitEvents {
+            rings,
+            tp,
+            wrap: Vec::new(),
+        })
+    }
+
+    /// The event fds, to poll for the watermark.
+    pub fn fds(&self) -> impl Iterator<Item = i32> + '_ {
+        self.rings.iter().map(|r| r.fd.as_raw_fd())
+    }
+
+    /// Passes every record now in the rings to `f`, CPU by CPU.
+    pub fn drain(&mut self, mut f: impl FnMut(Event)) {
+        for i in 0..self.rings.len() {
+            let ring = &self.rings[i];
+            let (head_ptr, tail_ptr) = ring.head_tail();
+            let head = head_ptr.load(Ordering::Acquire);
+            let mut tail = tail_ptr.load(Ordering::Relaxed);
+            let (base, size, page) = (ring.base, ring.size, ring.page);
+            while tail < head {
+                let at = (tail as usize) & (size - 1);
+                // SAFETY: the data area is `size` bytes after the meta page.
+                let data = unsafe { std::slice::from_raw_parts(base.add(page), size) };
+                // Headers are 8-byte aligned: never split by the wrap.
+                let hdr = &data[at..at + 8];
+                let ty = u32::from_ne_bytes([hdr[0], hdr[1], hdr[2], hdr[3]]);
+                let len = u16::from_ne_bytes([hdr[6], hdr[7]]) as usize;
+                if len < 8 || len > size {
+                    // A corrupt header: skip what is there rather than loop.
+                    tail = head;
+                    break;
+                }
+                let rec = read_bytes(data, at, len, &mut self.wrap);
+                if let Some(ev) = parse(ty, &rec[8..], &self.tp) {
+                    f(ev);
+                }
+                tail += len as u64;
+            }
+            tail_ptr.store(tail, Ordering::Release);
+        }
+    }
+}
+
+impl Ring {
+    fn head_tail(&self) -> (&AtomicU64, &AtomicU64) {
+        // SAFETY: data_head/data_tail are naturally aligned u64 fields of
+        // the meta page, which lives as long as the ring; the kernel writes
+        // head, this reader writes tail.
+        unsafe {
+            (
+                &*(self.base.add(DATA_HEAD) as *const AtomicU64),
+                &*(self.base.add(DATA_TAIL) as *const AtomicU64),
+            )
+        }
+    }
+}
+
+/// `len` bytes at `at` of the circular `data`, copied into `wrap` only when
+/// they run past its end.
+fn read_bytes<'a>(data: &'a [u8], at: usize, len: usize, wrap: &'a mut Vec<u8>) -> &'a [u8] {
+    let size = data.len();
+    if at + len <= size {
+        return &data[at..at + len];
+    }
+    wrap.clear();
+    wrap.extend_from_slice(&data[at..]);
+    wrap.extend_from_slice(&data[..len - (size - at)]);
+    wrap
+}
+
+fn u32_at(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_ne_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
+fn u64_at(b: &[u8], at: usize) -> Option<u64> {
+    Some(u64::from_ne_bytes(b.get(at..at + 8)?.try_into().ok()?))
+}
+
+/// One record's body (after its 8-byte header).
+fn parse(ty: u32, body: &[u8], tp: &SysExit) -> Option<Event> {
+    match ty {
+        // TID (pid, tid), TIME, RAW (size, data).
+        PERF_RECORD_SAMPLE => {
+            let pid = u32_at(body, 0)? as i32;
+            let tid = u32_at(body, 4)? as i32;
+            let time_ns = u64_at(body, 8)?;
+            let raw_len = u32_at(body, 16)? as usize;
+            let raw = body.get(20..20 + raw_len)?;
+            Some(Event::Exit {
+                pid,
+                tid,
+                time_ns,
+                nr: u64_at(raw, tp.nr_offset)? as i64,
+                ret: u64_at(raw, tp.ret_offset)? as i64,
+            })
+        }
+        // pid, ppid, tid, ptid, time.
+        PERF_RECORD_EXIT => Some(Event::ThreadExit {
+            tid: u32_at(body, 8)? as i32,
+            time_ns: u64_at(body, 16)?,
+        }),
+        // id, lost.
+        PERF_RECORD_LOST => Some(Event::Lost(u64_at(body, 8)?)),
+        _ => None,
+    }
+}
+
+fn open_event(tp: &SysExit, pid: i32, cpu: i32, ring_bytes: usize) -> Result<OwnedFd, i32> {
+    let attr = Attr {
+        type_: PERF_TYPE_TRACEPOINT,
+        size: std::mem::size_of::<Attr>() as u32,
+        config: tp.id,
+        sample_period: 1,
+        sample_type: PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_RAW,
+        // Thread exits too: a thread killed inside a call has no sys_exit.
+        flags: ATTR_INHERIT | ATTR_TASK | ATTR_WATERMARK | ATTR_USE_CLOCKID,
+        // Wake a poller when half the ring is used; readers drain far
+        // more often than that in practice.
+        wakeup_watermark: (ring_bytes / 2) as u32,
+        clockid: libc::CLOCK_MONOTONIC,
+        ..Attr::default()
+    };
+    // SAFETY: attr is a valid perf_event_attr of the size it declares.
+    let fd = unsafe {
+        libc::syscall(
+            libc::SYS_perf_event_open,
+            &attr as *const Attr,
+            pid,
+            cpu,
+            -1,
+            PERF_FLAG_FD_CLOEXEC,
+        )
+    };
+    if fd < 0 {
+        return Err(errno());
+    }
+    // SAFETY: a fresh fd this function owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
+}
+
+/// Whether this process may open the event at all (perf_event_paranoid,
+/// CAP_PERFMON, seccomp): tried on itself, disabled, and closed at once.
+pub fn permitted(tp: &SysExit) -> Result<(), String> {
+    let attr = Attr {
+        type_: PERF_TYPE_TRACEPOINT,
+        size: std::mem::size_of::<Attr>() as u32,
+        config: tp.id,
+        sample_period: 1,
+        sample_type: PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_RAW,
+        flags: 1 | ATTR_USE_CLOCKID, // disabled
+        clockid: libc::CLOCK_MONOTONIC,
+        ..Attr::default()
+    };
+    // SAFETY: as in open_event.
+    let fd = unsafe {
+        libc::syscall(
+            libc::SYS_perf_event_open,
+            &attr as *const Attr,
+            0,
+            -1,
+            -1,
+            PERF_FLAG_FD_CLOEXEC,
+        )
+    };
+    if fd < 0 {
+        return Err(why("perf_event_open", errno()));
+    }
+    // SAFETY: a fresh fd, closed at once.
+    drop(unsafe { OwnedFd::from_raw_fd(fd as i32) });
+    Ok(())
+}
+
+fn errno() -> i32 {
+    std::io::Error::last_os_error()
+        .raw_os_error()
+        .unwrap_or(libc::EIO)
+}
+
+fn why(what: &str, e: i32) -> String {
+    let hint = match e {
+        libc::EACCES | libc::EPERM => {
+            " (needs root or CAP_PERFMON, or kernel.perf_event_paranoid <= 1 for own processes)"
+        }
+        libc::ENOENT | libc::ENODEV | libc::EINVAL => " (tracepoint events unsupported here)",
+        libc::ENOSYS => " (kernel built without perf events)",
+        _ => "",
+    };
+    format!("{what}: {}{hint}", nix::errno::Errno::from_raw(e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filter_uses_ranges() {
+        assert_eq!(filter_expr(&[]), None);
+        assert_eq!(filter_expr(&[3]).as_deref(), Some("id == 3"));
+        assert_eq!(
+            filter_expr(&[0, 1, 2, 3, 288, 5, 5]).as_deref(),
+            Some("(id >= 0 && id <= 3) || id == 5 || id == 288")
+        );
+        let every_other: Vec<u32> = (0..1000).step_by(2).collect();
+        assert_eq!(filter_expr(&every_other), None);
+    }
+
+    fn sample(pid: u32, tid: u32, time: u64, nr: i64, ret: i64) -> Vec<u8> {
+        let mut raw = vec![0u8; 8];
+        raw.extend_from_slice(&nr.to_ne_bytes());
+        raw.extend_from_slice(&ret.to_ne_bytes());
+        raw.extend_from_slice(&[0; 4]);
+        let mut b = Vec::new();
+        b.extend_from_slice(&pid.to_ne_bytes());
+        b.extend_from_slice(&tid.to_ne_bytes());
+        b.extend_from_slice(&time.to_ne_bytes());
+        b.extend_from_slice(&(raw.len() as u32).to_ne_bytes());
+        b.extend_from_slice(&raw);
+        b
+    }
+
+    const TP: SysExit = SysExit {
+        id: 1,
+        nr_offset: 8,
+        ret_offset: 16,
+    };
+
+    #[test]
+    fn parses_samples_exits_and_losses() {
+        assert_eq!(
+            parse(PERF_RECORD_SAMPLE, &sample(7, 8, 99, 0, -4), &TP),
+            Some(Event::Exit {
+                pid: 7,
+                tid: 8,
+                time_ns: 99,
+                nr: 0,
+                ret: -4
+            })
+        );
+        let mut exit = Vec::new();
+        for v in [7u32, 1, 9, 1] {
+            exit.extend_from_slice(&v.to_ne_bytes());
+        }
+        exit.extend_from_slice(&5u64.to_ne_bytes());
+        assert_eq!(
+            parse(PERF_RECORD_EXIT, &exit, &TP),
+            Some(Event::ThreadExit { tid: 9, time_ns: 5 })
+        );
+        let mut lost = 1u64.to_ne_bytes().to_vec();
+        lost.extend_from_slice(&12u64.to_ne_bytes());
+        assert_eq!(parse(PERF_RECORD_LOST, &lost, &TP), Some(Event::Lost(12)));
+    }
+
+    #[test]
+    fn truncated_records_are_ignored() {
+        let s = sample(7, 8, 99, 0, -4);
+        for n in 0..s.len() - 4 {
+            assert_eq!(parse(PERF_RECORD_SAMPLE, &s[..n], &TP), None, "{n}");
+        }
+        assert_eq!(parse(PERF_RECORD_EXIT, &[0; 16], &TP), None);
+    }
+
+    #[test]
+    fn wrapped_records_are_joined() {
+        let data: Vec<u8> = (0..16).collect();
+        let mut w = Vec::new();
+        assert_eq!(read_bytes(&data, 14, 4, &mut w), &[14, 15, 0, 1]);
+        assert_eq!(read_bytes(&data, 2, 3, &mut w), &[2, 3, 4]);
+    }
+}
