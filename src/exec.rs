@@ -4,6 +4,8 @@
 use crate::arch::{self, SyscallTable};
 use crate::error::{Error, Result};
 use crate::launcher::{self, Command, filter::Action};
+use crate::record::decor::Decor;
+use crate::record::summary::SummaryMode;
 use crate::record::writer::Writer;
 use crate::record::{Comm, Format};
 use crate::select;
@@ -27,6 +29,10 @@ pub struct ExecConfig {
     pub format: Format,
     pub snaplen: usize,
     pub no_ret: bool,
+    /// `-t`/`-tt`/`-ttt`, `-T`.
+    pub decor: Decor,
+    /// `-c` / `-C`.
+    pub summary: SummaryMode,
     pub command: Vec<OsString>,
 }
 
@@ -114,6 +120,10 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
         snaplen: cfg.snaplen,
         pid: cfg.pid,
         comm,
+        decor: cfg.decor,
+        summary: cfg.summary,
+        to_file: cfg.output.is_some(),
+        no_ret: cfg.no_ret,
     };
     let shared = Shared::new(
         table,
@@ -124,6 +134,7 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
         spawned.ctl_fd,
     );
     let exit = supervisor::run(&shared, spawned.pid, spawned.listener, use_ptrace);
+    shared.finish(exit);
     drop(shared);
     if let Err(e) = writer.finish() {
         eprintln!("my-sysdig: {e}");

@@ -11,7 +11,7 @@ use super::Shared;
 use super::memory::ProcMem;
 use super::threads::ThreadCache;
 use crate::handlers::decode::{self, Ctx};
-use crate::record::Record;
+use crate::record::{Record, siginfo};
 use nix::errno::Errno;
 use nix::sys::ptrace;
 use nix::sys::signal::Signal;
@@ -76,7 +76,10 @@ impl<'a> Tracer<'a> {
     pub fn run(mut self) -> Option<Exit> {
         loop {
             match waitpid(None, Some(WaitPidFlag::__WALL)) {
-                Ok(status) => self.on_status(status),
+                Ok(status) => {
+                    self.on_status(status);
+                    self.shared.set_live(self.tracees.len());
+                }
                 Err(Errno::EINTR) => continue,
                 Err(Errno::ECHILD) => break,
                 Err(e) => {
@@ -90,8 +93,8 @@ impl<'a> Tracer<'a> {
 
     fn on_status(&mut self, status: WaitStatus) {
         match status {
-            WaitStatus::Exited(pid, code) => self.gone(pid, Exit::Code(code)),
-            WaitStatus::Signaled(pid, sig, _) => self.gone(pid, Exit::Signal(sig as i32)),
+            WaitStatus::Exited(pid, code) => self.gone(pid, Exit::Code(code), false),
+            WaitStatus::Signaled(pid, sig, core) => self.gone(pid, Exit::Signal(sig as i32), core),
             WaitStatus::PtraceEvent(pid, sig, event) => self.on_event(pid, sig, event),
             WaitStatus::PtraceSyscall(pid) => {
                 self.on_exit_stop(pid);
@@ -100,6 +103,10 @@ impl<'a> Tracer<'a> {
             WaitStatus::Stopped(pid, sig) => {
                 // Signal-delivery stop: deliver it unchanged.
                 self.tracees.entry(pid.as_raw()).or_default();
+                if let Ok(si) = ptrace::getsiginfo(pid) {
+                    let si = siginfo::raw(&si);
+                    self.event(pid.as_raw(), |out| siginfo::signal_line(&si, out));
+                }
                 self.resume(pid, Some(sig));
             }
             WaitStatus::Continued(_) | WaitStatus::StillAlive => {}
@@ -124,6 +131,7 @@ impl<'a> Tracer<'a> {
                 ) {
                     // Group stop: stay stopped without swallowing the stop,
                     // until SIGCONT.
+                    self.event(pid.as_raw(), |out| siginfo::stopped_line(sig as i32, out));
                     // SAFETY: PTRACE_LISTEN takes no pointers.
                     unsafe { libc::ptrace(libc::PTRACE_LISTEN, pid.as_raw(), 0, 0) };
                 } else {
@@ -188,6 +196,7 @@ impl<'a> Tracer<'a> {
                 interrupted: false,
             };
             if spec.needs_exit() {
+                shared.enter(&rec, &mut self.scratch);
                 let t = self.tracees.entry(tid).or_default();
                 t.pending = Some(Pending {
                     regs,
@@ -232,6 +241,17 @@ impl<'a> Tracer<'a> {
         shared.emit(&rec, &mut self.scratch);
     }
 
+    /// A line about thread `tid` (strace format only; `--pid`/`--comm` apply).
+    fn event(&mut self, tid: i32, line: impl FnOnce(&mut Vec<u8>)) {
+        let shared = self.shared;
+        if !shared.shows_events()
+            || (shared.filters_threads() && !shared.keeps(&self.cache.get(tid)))
+        {
+            return;
+        }
+        shared.event(tid, &mut self.scratch, line);
+    }
+
     /// A call whose thread died, or was replaced by exec, before it returned.
     fn finish_unreturned(&mut self, rec: Record) {
         self.shared.emit(&rec, &mut self.scratch);
@@ -259,13 +279,17 @@ impl<'a> Tracer<'a> {
         self.resume(pid, None);
     }
 
-    fn gone(&mut self, pid: Pid, how: Exit) {
+    fn gone(&mut self, pid: Pid, how: Exit, core: bool) {
         let tid = pid.as_raw();
         if let Some(t) = self.tracees.remove(&tid) {
             if let Some(p) = t.pending {
                 self.finish_unreturned(p.rec);
             }
         }
+        self.event(tid, |out| match how {
+            Exit::Code(c) => siginfo::exited_line(c, out),
+            Exit::Signal(s) => siginfo::killed_line(s, core, out),
+        });
         self.cache.forget(tid);
         if pid == self.root {
             self.exit = Some(how);
