@@ -57,7 +57,7 @@ fn call_name(body: &str) -> Option<&str> {
 }
 
 /// Checks strace's result column: `)` then spaces up to column 40 (at least one),
-/// then `= `. `prefix` is the width of what precedes the body on the line.
+/// then `= `.
 fn assert_result_column(line: &str) {
     let Some(eq) = line.rfind(" = ").map(|i| i + 1) else {
         return;
