@@ -103,7 +103,11 @@ impl<'a> Tracer<'a> {
             WaitStatus::Stopped(pid, sig) => {
                 // Signal-delivery stop: deliver it unchanged.
                 self.tracees.entry(pid.as_raw()).or_default();
-                if let Ok(si) = ptrace::getsiginfo(pid) {
+                let si = match self.shared.shows_events() {
+                    true => ptrace::getsiginfo(pid).ok(),
+                    false => None,
+                };
+                if let Some(si) = si {
                     let si = siginfo::raw(&si);
                     self.event(pid.as_raw(), |out| siginfo::signal_line(&si, out));
                 }
