@@ -43,6 +43,41 @@ fn restart_reason(e: i64) -> Option<&'static str> {
     })
 }
 
+/// glibc's `strerror` texts (which strace prints) where they differ from the
+/// kernel comments the `syscalls` crate describes errnos with.
+const GLIBC_ERRNO_TEXT: &[(i64, &str)] = &[
+    (5, "Input/output error"),
+    (9, "Bad file descriptor"),
+    (11, "Resource temporarily unavailable"),
+    (12, "Cannot allocate memory"),
+    (18, "Invalid cross-device link"),
+    (23, "Too many open files in system"),
+    (25, "Inappropriate ioctl for device"),
+    (33, "Numerical argument out of domain"),
+    (34, "Numerical result out of range"),
+    (35, "Resource deadlock avoided"),
+    (37, "No locks available"),
+    (38, "Function not implemented"),
+    (40, "Too many levels of symbolic links"),
+    (74, "Bad message"),
+    (84, "Invalid or incomplete multibyte or wide character"),
+    (95, "Operation not supported"),
+    (102, "Network dropped connection on reset"),
+    (122, "Disk quota exceeded"),
+    (125, "Operation canceled"),
+];
+
+/// The text strace shows after an errno name.
+fn errno_text(e: i64) -> std::borrow::Cow<'static, str> {
+    if let Some((_, t)) = GLIBC_ERRNO_TEXT.iter().find(|(n, _)| *n == e) {
+        return (*t).into();
+    }
+    match syscalls::Errno::new(e as i32).description() {
+        Some(d) => d.into(),
+        None => format!("Unknown error {e}").into(),
+    }
+}
+
 /// Appends the body of `r` to `out` (which the split's offsets are relative
 /// to: pass it empty).
 pub fn body(r: &Record, durations: bool, out: &mut Vec<u8>) -> Split {
@@ -88,10 +123,7 @@ fn result(r: &Record, out: &mut Vec<u8>) {
                         None => write!(out, "= ? {name}"),
                     }
                 } else {
-                    let desc = syscalls::Errno::new(e as i32)
-                        .description()
-                        .unwrap_or("Unknown error");
-                    write!(out, "= -1 {name} ({desc})")
+                    write!(out, "= -1 {name} ({})", errno_text(e))
                 }
             }
             None if kind == ResKind::Hex => write!(out, "= {res:#x}"),
@@ -293,6 +325,21 @@ mod tests {
         assert!(line(&r).ends_with(") = -1 ENOENT (No such file or directory)\n"));
         r.res = Some(-512);
         assert!(line(&r).ends_with(") = ? ERESTARTSYS (To be restarted if SA_RESTART is set)\n"));
+    }
+
+    /// strace prints glibc's messages.
+    #[cfg(target_env = "gnu")]
+    #[test]
+    fn errno_texts_are_glibcs() {
+        for e in 1..134 {
+            // SAFETY: strerror returns a valid C string (this test runs alone in its thread).
+            let glibc = unsafe { std::ffi::CStr::from_ptr(libc::strerror(e)) };
+            assert_eq!(
+                super::errno_text(e as i64),
+                glibc.to_string_lossy(),
+                "errno {e}"
+            );
+        }
     }
 
     #[test]
