@@ -4,6 +4,8 @@
 use crate::arch::{self, SyscallTable};
 use crate::error::{Error, Result};
 use crate::launcher::{self, Command, filter::Action};
+use crate::record::decor::Decor;
+use crate::record::summary::SummaryMode;
 use crate::record::writer::Writer;
 use crate::record::{Comm, Format};
 use crate::select;
@@ -31,6 +33,10 @@ pub struct ExecConfig {
     pub snaplen: usize,
     pub no_ret: bool,
     pub exit_via: ExitVia,
+    /// `-t`/`-tt`/`-ttt`, `-T`.
+    pub decor: Decor,
+    /// `-c` / `-C`.
+    pub summary: SummaryMode,
     pub command: Vec<OsString>,
 }
 
@@ -172,6 +178,10 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
         snaplen: cfg.snaplen,
         pid: cfg.pid,
         comm,
+        decor: cfg.decor,
+        summary: cfg.summary,
+        to_file: cfg.output.is_some(),
+        no_ret: cfg.no_ret,
     };
     let perf = events.map(|ev| {
         let mut via = vec![false; selected.len()];
@@ -191,6 +201,7 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
         perf,
     );
     let exit = supervisor::run(&shared, spawned.pid, spawned.listener, use_ptrace);
+    shared.finish(exit);
     drop(shared);
     if let Err(e) = writer.finish() {
         eprintln!("my-sysdig: {e}");

@@ -3,6 +3,8 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use my_sysdig::exec::{self, ExecConfig, ExitVia};
 use my_sysdig::record::Format;
+use my_sysdig::record::decor::{Decor, Timestamps};
+use my_sysdig::record::summary::SummaryMode;
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -72,6 +74,20 @@ struct ExecArgs {
     /// ptrace for those whose record needs memory the kernel writes (read data, stat buffers).
     #[arg(long, value_enum, value_name = "HOW", conflicts_with = "no_ret")]
     exit_via: Option<ExitViaArg>,
+    /// Timestamp each record: -t time of day, -tt with microseconds, -ttt seconds since
+    /// the epoch (as strace; JSON always has ts_ns).
+    #[arg(short = 't', action = clap::ArgAction::Count)]
+    timestamps: u8,
+    /// Show the time spent in each call, `<0.000123>` (as strace; JSON always has dur_ns).
+    #[arg(short = 'T')]
+    durations: bool,
+    /// At exit, a table per syscall (calls, errors, total, mean, p50, p99, max time),
+    /// instead of the records (as strace -c).
+    #[arg(short = 'c', long = "summary", conflicts_with = "summary_with_records")]
+    summary: bool,
+    /// Like -c, after the records (as strace -C).
+    #[arg(short = 'C', long)]
+    summary_with_records: bool,
     /// The command and its arguments.
     #[arg(
         required = true,
@@ -121,6 +137,15 @@ fn main() -> ExitCode {
             None | Some(ExitViaArg::Auto) => ExitVia::Auto,
             Some(ExitViaArg::Perf) => ExitVia::Perf,
             Some(ExitViaArg::Ptrace) => ExitVia::Ptrace,
+        },
+        decor: Decor {
+            timestamps: Timestamps::from_count(a.timestamps),
+            durations: a.durations,
+        },
+        summary: match (a.summary, a.summary_with_records) {
+            (true, _) => SummaryMode::Only,
+            (_, true) => SummaryMode::WithRecords,
+            _ => SummaryMode::Off,
         },
         command: a.command,
     };

@@ -340,6 +340,11 @@ fn help_mentions_every_option() {
         "-s",
         "--snaplen",
         "--no-ret",
+        "-t",
+        "-T",
+        "-c",
+        "--summary",
+        "-C",
         "CMD",
     ] {
         assert!(

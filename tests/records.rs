@@ -839,12 +839,19 @@ fn strace_format_lines() {
     let (out, lines) = openat_case_lines(Mode::Ret, "strace", &dir);
     let fd1 = kv_num(&out, "hostname_fd");
     let fd2 = kv_num(&out, "created_fd");
+    // With -o, lines start as `strace -f -o`'s: the tid in 5 columns and a space;
+    // the result is aligned at column 40 (tests/reports.rs checks the spacing).
     let strip = |l: &str| -> String {
-        let rest = l
-            .strip_prefix("[pid ")
-            .and_then(|r| r.split_once("] "))
-            .unwrap_or_else(|| panic!("strace lines start with [pid N]: {l:?}"));
-        rest.1.to_string()
+        let (pid, rest) = l
+            .split_once(' ')
+            .filter(|(p, _)| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+            .unwrap_or_else(|| panic!("strace -o lines start with the tid: {l:?}"));
+        let rest = rest.trim_start();
+        assert_eq!(l.len() - rest.len(), (pid.len() + 1).max(6), "{l:?}");
+        let (call, res) = rest
+            .rsplit_once(" = ")
+            .unwrap_or_else(|| panic!("no result: {l:?}"));
+        format!("{} = {res}", call.trim_end())
     };
     assert_eq!(
         strip(&lines[0]),

@@ -1,7 +1,10 @@
 //! One record per traced syscall, and its three output formats.
 
+pub mod decor;
 mod json;
-mod strace;
+pub mod siginfo;
+pub mod strace;
+pub mod summary;
 mod text;
 pub mod writer;
 

@@ -3,7 +3,8 @@
 //! on the output itself (it may be a pipe the tracee reads), only on a short
 //! lock, so records cannot interleave or tear.
 
-use parking_lot::{Condvar, Mutex};
+use super::strace::Framer;
+use parking_lot::{Condvar, Mutex, MutexGuard};
 use std::fs::File;
 use std::io::Write;
 use std::sync::Arc;
@@ -22,6 +23,8 @@ struct Inner {
     buf: Vec<u8>,
     closed: bool,
     error: Option<String>,
+    /// The strace format's line state, kept with the buffer it describes.
+    framer: Framer,
 }
 
 pub struct Sink {
@@ -85,17 +88,37 @@ impl Drop for Writer {
 impl Sink {
     /// Appends one or more complete lines.
     pub fn push(&self, lines: &[u8]) {
+        self.push_framed(|framer, buf| {
+            framer.interrupt(buf);
+            buf.extend_from_slice(lines);
+        });
+    }
+
+    /// Sets how the strace format frames its lines (before any push).
+    pub fn set_framer(&self, framer: Framer) {
+        self.inner.lock().framer = framer;
+    }
+
+    /// Lets `f` append to the buffer with the strace framing state, under
+    /// the lock: what it writes cannot interleave with other writers.
+    pub fn push_framed(&self, f: impl FnOnce(&mut Framer, &mut Vec<u8>)) {
+        let Some(mut g) = self.lock_for_push() else {
+            return; // output is gone; the error is reported at the end
+        };
+        let inner = &mut *g;
+        f(&mut inner.framer, &mut inner.buf);
+        if inner.buf.len() >= WAKE_AT {
+            self.more.notify_one();
+        }
+    }
+
+    /// The lock, once the buffer has room; `None` after a write error.
+    fn lock_for_push(&self) -> Option<MutexGuard<'_, Inner>> {
         let mut g = self.inner.lock();
         while g.buf.len() > MAX_BUFFERED && !g.closed && g.error.is_none() {
             self.drained.wait(&mut g);
         }
-        if g.error.is_some() {
-            return; // output is gone; the error is reported at the end
-        }
-        g.buf.extend_from_slice(lines);
-        if g.buf.len() >= WAKE_AT {
-            self.more.notify_one();
-        }
+        g.error.is_none().then_some(g)
     }
 
     fn run(&self, out: &mut File) {

@@ -10,8 +10,12 @@ pub mod threads;
 
 use crate::arch::SyscallTable;
 use crate::handlers::{Ret, Spec};
+use crate::record::decor::{self, Decor};
+use crate::record::strace::{self, Framer, PidStyle};
+use crate::record::summary::{Summary, SummaryMode};
 use crate::record::writer::Sink;
 use crate::record::{Comm, Format, Record, ResKind};
+use parking_lot::Mutex;
 use ptrace::Exit;
 use std::os::fd::OwnedFd;
 use std::sync::Arc;
@@ -26,6 +30,14 @@ pub struct Options {
     pub pid: Option<i32>,
     /// Keep only threads with this name (first 15 bytes).
     pub comm: Option<Comm>,
+    /// `-t`/`-tt`/`-ttt` and `-T`.
+    pub decor: Decor,
+    /// `-c` / `-C`.
+    pub summary: SummaryMode,
+    /// Records go to a file (`-o`): strace's `-o` pid prefix on every line.
+    pub to_file: bool,
+    /// `--no-ret`: no ptrace, so no exit, signal or thread-count events.
+    pub no_ret: bool,
 }
 
 /// State both loops read.
@@ -46,6 +58,11 @@ pub struct Shared {
     /// `via_perf` (by syscall number).
     perf: Option<perf::PerfExits>,
     via_perf: Vec<bool>,
+    /// Threads traced now (strace prints `[pid N]` once there are two);
+    /// unknown (MAX) without ptrace.
+    live: AtomicUsize,
+    /// `-c` / `-C` counts.
+    summary: Option<Mutex<Summary>>,
 }
 
 impl Shared {
@@ -62,11 +79,21 @@ impl Shared {
             Some((p, v)) => (Some(p), v),
             None => (None, Vec::new()),
         };
+        if opts.format == Format::Strace {
+            let style = match opts.to_file {
+                true => PidStyle::Column,
+                false => PidStyle::Bracket,
+            };
+            sink.set_framer(Framer::new(style, opts.decor.timestamps));
+        }
         Shared {
             selected,
             perf,
             via_perf,
             table,
+            live: AtomicUsize::new(if opts.no_ret { usize::MAX } else { 1 }),
+            summary: (opts.summary != SummaryMode::Off)
+                .then(|| Mutex::new(Summary::new(opts.no_ret))),
             opts,
             sink,
             launch_tid,
@@ -121,10 +148,114 @@ impl Shared {
         }
     }
 
-    fn emit(&self, rec: &Record, scratch: &mut Vec<u8>) {
+    /// Whether records are written (not under `-c` alone).
+    fn records(&self) -> bool {
+        self.opts.summary != SummaryMode::Only
+    }
+
+    /// Whether lines about calls' entries, signals and exits are written:
+    /// the strace format's, not under `-c` alone.
+    pub(crate) fn shows_events(&self) -> bool {
+        self.opts.format == Format::Strace && self.records()
+    }
+
+    /// Whether `--pid`/`--comm` keep the thread `info` describes.
+    pub(crate) fn keeps(&self, info: &ThreadInfo) -> bool {
+        self.opts.pid.is_none_or(|p| p == info.tgid)
+            && self.opts.comm.is_none_or(|c| c == info.comm)
+    }
+
+    /// Whether `--pid` or `--comm` is given.
+    pub(crate) fn filters_threads(&self) -> bool {
+        self.opts.pid.is_some() || self.opts.comm.is_some()
+    }
+
+    pub(crate) fn set_live(&self, threads: usize) {
+        self.live.store(threads, Ordering::Relaxed);
+    }
+
+    /// A call that will be recorded at its exit has entered: the strace
+    /// format shows its entry now (strace's open line, `<unfinished ...>`
+    /// if another line comes first). A no-op in the other formats.
+    pub(crate) fn enter(&self, rec: &Record, scratch: &mut Vec<u8>) {
+        if !self.shows_events() {
+            return;
+        }
         scratch.clear();
-        rec.format(self.opts.format, scratch);
+        let split = strace::body(rec, false, scratch);
+        let live = self.live.load(Ordering::Relaxed);
+        let entry = &scratch[..split.entry];
+        self.sink
+            .push_framed(|f, out| f.enter(rec.tid, rec.ts_ns, live, entry, out));
+    }
+
+    fn emit(&self, rec: &Record, scratch: &mut Vec<u8>) {
+        if let Some(s) = &self.summary {
+            s.lock().add(rec);
+        }
+        if !self.records() {
+            return;
+        }
+        scratch.clear();
+        let decor = self.opts.decor;
+        match self.opts.format {
+            Format::Strace => {
+                let split = strace::body(rec, decor.durations, scratch);
+                let live = self.live.load(Ordering::Relaxed);
+                let body = &scratch[..];
+                self.sink
+                    .push_framed(|f, out| f.complete(rec, live, body, split, out));
+                return;
+            }
+            Format::Text => {
+                decor::timestamp(decor.timestamps, rec.ts_ns, scratch);
+                rec.format(Format::Text, scratch);
+                if let (true, Some(d), Some(_)) = (decor.durations, rec.dur_ns, rec.res) {
+                    scratch.pop();
+                    decor::duration(d, scratch);
+                    scratch.push(b'\n');
+                }
+            }
+            Format::Json => rec.format(Format::Json, scratch),
+        }
         self.sink.push(scratch);
+    }
+
+    /// A line about thread `tid` (strace format): `line` writes its text.
+    pub(crate) fn event(&self, tid: i32, scratch: &mut Vec<u8>, line: impl FnOnce(&mut Vec<u8>)) {
+        scratch.clear();
+        line(scratch);
+        let (ts, live) = (realtime_ns(), self.live.load(Ordering::Relaxed));
+        let text = &scratch[..];
+        self.sink
+            .push_framed(|f, out| f.event(tid, ts, live, text, out));
+    }
+
+    /// After the last tracee: without ptrace, the strace format's exit line
+    /// of the command itself (the only exit known then); the `-c` summary.
+    pub fn finish(&self, exit: Option<Exit>) {
+        let mut scratch = Vec::new();
+        let root = self.launch_tid;
+        if self.opts.no_ret
+            && self.shows_events()
+            && self.opts.comm.is_none()
+            && self.opts.pid.is_none_or(|p| p == root)
+        {
+            if let Some(how) = exit {
+                self.event(root, &mut scratch, |out| match how {
+                    Exit::Code(c) => crate::record::siginfo::exited_line(c, out),
+                    Exit::Signal(s) => crate::record::siginfo::killed_line(s, false, out),
+                });
+            }
+        }
+        if let Some(s) = &self.summary {
+            scratch.clear();
+            match self.opts.format {
+                Format::Json => s.lock().json(&mut scratch),
+                _ => s.lock().table(&mut scratch),
+            }
+            self.sink.push(&scratch);
+        }
     }
 
     fn warn(&self, msg: &str) {

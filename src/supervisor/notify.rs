@@ -9,7 +9,7 @@ use super::memory::ProcMem;
 use super::perf::Entered;
 use super::threads::{ThreadCache, ThreadInfo};
 use crate::handlers::decode::{self, Ctx};
-use crate::record::Record;
+use crate::record::{Record, ResKind};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -160,6 +160,11 @@ fn receive(shared: &Shared, fd: RawFd, done: &AtomicBool) {
                 // Written now: first whatever this thread completed before.
                 perf.sync(shared);
             }
+        }
+        // A call that does not return (exit_group) is written before the
+        // thread can go on to exit: its record precedes the exit line.
+        if let Some(r) = rec.take_if(|r| r.res_kind == ResKind::Never) {
+            shared.emit(&r, &mut scratch);
         }
         // Answer before formatting: the tracee runs on while the record is
         // written. Its next call cannot overtake this record: this thread

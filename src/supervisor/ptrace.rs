@@ -11,7 +11,7 @@ use super::Shared;
 use super::memory::ProcMem;
 use super::threads::ThreadCache;
 use crate::handlers::decode::{self, Ctx};
-use crate::record::Record;
+use crate::record::{Record, siginfo};
 use nix::errno::Errno;
 use nix::sys::ptrace;
 use nix::sys::signal::Signal;
@@ -80,7 +80,10 @@ impl<'a> Tracer<'a> {
     pub fn run(mut self) -> Option<Exit> {
         loop {
             match waitpid(None, Some(WaitPidFlag::__WALL)) {
-                Ok(status) => self.on_status(status),
+                Ok(status) => {
+                    self.on_status(status);
+                    self.shared.set_live(self.tracees.len());
+                }
                 Err(Errno::EINTR) => continue,
                 Err(Errno::ECHILD) => break,
                 Err(e) => {
@@ -94,8 +97,8 @@ impl<'a> Tracer<'a> {
 
     fn on_status(&mut self, status: WaitStatus) {
         match status {
-            WaitStatus::Exited(pid, code) => self.gone(pid, Exit::Code(code)),
-            WaitStatus::Signaled(pid, sig, _) => self.gone(pid, Exit::Signal(sig as i32)),
+            WaitStatus::Exited(pid, code) => self.gone(pid, Exit::Code(code), false),
+            WaitStatus::Signaled(pid, sig, core) => self.gone(pid, Exit::Signal(sig as i32), core),
             WaitStatus::PtraceEvent(pid, sig, event) => self.on_event(pid, sig, event),
             WaitStatus::PtraceSyscall(pid) => {
                 self.on_exit_stop(pid);
@@ -105,7 +108,16 @@ impl<'a> Tracer<'a> {
                 // Signal-delivery stop: deliver it unchanged, unless it
                 // interrupted a call the supervisor had not yet received.
                 self.tracees.entry(pid.as_raw()).or_default();
+                // A held signal gets its line when it is delivered.
                 let sig = self.restart_if_interrupted(pid, sig);
+                let si = match (sig, self.shared.shows_events()) {
+                    (Some(_), true) => ptrace::getsiginfo(pid).ok(),
+                    _ => None,
+                };
+                if let Some(si) = si {
+                    let si = siginfo::raw(&si);
+                    self.event(pid.as_raw(), |out| siginfo::signal_line(&si, out));
+                }
                 self.resume(pid, sig);
             }
             WaitStatus::Continued(_) | WaitStatus::StillAlive => {}
@@ -130,6 +142,7 @@ impl<'a> Tracer<'a> {
                 ) {
                     // Group stop: stay stopped without swallowing the stop,
                     // until SIGCONT.
+                    self.event(pid.as_raw(), |out| siginfo::stopped_line(sig as i32, out));
                     // SAFETY: PTRACE_LISTEN takes no pointers.
                     unsafe { libc::ptrace(libc::PTRACE_LISTEN, pid.as_raw(), 0, 0) };
                 } else {
@@ -236,6 +249,7 @@ impl<'a> Tracer<'a> {
                 interrupted: false,
             };
             if spec.needs_exit() {
+                shared.enter(&rec, &mut self.scratch);
                 let t = self.tracees.entry(tid).or_default();
                 t.pending = Some(Pending {
                     regs,
@@ -280,6 +294,17 @@ impl<'a> Tracer<'a> {
         shared.emit(&rec, &mut self.scratch);
     }
 
+    /// A line about thread `tid` (strace format only; `--pid`/`--comm` apply).
+    fn event(&mut self, tid: i32, line: impl FnOnce(&mut Vec<u8>)) {
+        let shared = self.shared;
+        if !shared.shows_events()
+            || (shared.filters_threads() && !shared.keeps(&self.cache.get(tid)))
+        {
+            return;
+        }
+        shared.event(tid, &mut self.scratch, line);
+    }
+
     /// A call whose thread died, or was replaced by exec, before it returned.
     fn finish_unreturned(&mut self, rec: Record) {
         self.shared.emit(&rec, &mut self.scratch);
@@ -307,13 +332,17 @@ impl<'a> Tracer<'a> {
         self.resume(pid, None);
     }
 
-    fn gone(&mut self, pid: Pid, how: Exit) {
+    fn gone(&mut self, pid: Pid, how: Exit, core: bool) {
         let tid = pid.as_raw();
         if let Some(t) = self.tracees.remove(&tid) {
             if let Some(p) = t.pending {
                 self.finish_unreturned(p.rec);
             }
         }
+        self.event(tid, |out| match how {
+            Exit::Code(c) => siginfo::exited_line(c, out),
+            Exit::Signal(s) => siginfo::killed_line(s, core, out),
+        });
         self.cache.forget(tid);
         self.resend.remove(&tid);
         if pid == self.root {

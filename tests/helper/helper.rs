@@ -114,7 +114,11 @@
 //! - `sigsegv`: loads from address 0 (inline asm, no syscall). Dies from SIGSEGV (tracer
 //!   should exit 139). The Rust runtime's SIGSEGV handler first runs: it makes
 //!   `rt_sigaction(SIGSEGV, SIG_DFL)` and returns, the load faults again. Prints nothing.
-//! - `nanosleep`: raw `nanosleep({0, 1000000}, NULL)`. Prints `nanosleep res=0`.
+//! - `nanosleep [MS=1]`: raw `nanosleep({0, MS ms}, NULL)` (MS < 1000). Prints
+//!   `nanosleep res=0`.
+//! - `pingpong [N=3]`: raw `pipe2(p, O_CLOEXEC)`; a std thread makes N x raw `read(p[0], buf, 1)`
+//!   (each blocks until main writes); main makes N x (raw `nanosleep({0, 10 ms})`, raw
+//!   `write(p[1], "x", 1)`), joins, raw `close` x 2. Prints `pingpong rounds=N`.
 //! - `socket-connect`: raw `socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC, 0)` = l;
 //!   raw `bind(l, {AF_INET, 127.0.0.1:0}, 16)`; raw `listen(l, 1)`;
 //!   raw `getsockname(l, &addr, &len)` = port;
@@ -730,10 +734,14 @@ fn case_sigsegv(_args: &[String]) {
     exit_group(1);
 }
 
-fn case_nanosleep(_args: &[String]) {
+fn case_nanosleep(args: &[String]) {
+    let ms: i64 = num(args, 0, 1);
+    if !(0..1000).contains(&ms) {
+        usage_error("nanosleep: MS must be below 1000");
+    }
     let ts = libc::timespec {
         tv_sec: 0,
-        tv_nsec: 1_000_000,
+        tv_nsec: ms * 1_000_000,
     };
     let r = sys!(
         libc::SYS_nanosleep,
@@ -741,6 +749,36 @@ fn case_nanosleep(_args: &[String]) {
         std::ptr::null::<c_void>()
     );
     emit(&format!("nanosleep {}\n", show(r)));
+}
+
+fn case_pingpong(args: &[String]) {
+    let n: usize = num(args, 0, 3);
+    let (r, w) = pipe_raw();
+    let reader = std::thread::spawn(move || {
+        let mut b = [0u8; 1];
+        for _ in 0..n {
+            must(sys!(libc::SYS_read, r, b.as_mut_ptr(), 1), "read");
+        }
+    });
+    let ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 10_000_000,
+    };
+    for _ in 0..n {
+        must(
+            sys!(
+                libc::SYS_nanosleep,
+                &ts as *const libc::timespec,
+                std::ptr::null::<c_void>()
+            ),
+            "nanosleep",
+        );
+        must(sys!(libc::SYS_write, w, b"x".as_ptr(), 1), "write");
+    }
+    reader.join().expect("reader thread panicked");
+    close_raw(r);
+    close_raw(w);
+    emit(&format!("pingpong rounds={n}\n"));
 }
 
 fn sockaddr_in_loopback(port: u16) -> libc::sockaddr_in {
@@ -954,8 +992,13 @@ const CASES: &[(&str, &str, CaseFn)] = &[
     ),
     (
         "nanosleep",
-        "nanosleep: nanosleep({0, 1000000}, NULL)",
+        "nanosleep [MS=1]: nanosleep({0, MS ms}, NULL)",
         case_nanosleep,
+    ),
+    (
+        "pingpong",
+        "pingpong [N=3]: a thread blocks in read on a pipe, main sleeps 10 ms and writes, N times",
+        case_pingpong,
     ),
     (
         "socket-connect",

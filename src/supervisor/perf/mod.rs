@@ -103,6 +103,11 @@ impl PerfExits {
         self.drain(&mut st, shared);
         st.restarts.remove(&call.tid);
         release_held(&mut st, |t, _| t == call.tid);
+        if let Some(rec) = &call.rec {
+            // The strace format shows the entry now; after the drain, so
+            // that this thread's earlier calls come first.
+            shared.enter(rec, &mut st.scratch);
+        }
         let p = Pending {
             rec: call.rec,
             nr: call.nr,
