@@ -27,6 +27,8 @@ pub struct ExecConfig {
     pub format: Format,
     pub snaplen: usize,
     pub no_ret: bool,
+    /// `-y`: annotate file descriptors with what they refer to.
+    pub fd_paths: bool,
     pub command: Vec<OsString>,
 }
 
@@ -75,11 +77,18 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
                 .filter_map(|n| table.number(n)),
         );
     }
+    // -y: the calls that change what a descriptor number means are always
+    // seen, so the cached paths stay true (supervisor/fdtable.rs).
+    if cfg.fd_paths {
+        trapped.extend(supervisor::fdtable::required_calls().filter_map(|n| table.number(n)));
+    }
     let rules: Vec<(u32, Action)> = trapped
         .iter()
         .filter_map(|&nr| table.get(nr as u64).map(|s| (nr, s)))
         .map(|(nr, spec)| {
-            let action = if cfg.no_ret || (notify_ok && !spec.needs_exit()) {
+            // A call trapped only for bookkeeping needs no return value.
+            let hidden = !selected[nr as usize];
+            let action = if cfg.no_ret || (notify_ok && (!spec.needs_exit() || hidden)) {
                 Action::Notify
             } else {
                 Action::Trace
@@ -114,6 +123,7 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
         snaplen: cfg.snaplen,
         pid: cfg.pid,
         comm,
+        fd_paths: cfg.fd_paths,
     };
     let shared = Shared::new(
         table,

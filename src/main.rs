@@ -57,6 +57,9 @@ struct ExecArgs {
     /// Seccomp user notification only: no ptrace, no return values, lowest overhead.
     #[arg(long)]
     no_ret: bool,
+    /// Show what each file descriptor refers to, as strace -y does: 3</etc/hosts>.
+    #[arg(short = 'y', long = "decode-fds")]
+    fd_paths: bool,
     /// The command and its arguments.
     #[arg(
         required = true,
@@ -102,6 +105,7 @@ fn main() -> ExitCode {
         },
         snaplen: a.snaplen,
         no_ret: a.no_ret,
+        fd_paths: a.fd_paths,
         command: a.command,
     };
     match exec::run(cfg) {

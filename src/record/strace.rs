@@ -30,6 +30,9 @@ pub fn format(r: &Record, out: &mut Vec<u8>) {
             None => write!(out, " = {res}"),
         },
     };
+    if let Some(p) = &r.res_path {
+        p.write_strace(out);
+    }
     out.push(b'\n');
 }
 
@@ -58,6 +61,11 @@ pub(super) fn value(v: &Value, out: &mut Vec<u8>) {
         }
         Value::Struct(fields) => {
             super::write_struct(fields, out, value);
+            Ok(())
+        }
+        Value::WithPath(v, p) => {
+            value(v, out);
+            p.write_strace(out);
             Ok(())
         }
         other => {

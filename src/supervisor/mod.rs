@@ -2,15 +2,18 @@
 //! on the main thread (the tracer of the tree), per-thread caches, and the
 //! record writer they share.
 
+pub mod fdtable;
 pub mod memory;
 mod notify;
 pub mod ptrace;
 pub mod threads;
 
 use crate::arch::SyscallTable;
-use crate::handlers::{Ret, Spec};
+use crate::handlers::{Kind, Ret, Spec};
 use crate::record::writer::Sink;
-use crate::record::{Comm, Format, Record, ResKind};
+use crate::record::{Comm, Format, Record, ResKind, Value};
+use fdtable::FdTables;
+use parking_lot::Mutex;
 use ptrace::Exit;
 use std::os::fd::OwnedFd;
 use std::sync::Arc;
@@ -25,6 +28,8 @@ pub struct Options {
     pub pid: Option<i32>,
     /// Keep only threads with this name (first 15 bytes).
     pub comm: Option<Comm>,
+    /// `-y`: annotate file descriptors with what they refer to.
+    pub fd_paths: bool,
 }
 
 /// State both loops read.
@@ -41,6 +46,8 @@ pub struct Shared {
     /// By syscall number: chosen by `--only`. The filter may trap more
     /// (calls that keep the thread cache true); those get no record.
     selected: Vec<bool>,
+    /// `-y`: every process's descriptor table (both loops use it).
+    fds: Option<Mutex<FdTables>>,
 }
 
 impl Shared {
@@ -53,6 +60,7 @@ impl Shared {
         launch_fd: i32,
     ) -> Self {
         Shared {
+            fds: opts.fd_paths.then(|| Mutex::new(FdTables::new(&table))),
             selected,
             table,
             opts,
@@ -95,6 +103,72 @@ impl Shared {
         scratch.clear();
         rec.format(self.opts.format, scratch);
         self.sink.push(scratch);
+    }
+
+    /// `-y`: adds what each descriptor argument (and a returned descriptor)
+    /// refers to. Called at entry, while input descriptors are still open,
+    /// and again before the record is written, after `fd_effects`, for the
+    /// result; arguments already annotated are left alone.
+    pub fn annotate(&self, rec: &mut Record) {
+        let Some(fds) = &self.fds else { return };
+        let Some(spec) = self.table.get(rec.nr as u64) else {
+            return;
+        };
+        let (tgid, tid) = (rec.pid, rec.tid);
+        let mut fds = fds.lock();
+        let mut one = |v: &mut Value| {
+            let fd = match v {
+                Value::Int(n) if (0..=i32::MAX as i64).contains(n) => *n as i32,
+                Value::Sym(s) if s == "AT_FDCWD" => libc::AT_FDCWD,
+                _ => return,
+            };
+            if let Some(p) = fds.lookup(tgid, tid, fd) {
+                let inner = std::mem::replace(v, Value::Int(0));
+                *v = Value::WithPath(Box::new(inner), p);
+            }
+        };
+        for a in rec.args.iter_mut() {
+            let Some(kind) = spec.args.iter().find(|s| s.name == a.name).map(|s| s.kind) else {
+                continue;
+            };
+            match (kind, &mut a.value) {
+                (Kind::Fd | Kind::DirFd, v) => one(v),
+                (Kind::PollFds(_), Value::Array { items, .. }) => {
+                    for it in items {
+                        if let Value::Struct(fields) = it {
+                            fields
+                                .iter_mut()
+                                .filter(|f| f.0 == "fd")
+                                .for_each(|f| one(&mut f.1));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        if let (Some(res), Ret::Fd, None) = (rec.res, spec.ret, &rec.res_path) {
+            if (0..=i32::MAX as i64).contains(&res) {
+                rec.res_path = fds.lookup(tgid, tid, res as i32);
+            }
+        }
+    }
+
+    /// `-y`: keeps the descriptor tables true after call `nr` of `tid`
+    /// (process `tgid`), whether or not it gets a record. `res` is its
+    /// return value, `None` when the call is seen only at entry.
+    pub fn fd_effects(&self, tid: i32, tgid: i32, nr: u64, regs: &[u64; 6], res: Option<i64>) {
+        if let Some(fds) = &self.fds {
+            fds.lock().apply(nr, tgid, tid, regs, res);
+        }
+    }
+
+    /// `-y`: process `tgid` has a new program (its close-on-exec descriptors
+    /// are gone), or `tgid` is a new thread or process (any table under
+    /// that number belonged to a process that is gone).
+    pub fn fd_reset(&self, tgid: i32) {
+        if let Some(fds) = &self.fds {
+            fds.lock().forget_process(tgid);
+        }
     }
 
     fn warn(&self, msg: &str) {

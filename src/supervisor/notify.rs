@@ -234,9 +234,14 @@ fn handle(
             res: None,
             res_kind: super::res_kind(spec),
             dur_ns: None,
+            res_path: None,
             interrupted,
         });
     }
+    if let Some(r) = rec.as_mut() {
+        shared.annotate(r);
+    }
+    shared.fd_effects(tid, info.tgid, nr, &req.data.args, None);
     super::after_call(cache, spec.name, tid, info.tgid, &req.data.args);
     rec
 }

@@ -113,6 +113,7 @@ impl<'a> Tracer<'a> {
             libc::PTRACE_EVENT_FORK | libc::PTRACE_EVENT_VFORK | libc::PTRACE_EVENT_CLONE => {
                 if let Ok(child) = ptrace::getevent(pid) {
                     self.tracees.entry(child as i32).or_default();
+                    self.shared.fd_reset(child as i32);
                 }
                 self.resume(pid, None);
             }
@@ -174,7 +175,7 @@ impl<'a> Tracer<'a> {
                 mem: &mem,
                 snaplen: shared.opts.snaplen,
             };
-            let rec = Record {
+            let mut rec = Record {
                 ts_ns: super::realtime_ns(),
                 pid: info.tgid,
                 tid,
@@ -185,8 +186,10 @@ impl<'a> Tracer<'a> {
                 res: None,
                 res_kind: super::res_kind(spec),
                 dur_ns: None,
+                res_path: None,
                 interrupted: false,
             };
+            shared.annotate(&mut rec);
             if spec.needs_exit() {
                 let t = self.tracees.entry(tid).or_default();
                 t.pending = Some(Pending {
@@ -195,9 +198,12 @@ impl<'a> Tracer<'a> {
                     t0: Instant::now(),
                 });
             } else {
+                shared.fd_effects(tid, info.tgid, nr, &regs, None);
                 shared.emit(&rec, &mut self.scratch);
                 super::after_call(&mut self.cache, spec.name, tid, info.tgid, &regs);
             }
+        } else {
+            shared.fd_effects(tid, info.tgid, nr, &regs, None);
         }
         self.resume(pid, None);
     }
@@ -229,6 +235,8 @@ impl<'a> Tracer<'a> {
         }
         rec.res = Some(res);
         rec.dur_ns = Some(t0.elapsed().as_nanos() as u64);
+        shared.fd_effects(tid, rec.pid, rec.nr as u64, &regs, Some(res));
+        shared.annotate(&mut rec);
         shared.emit(&rec, &mut self.scratch);
     }
 
@@ -256,6 +264,8 @@ impl<'a> Tracer<'a> {
         }
         let tgid = self.cache.get(tid).tgid;
         self.cache.forget_process(tgid);
+        // After exec the thread has the leader's tid, the process's id.
+        self.shared.fd_reset(tid);
         self.resume(pid, None);
     }
 

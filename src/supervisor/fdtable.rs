@@ -1,0 +1,466 @@
+//! `-y`: what each file descriptor of each traced process refers to.
+//!
+//! One table per process (keyed by thread group id: threads share their
+//! descriptors), filled lazily: the first time a descriptor is shown, its
+//! `/proc/TID/fd/N` link is read once and cached; later records reuse it.
+//! `AT_FDCWD` is cached the same way from `/proc/TID/cwd`.
+//!
+//! The cache stays true because a descriptor number only changes meaning
+//! through a call the supervisor sees: `close`, `close_range`, `dup2`/`dup3`
+//! onto an open number, `execve` (close-on-exec descriptors go) and the end
+//! of the process. Those calls are trapped whenever `-y` is on, selected or
+//! not; they invalidate entries (the next use re-reads the link). A new
+//! descriptor always takes a free number, one that was invalidated when it
+//! was closed, so calls that create descriptors need no bookkeeping for
+//! correctness; when their return value is known (ptrace exit) the new
+//! entry is read at once (or copied, for `dup` and `fcntl(F_DUPFD)`), which
+//! also keeps the cache right if another thread raced with a close.
+//! Absent descriptors are never cached.
+//!
+//! Known limits (documented in the README): a file renamed or unlinked
+//! after it was first shown keeps the name it had then; processes that share
+//! a descriptor table without being threads of one process (`clone` with
+//! `CLONE_FILES` but not `CLONE_THREAD`) get a table each, so a close in one
+//! is not seen by the other; under `--no-ret`, invalidation happens when the
+//! call is trapped, just before it runs.
+
+use crate::arch::SyscallTable;
+use crate::handlers::Ret;
+use crate::record::FdPath;
+use std::collections::HashMap;
+
+/// What a call does to the descriptor table (argument registers by index).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Effect {
+    /// Returns a new descriptor (open, socket, accept, ...).
+    Creates,
+    /// `close(fd)`.
+    Close,
+    /// `close_range(first, last, flags)`: closes unless `CLOSE_RANGE_CLOEXEC`.
+    CloseRange,
+    /// `dup(old)`: the result refers to what `old` does.
+    Dup,
+    /// `dup2(old, new)`, `dup3(old, new, flags)`: `new` is closed, then
+    /// refers to what `old` does.
+    DupTo,
+    /// `fcntl(fd, F_DUPFD | F_DUPFD_CLOEXEC, min)`: as `dup`.
+    Fcntl,
+    /// A successful exec closes close-on-exec descriptors.
+    Exec,
+    /// The process ends.
+    ExitGroup,
+    /// The working directory changes (`AT_FDCWD`).
+    Chdir,
+}
+
+/// Calls with an effect of their own (any other call returning a
+/// descriptor is `Creates`), and whether `-y` must trap them even when
+/// `--only` does not select them: without them a number could be reused
+/// unseen. A call trapped only for this gets no record.
+pub const EFFECTS: &[(&str, Effect, bool)] = &[
+    ("chdir", Effect::Chdir, true),
+    ("close", Effect::Close, true),
+    ("close_range", Effect::CloseRange, true),
+    ("dup", Effect::Dup, false),
+    ("dup2", Effect::DupTo, true),
+    ("dup3", Effect::DupTo, true),
+    ("execve", Effect::Exec, true),
+    ("execveat", Effect::Exec, true),
+    ("exit_group", Effect::ExitGroup, true),
+    ("fchdir", Effect::Chdir, true),
+    ("fcntl", Effect::Fcntl, false),
+];
+
+/// The names `-y` traps besides the user's selection.
+pub fn required_calls() -> impl Iterator<Item = &'static str> {
+    EFFECTS.iter().filter(|e| e.2).map(|e| e.0)
+}
+
+const F_DUPFD: u64 = 0;
+const F_DUPFD_CLOEXEC: u64 = 1030;
+const CLOSE_RANGE_CLOEXEC: u64 = 1 << 2;
+
+/// Reads what a descriptor refers to. A trait so the table logic can be
+/// tested without processes.
+pub trait Resolve {
+    /// Descriptor `fd` of thread `tid`; `AT_FDCWD`: its working directory.
+    fn resolve(&self, tid: i32, fd: i32) -> Option<FdPath>;
+}
+
+/// Reads `/proc/TID/fd/N` and `/proc/TID/cwd`.
+pub struct Proc;
+
+impl Resolve for Proc {
+    fn resolve(&self, tid: i32, fd: i32) -> Option<FdPath> {
+        use std::os::unix::ffi::OsStrExt;
+        let link = if fd == libc::AT_FDCWD {
+            format!("/proc/{tid}/cwd")
+        } else {
+            format!("/proc/{tid}/fd/{fd}")
+        };
+        let target = std::fs::read_link(&link).ok()?;
+        let bytes = target.as_os_str().as_bytes();
+        // The kernel appends " (deleted)" to an unlinked file's name; a
+        // file may also be named so.
+        let deleted =
+            bytes.len() > DELETED.len() && bytes.ends_with(DELETED) && really_deleted(&link, bytes);
+        let path = match deleted {
+            true => &bytes[..bytes.len() - DELETED.len()],
+            false => bytes,
+        };
+        Some(FdPath::new(path, deleted))
+    }
+}
+
+const DELETED: &[u8] = b" (deleted)";
+
+/// As strace decides it: the link's file is not the one now at the name
+/// the kernel shows (suffix included), or there is none.
+fn really_deleted(link: &str, target: &[u8]) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::fs::MetadataExt;
+    let Ok(open) = std::fs::metadata(link) else {
+        return false;
+    };
+    match std::fs::symlink_metadata(std::ffi::OsStr::from_bytes(target)) {
+        Ok(named) => named.dev() != open.dev() || named.ino() != open.ino(),
+        Err(_) => true,
+    }
+}
+
+/// Every traced process's descriptor table.
+pub struct FdTables<R: Resolve = Proc> {
+    procs: HashMap<i32, HashMap<i32, FdPath>>,
+    /// By syscall number.
+    effects: Vec<Option<Effect>>,
+    resolver: R,
+}
+
+impl FdTables<Proc> {
+    pub fn new(table: &SyscallTable) -> Self {
+        FdTables::with_resolver(table, Proc)
+    }
+}
+
+impl<R: Resolve> FdTables<R> {
+    pub fn with_resolver(table: &SyscallTable, resolver: R) -> Self {
+        let len = table
+            .iter()
+            .map(|(nr, _)| nr as usize + 1)
+            .max()
+            .unwrap_or(0);
+        let mut effects = vec![None; len];
+        for (nr, spec) in table.iter() {
+            effects[nr as usize] = EFFECTS
+                .iter()
+                .find(|e| e.0 == spec.name)
+                .map(|e| e.1)
+                .or((spec.ret == Ret::Fd).then_some(Effect::Creates));
+        }
+        FdTables {
+            procs: HashMap::new(),
+            effects,
+            resolver,
+        }
+    }
+
+    /// What `fd` of process `tgid` refers to, read through thread `tid` on
+    /// a miss. `None` for a negative number other than `AT_FDCWD`, or a
+    /// descriptor that is not open.
+    pub fn lookup(&mut self, tgid: i32, tid: i32, fd: i32) -> Option<FdPath> {
+        if fd < 0 && fd != libc::AT_FDCWD {
+            return None;
+        }
+        let t = self.procs.entry(tgid).or_default();
+        if let Some(p) = t.get(&fd) {
+            return Some(p.clone());
+        }
+        let p = self.resolver.resolve(tid, fd)?;
+        t.insert(fd, p.clone());
+        Some(p)
+    }
+
+    /// Applies what call `nr` did. `res` is its return value when known
+    /// (after the call); `None` when the call is seen only at entry: then
+    /// only invalidations are safe.
+    pub fn apply(&mut self, nr: u64, tgid: i32, tid: i32, regs: &[u64; 6], res: Option<i64>) {
+        let Some(effect) = self.effects.get(nr as usize).copied().flatten() else {
+            return;
+        };
+        let fd = |r: u64| r as u32 as i32;
+        let new_fd = res.filter(|&r| (0..=i32::MAX as i64).contains(&r));
+        match effect {
+            Effect::Creates => {
+                if let Some(r) = new_fd {
+                    self.forget(tgid, r as i32);
+                    self.lookup(tgid, tid, r as i32);
+                }
+            }
+            Effect::Close => self.forget(tgid, fd(regs[0])),
+            Effect::CloseRange => {
+                if regs[2] & CLOSE_RANGE_CLOEXEC == 0 {
+                    let (first, last) = (regs[0] as u32 as i64, regs[1] as u32 as i64);
+                    if let Some(t) = self.procs.get_mut(&tgid) {
+                        t.retain(|&n, _| !(first..=last).contains(&(n as i64)));
+                    }
+                }
+            }
+            Effect::Dup => {
+                if let Some(r) = new_fd {
+                    self.copy(tgid, fd(regs[0]), r as i32);
+                }
+            }
+            Effect::DupTo => match new_fd {
+                Some(r) => self.copy(tgid, fd(regs[0]), r as i32),
+                None => self.forget(tgid, fd(regs[1])),
+            },
+            Effect::Fcntl => {
+                if matches!(regs[1] as u32 as u64, F_DUPFD | F_DUPFD_CLOEXEC) {
+                    if let Some(r) = new_fd {
+                        self.copy(tgid, fd(regs[0]), r as i32);
+                    }
+                }
+            }
+            // At entry the exec may still fail: forgetting is safe either way.
+            Effect::Exec => {
+                if res.is_none_or(|r| r == 0) {
+                    self.forget_process(tgid);
+                }
+            }
+            Effect::ExitGroup => self.forget_process(tgid),
+            Effect::Chdir => self.forget(tgid, libc::AT_FDCWD),
+        }
+    }
+
+    /// Drops a process's table: it exec'd (close-on-exec descriptors are
+    /// gone), it ended, or its number now names a new process.
+    pub fn forget_process(&mut self, tgid: i32) {
+        self.procs.remove(&tgid);
+    }
+
+    fn forget(&mut self, tgid: i32, fd: i32) {
+        if let Some(t) = self.procs.get_mut(&tgid) {
+            t.remove(&fd);
+        }
+    }
+
+    /// `to` now refers to what `from` does (read again later if unknown).
+    fn copy(&mut self, tgid: i32, from: i32, to: i32) {
+        let t = self.procs.entry(tgid).or_default();
+        match t.get(&from).cloned() {
+            Some(p) if from != to => {
+                t.insert(to, p);
+            }
+            Some(_) => {}
+            None => {
+                t.remove(&to);
+            }
+        }
+    }
+
+    #[cfg(test)]
+    fn cached(&self, tgid: i32) -> usize {
+        self.procs.get(&tgid).map_or(0, |t| t.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::arch;
+    use std::cell::{Cell, RefCell};
+
+    /// A fake process: descriptor -> path, and a count of reads.
+    #[derive(Default)]
+    struct Fake {
+        fds: RefCell<HashMap<i32, &'static str>>,
+        reads: Cell<usize>,
+    }
+
+    impl Resolve for &Fake {
+        fn resolve(&self, _tid: i32, fd: i32) -> Option<FdPath> {
+            self.reads.set(self.reads.get() + 1);
+            let p = *self.fds.borrow().get(&fd)?;
+            Some(FdPath::new(p.as_bytes(), false))
+        }
+    }
+
+    impl Fake {
+        fn set(&self, fd: i32, p: &'static str) {
+            self.fds.borrow_mut().insert(fd, p);
+        }
+        fn unset(&self, fd: i32) {
+            self.fds.borrow_mut().remove(&fd);
+        }
+    }
+
+    fn nr(t: &SyscallTable, name: &str) -> u64 {
+        t.number(name).unwrap() as u64
+    }
+
+    fn path(p: Option<FdPath>) -> Option<String> {
+        p.map(|p| String::from_utf8(p.path.to_vec()).unwrap())
+    }
+
+    const P: i32 = 100;
+
+    #[test]
+    fn one_read_per_descriptor_then_cached() {
+        let t = SyscallTable::new(arch::native());
+        let f = Fake::default();
+        f.set(3, "/etc/hosts");
+        let mut fds = FdTables::with_resolver(&t, &f);
+        for _ in 0..10 {
+            assert_eq!(path(fds.lookup(P, P + 1, 3)).as_deref(), Some("/etc/hosts"));
+        }
+        assert_eq!(f.reads.get(), 1);
+        // Not open: read each time, never cached.
+        assert_eq!(fds.lookup(P, P, 4), None);
+        assert_eq!(fds.lookup(P, P, 4), None);
+        assert_eq!(f.reads.get(), 3);
+        assert_eq!(fds.lookup(P, P, -1), None);
+        assert_eq!(f.reads.get(), 3);
+    }
+
+    #[test]
+    fn close_then_reuse_reads_again() {
+        let t = SyscallTable::new(arch::native());
+        let f = Fake::default();
+        f.set(3, "/etc/hosts");
+        let mut fds = FdTables::with_resolver(&t, &f);
+        fds.lookup(P, P, 3);
+        fds.apply(nr(&t, "close"), P, P, &[3, 0, 0, 0, 0, 0], Some(0));
+        f.set(3, "socket:[7]");
+        assert_eq!(path(fds.lookup(P, P, 3)).as_deref(), Some("socket:[7]"));
+        // At entry (--no-ret) too.
+        fds.apply(nr(&t, "close"), P, P, &[3, 0, 0, 0, 0, 0], None);
+        f.set(3, "pipe:[9]");
+        assert_eq!(path(fds.lookup(P, P, 3)).as_deref(), Some("pipe:[9]"));
+    }
+
+    #[test]
+    fn dup_family_copies_without_reading() {
+        let t = SyscallTable::new(arch::native());
+        let f = Fake::default();
+        f.set(3, "/etc/hosts");
+        f.set(1, "/dev/pts/0");
+        let mut fds = FdTables::with_resolver(&t, &f);
+        fds.lookup(P, P, 3);
+        fds.lookup(P, P, 1);
+        let reads = f.reads.get();
+        fds.apply(nr(&t, "dup2"), P, P, &[3, 1, 0, 0, 0, 0], Some(1));
+        fds.apply(nr(&t, "dup"), P, P, &[3, 0, 0, 0, 0, 0], Some(5));
+        fds.apply(nr(&t, "dup3"), P, P, &[3, 6, 0, 0, 0, 0], Some(6));
+        fds.apply(nr(&t, "fcntl"), P, P, &[3, 1030, 10, 0, 0, 0], Some(10));
+        for n in [1, 5, 6, 10] {
+            assert_eq!(path(fds.lookup(P, P, n)).as_deref(), Some("/etc/hosts"));
+        }
+        assert_eq!(f.reads.get(), reads);
+        // F_GETFD returns flags, not a descriptor.
+        fds.apply(nr(&t, "fcntl"), P, P, &[3, 1, 0, 0, 0, 0], Some(1));
+        assert_eq!(path(fds.lookup(P, P, 1)).as_deref(), Some("/etc/hosts"));
+        // dup2 seen at entry only: the target is read again later.
+        f.set(1, "/dev/null");
+        fds.apply(nr(&t, "dup2"), P, P, &[7, 1, 0, 0, 0, 0], None);
+        assert_eq!(path(fds.lookup(P, P, 1)).as_deref(), Some("/dev/null"));
+        // dup2 from an unknown descriptor: the target is forgotten.
+        f.set(1, "/dev/zero");
+        fds.apply(nr(&t, "dup2"), P, P, &[8, 1, 0, 0, 0, 0], Some(1));
+        assert_eq!(path(fds.lookup(P, P, 1)).as_deref(), Some("/dev/zero"));
+    }
+
+    #[test]
+    fn close_range_exec_and_exit() {
+        let t = SyscallTable::new(arch::native());
+        let f = Fake::default();
+        let mut fds = FdTables::with_resolver(&t, &f);
+        for n in 0..8 {
+            f.set(n, "/a");
+            fds.lookup(P, P, n);
+        }
+        f.set(libc::AT_FDCWD, "/tmp");
+        fds.lookup(P, P, libc::AT_FDCWD);
+        assert_eq!(fds.cached(P), 9);
+        // CLOSE_RANGE_CLOEXEC closes nothing now.
+        fds.apply(nr(&t, "close_range"), P, P, &[3, !0, 4, 0, 0, 0], Some(0));
+        assert_eq!(fds.cached(P), 9);
+        fds.apply(
+            nr(&t, "close_range"),
+            P,
+            P,
+            &[5, u32::MAX as u64, 0, 0, 0, 0],
+            Some(0),
+        );
+        assert_eq!(fds.cached(P), 6, "5..=7 gone, cwd kept");
+        fds.apply(nr(&t, "chdir"), P, P, &[0; 6], Some(0));
+        assert_eq!(fds.cached(P), 5);
+        // A failed exec changes nothing; a successful one drops the table.
+        fds.apply(nr(&t, "execve"), P, P, &[0; 6], Some(-2));
+        assert_eq!(fds.cached(P), 5);
+        fds.apply(nr(&t, "execve"), P, P, &[0; 6], Some(0));
+        assert_eq!(fds.cached(P), 0);
+        fds.lookup(P, P, 0);
+        fds.apply(nr(&t, "exit_group"), P, P, &[0; 6], None);
+        assert_eq!(fds.cached(P), 0);
+    }
+
+    #[test]
+    fn created_descriptor_is_read_at_once_and_processes_are_separate() {
+        let t = SyscallTable::new(arch::native());
+        let f = Fake::default();
+        let mut fds = FdTables::with_resolver(&t, &f);
+        f.set(3, "/old");
+        fds.lookup(P, P, 3);
+        // Another thread closed 3 and opened it again before we saw the close.
+        f.set(3, "/new");
+        fds.apply(nr(&t, "openat"), P, P + 1, &[0; 6], Some(3));
+        assert_eq!(path(fds.lookup(P, P, 3)).as_deref(), Some("/new"));
+        // Failed and entry-only creations do nothing.
+        let reads = f.reads.get();
+        fds.apply(nr(&t, "openat"), P, P, &[0; 6], Some(-2));
+        fds.apply(nr(&t, "socket"), P, P, &[0; 6], None);
+        assert_eq!(f.reads.get(), reads);
+        assert_eq!(fds.cached(P), 1);
+        // Another process's 3 is its own.
+        f.set(3, "/other");
+        assert_eq!(path(fds.lookup(P + 5, P + 5, 3)).as_deref(), Some("/other"));
+        assert_eq!(path(fds.lookup(P, P, 3)).as_deref(), Some("/new"));
+        fds.forget_process(P);
+        f.unset(3);
+        assert_eq!(fds.lookup(P, P, 3), None);
+    }
+
+    #[test]
+    fn proc_resolver_reads_own_descriptors() {
+        use std::os::fd::AsRawFd;
+        let me = std::process::id() as i32;
+        let file = std::fs::File::open("/proc/self/status").unwrap();
+        let p = Proc.resolve(me, file.as_raw_fd()).unwrap();
+        assert_eq!(&*p.path, format!("/proc/{me}/status").as_bytes());
+        assert!(!p.deleted);
+        let cwd = std::env::current_dir().unwrap();
+        let p = Proc.resolve(me, libc::AT_FDCWD).unwrap();
+        assert_eq!(&*p.path, cwd.as_os_str().as_encoded_bytes());
+        assert!(Proc.resolve(me, 999_999).is_none());
+    }
+
+    #[test]
+    fn deleted_files_lose_the_suffix() {
+        use std::os::fd::AsRawFd;
+        let me = std::process::id() as i32;
+        let dir = std::env::temp_dir().join(format!("fdtable-{me}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let gone = dir.join("gone");
+        let kept = dir.join("kept (deleted)");
+        let a = std::fs::File::create(&gone).unwrap();
+        let b = std::fs::File::create(&kept).unwrap();
+        std::fs::remove_file(&gone).unwrap();
+        let pa = Proc.resolve(me, a.as_raw_fd()).unwrap();
+        assert_eq!(&*pa.path, gone.as_os_str().as_encoded_bytes());
+        assert!(pa.deleted);
+        let pb = Proc.resolve(me, b.as_raw_fd()).unwrap();
+        assert_eq!(&*pb.path, kept.as_os_str().as_encoded_bytes());
+        assert!(!pb.deleted);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
