@@ -25,8 +25,8 @@
 //! call is trapped, just before it runs.
 
 use crate::arch::SyscallTable;
-use crate::handlers::Ret;
-use crate::record::FdPath;
+use crate::handlers::{Kind, Ret, Spec};
+use crate::record::{FdPath, Record, Value};
 use std::collections::HashMap;
 
 /// What a call does to the descriptor table (argument registers by index).
@@ -79,6 +79,77 @@ pub fn required_calls() -> impl Iterator<Item = &'static str> {
 const F_DUPFD: u64 = 0;
 const F_DUPFD_CLOEXEC: u64 = 1030;
 const CLOSE_RANGE_CLOEXEC: u64 = 1 << 2;
+
+/// Output arguments that hold descriptors the call created, whatever kind
+/// their decoder gives them: each integer in them is annotated.
+const FD_OUTPUTS: &[(&str, &str)] = &[
+    ("pipe", "pipefd"),
+    ("pipe2", "pipefd"),
+    ("socketpair", "sv"),
+];
+
+/// Calls whose result is a descriptor for some commands only (strace
+/// annotates it then): `(call, argument, values)`.
+const FD_RESULT_WHEN: &[(&str, &str, &[&str])] =
+    &[("fcntl", "cmd", &["F_DUPFD", "F_DUPFD_CLOEXEC"])];
+
+/// Adds what descriptors refer to, in place (`Value::WithPath`,
+/// `Record::res_path`). A record without a result is at entry: its input
+/// arguments are annotated (a descriptor the call closes is still open);
+/// with a result, its output arguments and the result are.
+pub fn annotate<R: Resolve>(fds: &mut FdTables<R>, spec: &Spec, rec: &mut Record) {
+    let (tgid, tid) = (rec.pid, rec.tid);
+    let at_exit = rec.res.is_some();
+    let mut one = |v: &mut Value| {
+        let fd = match v {
+            Value::Int(n) if (0..=i32::MAX as i64).contains(n) => *n as i32,
+            Value::Sym(s) if s == "AT_FDCWD" => libc::AT_FDCWD,
+            _ => return,
+        };
+        if let Some(p) = fds.lookup(tgid, tid, fd) {
+            let inner = std::mem::replace(v, Value::Int(0));
+            *v = Value::WithPath(Box::new(inner), p);
+        }
+    };
+    for a in rec.args.iter_mut().filter(|a| a.output == at_exit) {
+        if FD_OUTPUTS.contains(&(spec.name, a.name)) {
+            match &mut a.value {
+                Value::Array { items, .. } => items.iter_mut().for_each(&mut one),
+                v => one(v),
+            }
+            continue;
+        }
+        let kind = spec.args.iter().find(|s| s.name == a.name).map(|s| s.kind);
+        match (kind, &mut a.value) {
+            (Some(Kind::Fd | Kind::DirFd), v) => one(v),
+            (Some(Kind::PollFds(_)), Value::Array { items, .. }) => {
+                for it in items {
+                    if let Value::Struct(fields) = it {
+                        fields
+                            .iter_mut()
+                            .filter(|f| f.0 == "fd")
+                            .for_each(|f| one(&mut f.1));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let Some(res) = rec.res.filter(|r| (0..=i32::MAX as i64).contains(r)) else {
+        return;
+    };
+    let returns_fd = spec.ret == Ret::Fd
+        || FD_RESULT_WHEN.iter().any(|(call, arg, vals)| {
+            *call == spec.name
+                && rec.args.iter().any(|a| {
+                    a.name == *arg
+                        && matches!(&a.value, Value::Sym(s) if vals.contains(&s.as_str()))
+                })
+        });
+    if returns_fd && rec.res_path.is_none() {
+        rec.res_path = fds.lookup(tgid, tid, res as i32);
+    }
+}
 
 /// Reads what a descriptor refers to. A trait so the table logic can be
 /// tested without processes.
@@ -428,6 +499,147 @@ mod tests {
         fds.forget_process(P);
         f.unset(3);
         assert_eq!(fds.lookup(P, P, 3), None);
+    }
+
+    fn record(t: &SyscallTable, name: &str, args: Vec<(&'static str, Value, bool)>) -> Record {
+        Record {
+            ts_ns: 0,
+            pid: P,
+            tid: P,
+            comm: Default::default(),
+            nr: t.number(name).unwrap(),
+            name: t.get(nr(t, name)).unwrap().name,
+            args: args
+                .into_iter()
+                .map(|(name, value, output)| crate::record::Arg {
+                    name,
+                    value,
+                    output,
+                })
+                .collect(),
+            res: None,
+            res_kind: crate::record::ResKind::Int,
+            dur_ns: None,
+            res_path: None,
+            interrupted: false,
+        }
+    }
+
+    fn shown(v: &Value) -> String {
+        match v {
+            Value::WithPath(inner, p) => {
+                format!("{}<{}>", shown(inner), String::from_utf8_lossy(&p.path))
+            }
+            Value::Int(n) => n.to_string(),
+            Value::Sym(s) => s.clone(),
+            Value::Array { items, .. } => {
+                let v: Vec<String> = items.iter().map(shown).collect();
+                format!("[{}]", v.join(", "))
+            }
+            other => format!("{other:?}"),
+        }
+    }
+
+    /// The ptrace path: annotate at entry, apply the effects and annotate
+    /// again at exit, as the supervisor does.
+    fn call(
+        fds: &mut FdTables<&Fake>,
+        t: &SyscallTable,
+        rec: &mut Record,
+        regs: [u64; 6],
+        res: i64,
+    ) -> String {
+        let spec = t.get(rec.nr as u64).unwrap();
+        annotate(fds, spec, rec);
+        rec.res = Some(res);
+        fds.apply(rec.nr as u64, P, P, &regs, Some(res));
+        annotate(fds, spec, rec);
+        let args: Vec<String> = rec.args.iter().map(|a| shown(&a.value)).collect();
+        let res_path = rec
+            .res_path
+            .as_ref()
+            .map(|p| format!("<{}>", String::from_utf8_lossy(&p.path)))
+            .unwrap_or_default();
+        format!("{}({}) = {res}{res_path}", rec.name, args.join(", "))
+    }
+
+    #[test]
+    fn annotations_follow_strace() {
+        let t = SyscallTable::new(arch::native());
+        let f = Fake::default();
+        let mut fds = FdTables::with_resolver(&t, &f);
+        f.set(7, "/etc/passwd");
+        f.set(libc::AT_FDCWD, "/tmp");
+        // dup2 onto a closed number: the target is not annotated, the result is.
+        let mut r = record(
+            &t,
+            "dup2",
+            vec![
+                ("oldfd", Value::Int(7), false),
+                ("newfd", Value::Int(0), false),
+            ],
+        );
+        assert_eq!(
+            call(&mut fds, &t, &mut r, [7, 0, 0, 0, 0, 0], 0),
+            "dup2(7</etc/passwd>, 0) = 0</etc/passwd>"
+        );
+        // close: annotated at entry, forgotten after.
+        let mut r = record(&t, "close", vec![("fd", Value::Int(7), false)]);
+        assert_eq!(
+            call(&mut fds, &t, &mut r, [7, 0, 0, 0, 0, 0], 0),
+            "close(7</etc/passwd>) = 0"
+        );
+        f.unset(7);
+        // F_DUPFD returns a descriptor, F_GETFD does not; -1 is never annotated.
+        let mut r = record(
+            &t,
+            "fcntl",
+            vec![
+                ("fd", Value::Int(0), false),
+                ("cmd", Value::Sym("F_DUPFD".into()), false),
+            ],
+        );
+        assert_eq!(
+            call(&mut fds, &t, &mut r, [0, 0, 10, 0, 0, 0], 10),
+            "fcntl(0</etc/passwd>, F_DUPFD) = 10</etc/passwd>"
+        );
+        let mut r = record(
+            &t,
+            "fcntl",
+            vec![
+                ("fd", Value::Int(-1), false),
+                ("cmd", Value::Sym("F_GETFD".into()), false),
+            ],
+        );
+        assert_eq!(
+            call(&mut fds, &t, &mut r, [!0, 1, 0, 0, 0, 0], 1),
+            "fcntl(-1, F_GETFD) = 1"
+        );
+        // The pipe pair, however its decoder shows it, and AT_FDCWD.
+        f.set(3, "pipe:[5]");
+        f.set(4, "pipe:[5]");
+        let mut r = record(&t, "pipe2", vec![("pipefd", Value::Int(0), true)]);
+        r.args[0].value = Value::Array {
+            items: vec![Value::Int(3), Value::Int(4)],
+            truncated: false,
+        };
+        assert_eq!(
+            call(&mut fds, &t, &mut r, [0; 6], 0),
+            "pipe2([3<pipe:[5]>, 4<pipe:[5]>]) = 0"
+        );
+        let mut r = record(
+            &t,
+            "openat",
+            vec![("dirfd", Value::Sym("AT_FDCWD".into()), false)],
+        );
+        f.set(5, "/tmp/x");
+        assert_eq!(
+            call(&mut fds, &t, &mut r, [0; 6], 5),
+            "openat(AT_FDCWD</tmp>) = 5</tmp/x>"
+        );
+        // A failed call's result is not a descriptor.
+        let mut r = record(&t, "openat", vec![("dirfd", Value::Int(99), false)]);
+        assert_eq!(call(&mut fds, &t, &mut r, [0; 6], -2), "openat(99) = -2");
     }
 
     #[test]

@@ -9,9 +9,9 @@ pub mod ptrace;
 pub mod threads;
 
 use crate::arch::SyscallTable;
-use crate::handlers::{Kind, Ret, Spec};
+use crate::handlers::{Ret, Spec};
 use crate::record::writer::Sink;
-use crate::record::{Comm, Format, Record, ResKind, Value};
+use crate::record::{Comm, Format, Record, ResKind};
 use fdtable::FdTables;
 use parking_lot::Mutex;
 use ptrace::Exit;
@@ -106,50 +106,13 @@ impl Shared {
     }
 
     /// `-y`: adds what each descriptor argument (and a returned descriptor)
-    /// refers to. Called at entry, while input descriptors are still open,
-    /// and again before the record is written, after `fd_effects`, for the
-    /// result; arguments already annotated are left alone.
+    /// refers to. Called at entry, while input descriptors are still open
+    /// (`close`, `dup2`'s target), and again before a record with a result
+    /// is written, after `fd_effects`, for the result and output arguments.
     pub fn annotate(&self, rec: &mut Record) {
         let Some(fds) = &self.fds else { return };
-        let Some(spec) = self.table.get(rec.nr as u64) else {
-            return;
-        };
-        let (tgid, tid) = (rec.pid, rec.tid);
-        let mut fds = fds.lock();
-        let mut one = |v: &mut Value| {
-            let fd = match v {
-                Value::Int(n) if (0..=i32::MAX as i64).contains(n) => *n as i32,
-                Value::Sym(s) if s == "AT_FDCWD" => libc::AT_FDCWD,
-                _ => return,
-            };
-            if let Some(p) = fds.lookup(tgid, tid, fd) {
-                let inner = std::mem::replace(v, Value::Int(0));
-                *v = Value::WithPath(Box::new(inner), p);
-            }
-        };
-        for a in rec.args.iter_mut() {
-            let Some(kind) = spec.args.iter().find(|s| s.name == a.name).map(|s| s.kind) else {
-                continue;
-            };
-            match (kind, &mut a.value) {
-                (Kind::Fd | Kind::DirFd, v) => one(v),
-                (Kind::PollFds(_), Value::Array { items, .. }) => {
-                    for it in items {
-                        if let Value::Struct(fields) = it {
-                            fields
-                                .iter_mut()
-                                .filter(|f| f.0 == "fd")
-                                .for_each(|f| one(&mut f.1));
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-        if let (Some(res), Ret::Fd, None) = (rec.res, spec.ret, &rec.res_path) {
-            if (0..=i32::MAX as i64).contains(&res) {
-                rec.res_path = fds.lookup(tgid, tid, res as i32);
-            }
+        if let Some(spec) = self.table.get(rec.nr as u64) {
+            fdtable::annotate(&mut fds.lock(), spec, rec);
         }
     }
 
