@@ -8,8 +8,10 @@
 //! The cache stays true because a descriptor number only changes meaning
 //! through a call the supervisor sees: `close`, `close_range`, `dup2`/`dup3`
 //! onto an open number, `execve` (close-on-exec descriptors go) and the end
-//! of the process. Those calls are trapped whenever `-y` is on, selected or
-//! not; they invalidate entries (the next use re-reads the link). A new
+//! of the process; and a file's name changes through `unlink`, `rename` and
+//! `rmdir` (strace shows `</tmp/x>(deleted)`). Those calls are trapped
+//! whenever `-y` is on, selected or not; they invalidate entries (the next
+//! use re-reads the link). A new
 //! descriptor always takes a free number, one that was invalidated when it
 //! was closed, so calls that create descriptors need no bookkeeping for
 //! correctness; when their return value is known (ptrace exit) the new
@@ -17,8 +19,9 @@
 //! also keeps the cache right if another thread raced with a close.
 //! Absent descriptors are never cached.
 //!
-//! Known limits (documented in the README): a file renamed or unlinked
-//! after it was first shown keeps the name it had then; processes that share
+//! Known limits (documented in the README): a file renamed or unlinked by a
+//! process outside the traced tree keeps the name it had when first shown;
+//! processes that share
 //! a descriptor table without being threads of one process (`clone` with
 //! `CLONE_FILES` but not `CLONE_THREAD`) get a table each, so a close in one
 //! is not seen by the other; under `--no-ret`, invalidation happens when the
@@ -51,6 +54,9 @@ pub enum Effect {
     ExitGroup,
     /// The working directory changes (`AT_FDCWD`).
     Chdir,
+    /// A name is removed or moved: descriptors of files may now show
+    /// another name, or `(deleted)`.
+    Rename,
 }
 
 /// Calls with an effect of their own (any other call returning a
@@ -69,6 +75,12 @@ pub const EFFECTS: &[(&str, Effect, bool)] = &[
     ("exit_group", Effect::ExitGroup, true),
     ("fchdir", Effect::Chdir, true),
     ("fcntl", Effect::Fcntl, false),
+    ("rename", Effect::Rename, true),
+    ("renameat", Effect::Rename, true),
+    ("renameat2", Effect::Rename, true),
+    ("rmdir", Effect::Rename, true),
+    ("unlink", Effect::Rename, true),
+    ("unlinkat", Effect::Rename, true),
 ];
 
 /// The names `-y` traps besides the user's selection.
@@ -300,6 +312,14 @@ impl<R: Resolve> FdTables<R> {
             }
             Effect::ExitGroup => self.forget_process(tgid),
             Effect::Chdir => self.forget(tgid, libc::AT_FDCWD),
+            // Which file lost its name is not known without the path: every
+            // process's file entries are read again when next shown (names
+            // change rarely next to the calls that use descriptors).
+            Effect::Rename => {
+                for t in self.procs.values_mut() {
+                    t.retain(|_, p| p.path.first() != Some(&b'/'));
+                }
+            }
         }
     }
 
@@ -473,6 +493,30 @@ mod tests {
         fds.lookup(P, P, 0);
         fds.apply(nr(&t, "exit_group"), P, P, &[0; 6], None);
         assert_eq!(fds.cached(P), 0);
+    }
+
+    #[test]
+    fn unlink_and_rename_forget_file_names_only() {
+        let t = SyscallTable::new(arch::native());
+        let f = Fake::default();
+        let mut fds = FdTables::with_resolver(&t, &f);
+        f.set(3, "/tmp/x");
+        f.set(4, "socket:[1]");
+        f.set(libc::AT_FDCWD, "/tmp");
+        for p in [P, P + 1] {
+            fds.lookup(p, p, 3);
+            fds.lookup(p, p, 4);
+            fds.lookup(p, p, libc::AT_FDCWD);
+        }
+        fds.apply(nr(&t, "unlinkat"), P, P, &[0; 6], Some(0));
+        assert_eq!((fds.cached(P), fds.cached(P + 1)), (1, 1));
+        f.fds.borrow_mut().insert(3, "/tmp/x (deleted)");
+        assert_eq!(
+            path(fds.lookup(P + 1, P + 1, 3)).as_deref(),
+            Some("/tmp/x (deleted)")
+        );
+        fds.apply(nr(&t, "renameat2"), P, P, &[0; 6], None);
+        assert_eq!(fds.cached(P + 1), 1);
     }
 
     #[test]
