@@ -409,6 +409,54 @@ fn tracked_across_dup2_close_fork_threads_and_exec() {
     }
 }
 
+/// A process made by raw `clone(CLONE_FILES|SIGCHLD)` (not a thread) closes a
+/// descriptor and opens another file on its number: the parent's descriptor now refers to
+/// that file. Only with ptrace (its fork events tell who shares a table); `--no-ret`
+/// documents the limit.
+const CLONE_FILES: &str = r#"
+import ctypes, os, platform, sys
+d = sys.argv[1]
+libc = ctypes.CDLL(None, use_errno=True)
+SYS_clone = {"x86_64": 56, "aarch64": 220}[platform.machine()]
+a = os.open(d + "/f1", os.O_RDONLY)
+os.read(a, 7)
+pid = libc.syscall(SYS_clone, ctypes.c_ulong(0x400 | 17), None, None, None, None)
+if pid == 0:
+    os.close(a)
+    b = os.open(d + "/f2", os.O_RDONLY)
+    os._exit(0 if b == a else 3)
+_, status = os.waitpid(pid, 0)
+os.read(a, 7)
+os.write(1, os.readlink("/proc/self/fd/%d" % a).encode())
+sys.exit(os.waitstatus_to_exitcode(status))
+"#;
+
+#[test]
+fn clone_files_processes_share_the_table() {
+    let dir = TempDir::new("fdpaths-clone-files");
+    for i in 1..=2 {
+        std::fs::write(dir.join(&format!("f{i}")), format!("file {i} contents\n")).unwrap();
+    }
+    std::fs::write(dir.join("prog.py"), CLONE_FILES).unwrap();
+    let prog = dir.join_str("prog.py");
+    let d = dir.join_str("");
+    let t = trace(
+        Mode::Ret,
+        &["-y", "--only", "read"],
+        &[python3(), &prog, d.trim_end_matches('/')],
+    );
+    t.assert_code(0);
+    let reads: Vec<String> = t
+        .of("read")
+        .into_iter()
+        .filter(|r| r["args"]["count"] == 7)
+        .map(|r| r["paths"]["fd"].as_str().unwrap_or("(none)").to_string())
+        .collect();
+    let f = |i| dir.join_str(&format!("f{i}"));
+    assert_eq!(t.stdout(), f(2));
+    assert_eq!(reads, [f(1), f(2)], "{}", t.dump());
+}
+
 // ------------------------------------------------------------------ formats
 
 #[test]

@@ -19,13 +19,16 @@
 //! also keeps the cache right if another thread raced with a close.
 //! Absent descriptors are never cached.
 //!
+//! Processes that share a descriptor table without being threads of one
+//! process (`clone` with `CLONE_FILES` but not `CLONE_THREAD`) share one
+//! table here too: the ptrace loop tells `fork` at each new task, and
+//! `kcmp(KCMP_FILES)` says whether the tables are the same.
+//!
 //! Known limits (documented in the README): a file renamed or unlinked by a
 //! process outside the traced tree keeps the name it had when first shown;
-//! processes that share
-//! a descriptor table without being threads of one process (`clone` with
-//! `CLONE_FILES` but not `CLONE_THREAD`) get a table each, so a close in one
-//! is not seen by the other; under `--no-ret`, invalidation happens when the
-//! call is trapped, just before it runs.
+//! under `--no-ret` there are no fork events (CLONE_FILES processes get a
+//! table each) and invalidation happens when the call is trapped, just
+//! before it runs.
 
 use crate::arch::SyscallTable;
 use crate::handlers::{Kind, Ret, Spec};
@@ -214,6 +217,9 @@ fn really_deleted(link: &str, target: &[u8]) -> bool {
 /// Every traced process's descriptor table.
 pub struct FdTables<R: Resolve = Proc> {
     procs: HashMap<i32, HashMap<i32, FdPath>>,
+    /// Processes created with `CLONE_FILES` (not threads): tgid -> the
+    /// process whose table they share.
+    shares: HashMap<i32, i32>,
     /// By syscall number.
     effects: Vec<Option<Effect>>,
     resolver: R,
@@ -242,6 +248,7 @@ impl<R: Resolve> FdTables<R> {
         }
         FdTables {
             procs: HashMap::new(),
+            shares: HashMap::new(),
             effects,
             resolver,
         }
@@ -254,7 +261,7 @@ impl<R: Resolve> FdTables<R> {
         if fd < 0 && fd != libc::AT_FDCWD {
             return None;
         }
-        let t = self.procs.entry(tgid).or_default();
+        let t = self.procs.entry(self.key(tgid)).or_default();
         if let Some(p) = t.get(&fd) {
             return Some(p.clone());
         }
@@ -283,7 +290,7 @@ impl<R: Resolve> FdTables<R> {
             Effect::CloseRange => {
                 if regs[2] & CLOSE_RANGE_CLOEXEC == 0 {
                     let (first, last) = (regs[0] as u32 as i64, regs[1] as u32 as i64);
-                    if let Some(t) = self.procs.get_mut(&tgid) {
+                    if let Some(t) = self.procs.get_mut(&self.key(tgid)) {
                         t.retain(|&n, _| !(first..=last).contains(&(n as i64)));
                     }
                 }
@@ -324,20 +331,55 @@ impl<R: Resolve> FdTables<R> {
     }
 
     /// Drops a process's table: it exec'd (close-on-exec descriptors are
-    /// gone), it ended, or its number now names a new process.
+    /// gone, and exec gives it a table of its own), it ended, or its number
+    /// now names a new process. Processes that shared its table keep
+    /// sharing it among themselves (read again as needed).
     pub fn forget_process(&mut self, tgid: i32) {
+        if self.shares.remove(&tgid).is_some() {
+            return;
+        }
         self.procs.remove(&tgid);
+        let sharers: Vec<i32> = self
+            .shares
+            .iter()
+            .filter(|&(_, &owner)| owner == tgid)
+            .map(|(&p, _)| p)
+            .collect();
+        if let Some((&first, rest)) = sharers.split_first() {
+            self.shares.remove(&first);
+            for &p in rest {
+                self.shares.insert(p, first);
+            }
+        }
+    }
+
+    /// A new process or thread `child` (in process `child_tgid`) of process
+    /// `parent`; `shared`: it shares the parent's descriptor table.
+    pub fn fork(&mut self, parent: i32, child: i32, child_tgid: i32, shared: bool) {
+        if child_tgid == parent {
+            return;
+        }
+        self.forget_process(child);
+        if shared {
+            let owner = self.key(parent);
+            self.shares.insert(child, owner);
+        }
+    }
+
+    /// The table process `tgid` uses.
+    fn key(&self, tgid: i32) -> i32 {
+        self.shares.get(&tgid).copied().unwrap_or(tgid)
     }
 
     fn forget(&mut self, tgid: i32, fd: i32) {
-        if let Some(t) = self.procs.get_mut(&tgid) {
+        if let Some(t) = self.procs.get_mut(&self.key(tgid)) {
             t.remove(&fd);
         }
     }
 
     /// `to` now refers to what `from` does (read again later if unknown).
     fn copy(&mut self, tgid: i32, from: i32, to: i32) {
-        let t = self.procs.entry(tgid).or_default();
+        let t = self.procs.entry(self.key(tgid)).or_default();
         match t.get(&from).cloned() {
             Some(p) if from != to => {
                 t.insert(to, p);
@@ -351,7 +393,7 @@ impl<R: Resolve> FdTables<R> {
 
     #[cfg(test)]
     fn cached(&self, tgid: i32) -> usize {
-        self.procs.get(&tgid).map_or(0, |t| t.len())
+        self.procs.get(&self.key(tgid)).map_or(0, |t| t.len())
     }
 }
 
@@ -493,6 +535,40 @@ mod tests {
         fds.lookup(P, P, 0);
         fds.apply(nr(&t, "exit_group"), P, P, &[0; 6], None);
         assert_eq!(fds.cached(P), 0);
+    }
+
+    #[test]
+    fn clone_files_processes_share_a_table() {
+        let t = SyscallTable::new(arch::native());
+        let f = Fake::default();
+        let mut fds = FdTables::with_resolver(&t, &f);
+        f.set(3, "/a");
+        fds.lookup(P, P, 3);
+        // A thread, a plain child, and two CLONE_FILES children.
+        fds.fork(P, P + 1, P, true);
+        fds.fork(P, P + 2, P + 2, false);
+        fds.fork(P, P + 3, P + 3, true);
+        fds.fork(P + 3, P + 4, P + 4, true);
+        f.set(3, "/b");
+        assert_eq!(path(fds.lookup(P + 2, P + 2, 3)).as_deref(), Some("/b"));
+        assert_eq!(path(fds.lookup(P + 3, P + 3, 3)).as_deref(), Some("/a"));
+        // A close in a sharer is seen by all of them, not by the plain child.
+        fds.apply(nr(&t, "close"), P + 4, P + 4, &[3, 0, 0, 0, 0, 0], Some(0));
+        f.set(3, "/c");
+        for p in [P, P + 3, P + 4] {
+            assert_eq!(path(fds.lookup(p, p, 3)).as_deref(), Some("/c"));
+        }
+        assert_eq!(path(fds.lookup(P + 2, P + 2, 3)).as_deref(), Some("/b"));
+        // The owner execs (its table is its own now): the others still share.
+        fds.forget_process(P);
+        assert_eq!(fds.key(P + 3), fds.key(P + 4));
+        assert_ne!(fds.key(P), fds.key(P + 3));
+        fds.apply(nr(&t, "close"), P + 3, P + 3, &[3, 0, 0, 0, 0, 0], Some(0));
+        f.set(3, "/d");
+        assert_eq!(path(fds.lookup(P + 4, P + 4, 3)).as_deref(), Some("/d"));
+        // A sharer's exec gives it its own table.
+        fds.forget_process(P + 4);
+        assert_eq!(fds.key(P + 4), P + 4);
     }
 
     #[test]

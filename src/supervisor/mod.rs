@@ -20,6 +20,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use threads::{ThreadCache, ThreadInfo};
 
+/// `kcmp(2)` type: do two tasks share one descriptor table?
+const KCMP_FILES: libc::c_int = 2;
+
 /// What the records keep and how they look.
 pub struct Options {
     pub format: Format,
@@ -126,12 +129,22 @@ impl Shared {
     }
 
     /// `-y`: process `tgid` has a new program (its close-on-exec descriptors
-    /// are gone), or `tgid` is a new thread or process (any table under
-    /// that number belonged to a process that is gone).
+    /// are gone, and the table is its own again).
     pub fn fd_reset(&self, tgid: i32) {
         if let Some(fds) = &self.fds {
             fds.lock().forget_process(tgid);
         }
+    }
+
+    /// `-y`: thread `parent_tid` of process `parent` made a new task
+    /// `child` (a thread or a process; the ptrace loop's fork events).
+    pub fn fd_fork(&self, parent_tid: i32, parent: i32, child: i32) {
+        let Some(fds) = &self.fds else { return };
+        let child_tgid = threads::read_status(child).map_or(child, |i| i.tgid);
+        // SAFETY: kcmp takes two pids and two integers, no pointers.
+        let shared =
+            unsafe { libc::syscall(libc::SYS_kcmp, parent_tid, child, KCMP_FILES, 0, 0) } == 0;
+        fds.lock().fork(parent, child, child_tgid, shared);
     }
 
     fn warn(&self, msg: &str) {

@@ -113,7 +113,10 @@ impl<'a> Tracer<'a> {
             libc::PTRACE_EVENT_FORK | libc::PTRACE_EVENT_VFORK | libc::PTRACE_EVENT_CLONE => {
                 if let Ok(child) = ptrace::getevent(pid) {
                     self.tracees.entry(child as i32).or_default();
-                    self.shared.fd_reset(child as i32);
+                    if self.shared.opts.fd_paths {
+                        let parent = self.cache.get(pid.as_raw()).tgid;
+                        self.shared.fd_fork(pid.as_raw(), parent, child as i32);
+                    }
                 }
                 self.resume(pid, None);
             }
