@@ -87,7 +87,7 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
         .filter_map(|&nr| table.get(nr as u64).map(|s| (nr, s)))
         .map(|(nr, spec)| {
             // A call trapped only for bookkeeping needs no return value.
-            let hidden = !selected[nr as usize];
+            let hidden = !selected.get(nr as usize).copied().unwrap_or(false);
             let action = if cfg.no_ret || (notify_ok && (!spec.needs_exit() || hidden)) {
                 Action::Notify
             } else {
