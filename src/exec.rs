@@ -37,6 +37,8 @@ pub struct ExecConfig {
     pub decor: Decor,
     /// `-c` / `-C`.
     pub summary: SummaryMode,
+    /// `-y`: annotate file descriptors with what they refer to.
+    pub fd_paths: bool,
     pub command: Vec<OsString>,
 }
 
@@ -100,19 +102,27 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
                 ExitVia::Ptrace => false,
             }
     };
-    let mut rules: Vec<(u32, Action)> = traced
+    let mut trapped = traced.clone();
+    // -y: the calls that change what a descriptor number means are always
+    // seen, so the cached paths stay true (supervisor/fdtable.rs).
+    if cfg.fd_paths {
+        trapped.extend(supervisor::fdtable::required_calls().filter_map(|n| table.number(n)));
+    }
+    let mut rules: Vec<(u32, Action)> = trapped
         .iter()
         .filter_map(|&nr| table.get(nr as u64).map(|s| (nr, s)))
         .map(|(nr, spec)| {
-            let notify = cfg.no_ret || (notify_ok && !spec.needs_exit()) || via_perf(spec);
-            (
-                nr,
-                if notify {
-                    Action::Notify
-                } else {
-                    Action::Trace
-                },
-            )
+            // A call trapped only for bookkeeping needs no return value
+            // (perf gives it one when it can, at no stop).
+            let hidden = !selected.get(nr as usize).copied().unwrap_or(false);
+            let notify =
+                cfg.no_ret || (notify_ok && (!spec.needs_exit() || hidden)) || via_perf(spec);
+            let action = if notify {
+                Action::Notify
+            } else {
+                Action::Trace
+            };
+            (nr, action)
         })
         .collect();
     // ptrace follows the tree whenever return values are wanted, even when
@@ -134,7 +144,7 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
     }
     let perf_nrs: Vec<u32> = rules
         .iter()
-        .filter(|&&(nr, _)| selected[nr as usize] && table.get(nr as u64).is_some_and(via_perf))
+        .filter(|&&(nr, a)| a == Action::Notify && table.get(nr as u64).is_some_and(via_perf))
         .map(|&(nr, _)| nr)
         .collect();
     let mut flags = 0;
@@ -182,6 +192,7 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
         summary: cfg.summary,
         to_file: cfg.output.is_some(),
         no_ret: cfg.no_ret,
+        fd_paths: cfg.fd_paths,
     };
     let perf = events.map(|ev| {
         let mut via = vec![false; selected.len()];

@@ -88,6 +88,9 @@ struct ExecArgs {
     /// Like -c, after the records (as strace -C).
     #[arg(short = 'C', long)]
     summary_with_records: bool,
+    /// Show what each file descriptor refers to, as strace -y does: 3</etc/hosts>.
+    #[arg(short = 'y', long = "decode-fds")]
+    fd_paths: bool,
     /// The command and its arguments.
     #[arg(
         required = true,
@@ -147,6 +150,7 @@ fn main() -> ExitCode {
             (_, true) => SummaryMode::WithRecords,
             _ => SummaryMode::Off,
         },
+        fd_paths: a.fd_paths,
         command: a.command,
     };
     match exec::run(cfg) {

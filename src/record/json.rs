@@ -30,7 +30,9 @@ pub fn format(r: &Record, out: &mut Vec<u8>) {
         out.push(b':');
         value(&a.value, out);
     }
-    out.extend_from_slice(b"},\"res\":");
+    out.push(b'}');
+    paths(r, out);
+    out.extend_from_slice(b",\"res\":");
     let _ = match (r.res, r.res_kind) {
         (Some(res), k) if k != ResKind::Never => match error_of(res) {
             Some(e) => write!(out, "{res},\"err\":\"{}\"", errno_name(e)),
@@ -84,7 +86,7 @@ fn value(v: &Value, out: &mut Vec<u8>) {
             out.push(b']');
             Ok(())
         }
-        Value::Call(_, inner) => {
+        Value::Call(_, inner) | Value::WithPath(inner, _) => {
             value(inner, out);
             Ok(())
         }
@@ -102,6 +104,61 @@ fn value(v: &Value, out: &mut Vec<u8>) {
             Ok(())
         }
     };
+}
+
+/// `-y`: `,"paths":{"fd":"/etc/hosts","res":"pipe:[7]"}`, keyed by argument
+/// name (`pipefd[0]`, `fds[1].fd` inside arrays and structures; `res` for the
+/// returned descriptor); a path is the link as the kernel shows it (with
+/// ` (deleted)` for an unlinked file). Absent when nothing is annotated.
+fn paths(r: &Record, out: &mut Vec<u8>) {
+    let mut first = true;
+    let mut key = String::new();
+    for a in &r.args {
+        key.clear();
+        key.push_str(a.name);
+        collect_paths(&a.value, &mut key, &mut first, out);
+    }
+    if let Some(p) = &r.res_path {
+        key.clear();
+        key.push_str("res");
+        path_entry(&key, p, &mut first, out);
+    }
+    if !first {
+        out.push(b'}');
+    }
+}
+
+fn collect_paths(v: &Value, key: &mut String, first: &mut bool, out: &mut Vec<u8>) {
+    match v {
+        Value::WithPath(_, p) => path_entry(key, p, first, out),
+        Value::Array { items, .. } => {
+            for (i, it) in items.iter().enumerate() {
+                let len = key.len();
+                let _ = std::fmt::Write::write_fmt(key, format_args!("[{i}]"));
+                collect_paths(it, key, first, out);
+                key.truncate(len);
+            }
+        }
+        Value::Struct(fields) => {
+            for (k, fv) in fields {
+                let len = key.len();
+                key.push('.');
+                key.push_str(k);
+                collect_paths(fv, key, first, out);
+                key.truncate(len);
+            }
+        }
+        Value::Call(_, inner) => collect_paths(inner, key, first, out),
+        _ => {}
+    }
+}
+
+fn path_entry(key: &str, p: &super::FdPath, first: &mut bool, out: &mut Vec<u8>) {
+    out.extend_from_slice(if *first { b",\"paths\":{" } else { b"," });
+    *first = false;
+    string(key, out);
+    out.push(b':');
+    bytes(&p.kernel_form(), out);
 }
 
 /// A buffer: a JSON string when it is UTF-8, else `{"hex":"..."}`.

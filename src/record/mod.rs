@@ -46,6 +46,82 @@ pub enum Value {
     /// Output the kernel writes, not captured: the call did not return
     /// (yet), or the mode does not read memory at exit. The pointer is kept.
     NotCaptured(u64),
+    /// A file descriptor (or `AT_FDCWD`) with what it refers to (`-y`):
+    /// `3</etc/hosts>` in the text and strace formats, the bare value plus
+    /// an entry in `"paths"` in JSON.
+    WithPath(Box<Value>, FdPath),
+}
+
+/// What a file descriptor refers to, as `/proc/PID/fd/N` reads (`-y`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FdPath {
+    /// The link's target, without the kernel's ` (deleted)` suffix when
+    /// the file is really gone. Shared: the fd table and every record
+    /// showing this descriptor hold the same bytes.
+    pub path: std::sync::Arc<[u8]>,
+    /// The file was unlinked (strace shows `</tmp/x>(deleted)`).
+    pub deleted: bool,
+}
+
+impl FdPath {
+    pub fn new(path: &[u8], deleted: bool) -> Self {
+        FdPath {
+            path: path.into(),
+            deleted,
+        }
+    }
+
+    /// strace's form: `<path>` with the path quoted as strace quotes
+    /// strings (C escapes, octal for other bytes, `<` and `>` escaped too),
+    /// then `(deleted)` for an unlinked file.
+    pub fn write_strace(&self, out: &mut Vec<u8>) {
+        out.push(b'<');
+        let p = &self.path;
+        for (i, &b) in p.iter().enumerate() {
+            match b {
+                b'"' => out.extend_from_slice(b"\\\""),
+                b'\\' => out.extend_from_slice(b"\\\\"),
+                b'\n' => out.extend_from_slice(b"\\n"),
+                b'\t' => out.extend_from_slice(b"\\t"),
+                b'\r' => out.extend_from_slice(b"\\r"),
+                0x0b => out.extend_from_slice(b"\\v"),
+                0x0c => out.extend_from_slice(b"\\f"),
+                b'<' | b'>' => octal(b, p.get(i + 1).copied(), out),
+                0x20..=0x7e => out.push(b),
+                _ => octal(b, p.get(i + 1).copied(), out),
+            }
+        }
+        out.push(b'>');
+        if self.deleted {
+            out.extend_from_slice(b"(deleted)");
+        }
+    }
+
+    /// The path as the kernel shows it: ` (deleted)` appended when unlinked.
+    pub fn kernel_form(&self) -> Vec<u8> {
+        let mut v = self.path.to_vec();
+        if self.deleted {
+            v.extend_from_slice(b" (deleted)");
+        }
+        v
+    }
+}
+
+/// strace's octal escape: as few digits as needed, all three when the next
+/// byte is an octal digit (so that it cannot be read as part of the escape).
+fn octal(b: u8, next: Option<u8>, out: &mut Vec<u8>) {
+    out.push(b'\\');
+    if next.is_some_and(|n| (b'0'..=b'7').contains(&n)) {
+        out.extend_from_slice(&[b'0' + (b >> 6), b'0' + ((b >> 3) & 7)]);
+    } else {
+        if b >> 6 != 0 {
+            out.push(b'0' + (b >> 6));
+        }
+        if b >> 3 != 0 {
+            out.push(b'0' + ((b >> 3) & 7));
+        }
+    }
+    out.push(b'0' + (b & 7));
 }
 
 impl Value {
@@ -56,7 +132,7 @@ impl Value {
                 *truncated || items.iter().any(Value::is_truncated)
             }
             Value::Struct(fields) => fields.iter().any(|(_, v)| v.is_truncated()),
-            Value::Call(_, v) => v.is_truncated(),
+            Value::Call(_, v) | Value::WithPath(v, _) => v.is_truncated(),
             _ => false,
         }
     }
@@ -123,6 +199,8 @@ pub struct Record {
     pub res_kind: ResKind,
     /// Time from entry to exit, when both were seen.
     pub dur_ns: Option<u64>,
+    /// What the returned file descriptor refers to (`-y`).
+    pub res_path: Option<FdPath>,
     /// The call was interrupted before it ran (its notification became
     /// invalid): arguments were not read from memory.
     pub interrupted: bool,
@@ -274,6 +352,7 @@ pub(crate) mod tests {
             res: Some(12),
             res_kind: ResKind::Int,
             dur_ns: Some(2100),
+            res_path: None,
             interrupted: false,
         }
     }
@@ -299,6 +378,76 @@ pub(crate) mod tests {
         assert_eq!(error_of(-2), Some(2));
         assert_eq!(error_of(-5000), None);
         assert_eq!(error_of(3), None);
+    }
+
+    /// `-y` in all three formats: strace's quoting of the path, `(deleted)`,
+    /// the returned descriptor, and JSON's `"paths"` keys.
+    #[test]
+    fn fd_paths_in_every_format() {
+        let fmt = |r: &Record, f: Format| {
+            let mut v = Vec::new();
+            r.format(f, &mut v);
+            String::from_utf8(v).unwrap()
+        };
+        let mut v = Vec::new();
+        FdPath::new(b"/tmp/we ird<>\n\x01\xc3\xa9\"\\x<7\x015\x7f", true).write_strace(&mut v);
+        assert_eq!(
+            String::from_utf8(v).unwrap(),
+            "</tmp/we ird\\74\\76\\n\\1\\303\\251\\\"\\\\x\\0747\\0015\\177>(deleted)"
+        );
+        let mut r = sample();
+        r.name = "dup2";
+        r.args = vec![
+            Arg {
+                name: "oldfd",
+                value: Value::WithPath(Box::new(Value::Int(3)), FdPath::new(b"/etc/hosts", false)),
+                output: false,
+            },
+            Arg {
+                name: "newfd",
+                value: Value::WithPath(Box::new(Value::Int(1)), FdPath::new(b"/x", true)),
+                output: false,
+            },
+        ];
+        r.res = Some(1);
+        r.res_path = Some(FdPath::new(b"/etc/hosts", false));
+        assert_eq!(
+            fmt(&r, Format::Strace),
+            "[pid  4243] dup2(3</etc/hosts>, 1</x>(deleted)) = 1</etc/hosts>\n"
+        );
+        assert_eq!(
+            fmt(&r, Format::Text),
+            "pid=4243, dup2, oldfd=3</etc/hosts>, newfd=1</x>(deleted), res=1</etc/hosts>\n"
+        );
+        r.args.push(Arg {
+            name: "pipefd",
+            value: Value::Array {
+                items: vec![
+                    Value::Int(5),
+                    Value::WithPath(Box::new(Value::Int(6)), FdPath::new(b"pipe:[9]", false)),
+                ],
+                truncated: false,
+            },
+            output: true,
+        });
+        let j: serde_json::Value = serde_json::from_str(&fmt(&r, Format::Json)).unwrap();
+        assert_eq!(j["args"]["oldfd"], 3);
+        assert_eq!(j["args"]["pipefd"][1], 6);
+        assert_eq!(
+            j["paths"],
+            serde_json::json!({
+                "oldfd": "/etc/hosts",
+                "newfd": "/x (deleted)",
+                "pipefd[1]": "pipe:[9]",
+                "res": "/etc/hosts"
+            })
+        );
+        assert!(
+            serde_json::from_str::<serde_json::Value>(&fmt(&sample(), Format::Json))
+                .unwrap()
+                .get("paths")
+                .is_none()
+        );
     }
 
     #[test]

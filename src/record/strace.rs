@@ -130,6 +130,9 @@ fn result(r: &Record, out: &mut Vec<u8>) {
             None => write!(out, "= {res}"),
         },
     };
+    if let Some(p) = &r.res_path {
+        p.write_strace(out);
+    }
 }
 
 /// Spaces after `)` at column `col`, up to the result column.
@@ -292,6 +295,11 @@ pub(super) fn value(v: &Value, out: &mut Vec<u8>) {
         }
         Value::Struct(fields) => {
             super::write_struct(fields, out, value);
+            Ok(())
+        }
+        Value::WithPath(v, p) => {
+            value(v, out);
+            p.write_strace(out);
             Ok(())
         }
         other => {

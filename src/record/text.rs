@@ -28,6 +28,9 @@ pub fn format(r: &Record, out: &mut Vec<u8>) {
                 None if kind == ResKind::Hex => write!(out, ", res={res:#x}"),
                 None => write!(out, ", res={res}"),
             };
+            if let Some(p) = &r.res_path {
+                p.write_strace(out);
+            }
         }
     }
     for a in r.args.iter().filter(|a| a.output) {
@@ -77,6 +80,11 @@ pub(super) fn value(v: &Value, out: &mut Vec<u8>) {
         }
         Value::Struct(fields) => {
             super::write_struct(fields, out, value);
+            Ok(())
+        }
+        Value::WithPath(v, p) => {
+            value(v, out);
+            p.write_strace(out);
             Ok(())
         }
     };

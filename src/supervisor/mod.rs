@@ -2,6 +2,7 @@
 //! on the main thread (the tracer of the tree), per-thread caches, and the
 //! record writer they share.
 
+pub mod fdtable;
 pub mod memory;
 mod notify;
 pub mod perf;
@@ -15,12 +16,16 @@ use crate::record::strace::{self, Framer, PidStyle};
 use crate::record::summary::{Summary, SummaryMode};
 use crate::record::writer::Sink;
 use crate::record::{Comm, Format, Record, ResKind};
+use fdtable::FdTables;
 use parking_lot::Mutex;
 use ptrace::Exit;
 use std::os::fd::OwnedFd;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use threads::{ThreadCache, ThreadInfo};
+
+/// `kcmp(2)` type: do two tasks share one descriptor table?
+const KCMP_FILES: libc::c_int = 2;
 
 /// What the records keep and how they look.
 pub struct Options {
@@ -38,6 +43,8 @@ pub struct Options {
     pub to_file: bool,
     /// `--no-ret`: no ptrace, so no exit, signal or thread-count events.
     pub no_ret: bool,
+    /// `-y`: annotate file descriptors with what they refer to.
+    pub fd_paths: bool,
 }
 
 /// State both loops read.
@@ -63,6 +70,8 @@ pub struct Shared {
     live: AtomicUsize,
     /// `-c` / `-C` counts.
     summary: Option<Mutex<Summary>>,
+    /// `-y`: every process's descriptor table (both loops use it).
+    fds: Option<Mutex<FdTables>>,
 }
 
 impl Shared {
@@ -87,6 +96,7 @@ impl Shared {
             sink.set_framer(Framer::new(style, opts.decor.timestamps));
         }
         Shared {
+            fds: opts.fd_paths.then(|| Mutex::new(FdTables::new(&table))),
             selected,
             perf,
             via_perf,
@@ -256,6 +266,45 @@ impl Shared {
             }
             self.sink.push(&scratch);
         }
+    }
+
+    /// `-y`: adds what each descriptor argument (and a returned descriptor)
+    /// refers to. Called at entry, while input descriptors are still open
+    /// (`close`, `dup2`'s target), and again before a record with a result
+    /// is written, after `fd_effects`, for the result and output arguments.
+    pub fn annotate(&self, rec: &mut Record) {
+        let Some(fds) = &self.fds else { return };
+        if let Some(spec) = self.table.get(rec.nr as u64) {
+            fdtable::annotate(&mut fds.lock(), spec, rec);
+        }
+    }
+
+    /// `-y`: keeps the descriptor tables true after call `nr` of `tid`
+    /// (process `tgid`), whether or not it gets a record. `res` is its
+    /// return value, `None` when the call is seen only at entry.
+    pub fn fd_effects(&self, tid: i32, tgid: i32, nr: u64, regs: &[u64; 6], res: Option<i64>) {
+        if let Some(fds) = &self.fds {
+            fds.lock().apply(nr, tgid, tid, regs, res);
+        }
+    }
+
+    /// `-y`: process `tgid` has a new program (its close-on-exec descriptors
+    /// are gone, and the table is its own again).
+    pub fn fd_reset(&self, tgid: i32) {
+        if let Some(fds) = &self.fds {
+            fds.lock().forget_process(tgid);
+        }
+    }
+
+    /// `-y`: thread `parent_tid` of process `parent` made a new task
+    /// `child` (a thread or a process; the ptrace loop's fork events).
+    pub fn fd_fork(&self, parent_tid: i32, parent: i32, child: i32) {
+        let Some(fds) = &self.fds else { return };
+        let child_tgid = threads::read_status(child).map_or(child, |i| i.tgid);
+        // SAFETY: kcmp takes two pids and two integers, no pointers.
+        let shared =
+            unsafe { libc::syscall(libc::SYS_kcmp, parent_tid, child, KCMP_FILES, 0, 0) } == 0;
+        fds.lock().fork(parent, child, child_tgid, shared);
     }
 
     fn warn(&self, msg: &str) {

@@ -139,6 +139,11 @@ fn receive(shared: &Shared, fd: RawFd, done: &AtomicBool) {
             Some(_) => super::perf::monotonic_ns(),
             None => 0,
         };
+        // Calls completed before this one first: their effects (-y's
+        // descriptor table) hold when this one is decoded.
+        if let Some(perf) = &shared.perf {
+            perf.sync(shared);
+        }
         let (mut rec, pid) = handle(shared, fd, &req, &mut cache);
         if let Some(perf) = &shared.perf {
             let nr = req.data.nr as u64;
@@ -156,9 +161,6 @@ fn receive(shared: &Shared, fd: RawFd, done: &AtomicBool) {
                         t0_ns,
                     },
                 );
-            } else if rec.is_some() {
-                // Written now: first whatever this thread completed before.
-                perf.sync(shared);
             }
         }
         // A call that does not return (exit_group) is written before the
@@ -267,9 +269,14 @@ fn handle(
             res: None,
             res_kind: super::res_kind(spec),
             dur_ns: None,
+            res_path: None,
             interrupted,
         });
     }
+    if let Some(r) = rec.as_mut() {
+        shared.annotate(r);
+    }
+    shared.fd_effects(tid, info.tgid, nr, &req.data.args, None);
     super::after_call(cache, spec.name, tid, info.tgid, &req.data.args);
     (rec, info.tgid)
 }

@@ -131,6 +131,10 @@ impl<'a> Tracer<'a> {
             libc::PTRACE_EVENT_FORK | libc::PTRACE_EVENT_VFORK | libc::PTRACE_EVENT_CLONE => {
                 if let Ok(child) = ptrace::getevent(pid) {
                     self.tracees.entry(child as i32).or_default();
+                    if self.shared.opts.fd_paths {
+                        let parent = self.cache.get(pid.as_raw()).tgid;
+                        self.shared.fd_fork(pid.as_raw(), parent, child as i32);
+                    }
                 }
                 self.resume(pid, None);
             }
@@ -235,7 +239,7 @@ impl<'a> Tracer<'a> {
                 mem: &mem,
                 snaplen: shared.opts.snaplen,
             };
-            let rec = Record {
+            let mut rec = Record {
                 ts_ns: super::realtime_ns(),
                 pid: info.tgid,
                 tid,
@@ -246,8 +250,10 @@ impl<'a> Tracer<'a> {
                 res: None,
                 res_kind: super::res_kind(spec),
                 dur_ns: None,
+                res_path: None,
                 interrupted: false,
             };
+            shared.annotate(&mut rec);
             if spec.needs_exit() {
                 shared.enter(&rec, &mut self.scratch);
                 let t = self.tracees.entry(tid).or_default();
@@ -257,9 +263,12 @@ impl<'a> Tracer<'a> {
                     t0: Instant::now(),
                 });
             } else {
+                shared.fd_effects(tid, info.tgid, nr, &regs, None);
                 shared.emit(&rec, &mut self.scratch);
                 super::after_call(&mut self.cache, spec.name, tid, info.tgid, &regs);
             }
+        } else {
+            shared.fd_effects(tid, info.tgid, nr, &regs, None);
         }
         self.resume(pid, None);
     }
@@ -291,6 +300,8 @@ impl<'a> Tracer<'a> {
         }
         rec.res = Some(res);
         rec.dur_ns = Some(t0.elapsed().as_nanos() as u64);
+        shared.fd_effects(tid, rec.pid, rec.nr as u64, &regs, Some(res));
+        shared.annotate(&mut rec);
         shared.emit(&rec, &mut self.scratch);
     }
 
@@ -329,10 +340,14 @@ impl<'a> Tracer<'a> {
         }
         let tgid = self.cache.get(tid).tgid;
         self.cache.forget_process(tgid);
+        // After exec the thread has the leader's tid, the process's id.
+        self.shared.fd_reset(tid);
         self.resume(pid, None);
     }
 
     fn gone(&mut self, pid: Pid, how: Exit, core: bool) {
+        // Its calls completed through perf are written before its exit line.
+        self.shared.perf_sync();
         let tid = pid.as_raw();
         if let Some(t) = self.tracees.remove(&tid) {
             if let Some(p) = t.pending {

@@ -41,7 +41,7 @@ impl ThreadCache {
 }
 
 /// Parses `Tgid:` and `Name:` from /proc/TID/status.
-fn read_status(tid: i32) -> Option<ThreadInfo> {
+pub(super) fn read_status(tid: i32) -> Option<ThreadInfo> {
     let s = std::fs::read(format!("/proc/{tid}/status")).ok()?;
     parse_status(&s)
 }

@@ -245,9 +245,9 @@ impl PerfExits {
                     }
                     None
                 };
-                if let Some(p) = key.and_then(|k| st.pending.remove(&k)) {
+                if let Some((k, p)) = key.and_then(|k| st.pending.remove(&k).map(|p| (k, p))) {
                     st.restarts.remove(&tid);
-                    if let Some(rec) = complete(shared, p, ret, time_ns) {
+                    if let Some(rec) = complete(shared, k, p, ret, time_ns) {
                         emit(&mut st.scratch, shared, &rec);
                     }
                 }
@@ -275,7 +275,9 @@ impl PerfExits {
 /// The record of a call that returned `ret`. Output arguments stay "not
 /// captured" (this path reads no memory at exit), except those that need no
 /// memory at this snaplen, decoded as the ptrace path would.
-fn complete(shared: &Shared, p: Pending, ret: i64, time_ns: u64) -> Option<Record> {
+fn complete(shared: &Shared, tid: i32, p: Pending, ret: i64, time_ns: u64) -> Option<Record> {
+    // -y: what the call did to the descriptor table, record or not.
+    shared.fd_effects(tid, p.pid, p.nr as u64, &p.regs, Some(ret));
     let mut rec = p.rec?;
     if let Some(spec) = shared.table.get(rec.nr as u64) {
         let snaplen = shared.opts.snaplen;
@@ -290,6 +292,7 @@ fn complete(shared: &Shared, p: Pending, ret: i64, time_ns: u64) -> Option<Recor
     }
     rec.res = Some(ret);
     rec.dur_ns = Some(time_ns.saturating_sub(p.t0_ns));
+    shared.annotate(&mut rec);
     Some(rec)
 }
 
