@@ -10,13 +10,20 @@ cnt() { grep "\"syscall\":\"$2\"" "$1" | grep -c -- "$3"; }
 T="my-sysdig exec --format json -o /tmp/o"
 echo "kernel $(uname -r) $(uname -m)"
 
-for mode in default no-ret; do
-    opt=""; [ $mode = no-ret ] && opt="--no-ret"
+# default (auto: perf where only the return value is needed), --no-ret, and both
+# exit-value paths forced (tracefs is not mounted here: the perf path mounts it
+# privately).
+for mode in default no-ret perf ptrace; do
+    case $mode in
+        no-ret) opt="--no-ret" ;;
+        perf | ptrace) opt="--exit-via $mode" ;;
+        *) opt="" ;;
+    esac
     # busybox cat: openat path, read data, exit status
     $T $opt -- cat /etc/vmtest > /tmp/out; rc=$?
     if [ $rc = 0 ] && [ "$(cat /tmp/out)" = hello-vm ] && [ "$(cnt /tmp/o openat '"pathname":"/etc/vmtest"')" = 1 ] \
         && [ "$(cnt /tmp/o execve '"res":0')" -ge 1 -o $mode = no-ret ] && [ "$(cnt /tmp/o execve /bin/cat)" -ge 1 ]; then
-        if [ $mode = default ] && [ "$(grep -E '"syscall":"(read|sendfile)"' /tmp/o | grep -c '"res":9,')" -lt 1 ]; then fail "cat-$mode" "no read/sendfile with res 9"; else pass "cat-$mode"; fi
+        if [ $mode != no-ret ] && [ "$(grep -E '"syscall":"(read|sendfile)"' /tmp/o | grep -c '"res":9,')" -lt 1 ]; then fail "cat-$mode" "no read/sendfile with res 9"; else pass "cat-$mode"; fi
     else fail "cat-$mode" "rc=$rc out=$(cat /tmp/out) openat=$(cnt /tmp/o openat /etc/vmtest)"; fi
     # exit status passes through
     $T $opt -- sh -c 'exit 7'; rc=$?
@@ -34,7 +41,10 @@ for mode in default no-ret; do
     [ $rc = 0 ] && [ "$n" = 50 ] && pass "getppid-$mode" || fail "getppid-$mode" "rc=$rc count=$n want 50"
     # helper: threads 2 20
     $T $opt -- sysdig-test-helper threads 2 20 > /dev/null; rc=$?
-    [ $rc = 0 ] && pass "threads-$mode" || fail "threads-$mode" "rc=$rc"
+    n=$(cnt /tmp/o getppid '"args"'); w=$(grep '"syscall":"write"' /tmp/o | grep -c '"count":1')
+    if [ $mode != no-ret ]; then r=$(grep '"syscall":"getppid"' /tmp/o | grep -c '"res":null'); else r=0; fi
+    [ $rc = 0 ] && [ "$n" = 40 ] && [ "$w" -ge 40 ] && [ "$r" = 0 ] && pass "threads-$mode" \
+        || fail "threads-$mode" "rc=$rc getppid=$n (want 40) writes=$w (want >= 40) without res=$r"
     # helper: fork-exec (execs /bin/true)
     $T $opt -- sysdig-test-helper fork-exec > /dev/null; rc=$?
     [ $rc = 0 ] && [ "$(cnt /tmp/o execve true)" -ge 1 ] && pass "fork-exec-$mode" || fail "fork-exec-$mode" "rc=$rc"

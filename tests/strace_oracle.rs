@@ -73,7 +73,8 @@ fn compare_by(cmd: &[&str], only: Option<&str>, modes: &[Mode], norm: fn(&str) -
     }
 }
 
-const BOTH: &[Mode] = &[Mode::Ret, Mode::NoRet];
+/// Every mode: the default, --no-ret, and both exit-value paths forced.
+const BOTH: &[Mode] = &[Mode::Ret, Mode::NoRet, Mode::Ptrace, Mode::Perf];
 
 #[test]
 fn oracle_parser_handles_unfinished_and_resumed() {
@@ -241,9 +242,9 @@ fn cat_paths_and_results_match_call_for_call() {
             .recs
             .iter()
             .map(|r| {
-                let res = match mode {
-                    Mode::Ret => format!("{:?}", outcome(r)),
-                    Mode::NoRet => String::new(),
+                let res = match mode.has_ret() {
+                    true => format!("{:?}", outcome(r)),
+                    false => String::new(),
                 };
                 format!("{} {res}", r["syscall"].as_str().unwrap())
             })
@@ -252,9 +253,9 @@ fn cat_paths_and_results_match_call_for_call() {
             .calls
             .iter()
             .map(|c| {
-                let res = match mode {
-                    Mode::Ret => format!("{:?}", c.outcome().expect("cat's calls return")),
-                    Mode::NoRet => String::new(),
+                let res = match mode.has_ret() {
+                    true => format!("{:?}", c.outcome().expect("cat's calls return")),
+                    false => String::new(),
                 };
                 format!("{} {res}", c.name)
             })
@@ -264,8 +265,15 @@ fn cat_paths_and_results_match_call_for_call() {
             "{mode:?}: openat/read/close and results"
         );
 
+        // --exit-via perf reads no memory at exit: the data is shown as
+        // not captured, never guessed.
+        if mode == Mode::Perf {
+            for r in t.of("read") {
+                assert_eq!(r["args"]["buf"]["captured"], false, "{r}");
+            }
+        }
         // Read data: cat's reads of /etc/passwd carry its first bytes.
-        if mode == Mode::Ret {
+        if mode == Mode::Ret || mode == Mode::Ptrace {
             let passwd = std::fs::read("/etc/passwd").unwrap();
             let first = t
                 .of("read")

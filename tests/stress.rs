@@ -417,7 +417,7 @@ fn check_signal_run(mode: Mode, case: &str, n: usize, s: &SignalRun) {
         assert_eq!(r["args"]["count"], json!(1), "{ctx}: {r}");
     }
     match mode {
-        Mode::Ret => {
+        Mode::Ret | Mode::Ptrace | Mode::Perf => {
             // Every entry but the last was interrupted: the exit stop shows ERESTARTSYS.
             let (last, interrupted) = s.reads.split_last().expect("reads");
             assert_eq!(

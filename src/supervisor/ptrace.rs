@@ -159,6 +159,9 @@ impl<'a> Tracer<'a> {
     }
 
     /// A signal that interrupted a call while it waited in the notification
+    /// queue: see `force_restart` (x86_64) and, where the kernel decides the
+    /// restart before this stop (aarch64), the hold below.
+    ///
     /// queue (not received yet, so it never ran) would turn the kernel's
     /// ERESTARTSYS into EINTR for a handler without SA_RESTART: a failure
     /// the program never sees untraced. The signal is held back instead
@@ -177,6 +180,10 @@ impl<'a> Tracer<'a> {
             Some(infos.remove(at))
         });
         if perf.take_restart(self.shared, tid) {
+            if force_restart(pid) {
+                // Delivered now; the kernel restarts the call after the handler.
+                return Some(sig);
+            }
             let info = match held {
                 Some(info) => info,
                 None => match ptrace::getsiginfo(pid) {
@@ -364,4 +371,33 @@ impl<'a> Tracer<'a> {
             self.exit = Some(how);
         }
     }
+}
+
+/// `-ERESTARTSYS` / `-ERESTARTNOINTR`, as raw return values.
+#[cfg(target_arch = "x86_64")]
+const ERESTARTSYS: i64 = -512;
+#[cfg(target_arch = "x86_64")]
+const ERESTARTNOINTR: i64 = -513;
+
+/// On x86_64 the kernel reads the interrupted call's return value after this
+/// stop to decide between EINTR and a restart: turning ERESTARTSYS into
+/// ERESTARTNOINTR restarts the call whatever the handler's SA_RESTART, and
+/// the signal is delivered at once, unchanged.
+#[cfg(target_arch = "x86_64")]
+fn force_restart(pid: Pid) -> bool {
+    let Ok(mut regs) = ptrace::getregs(pid) else {
+        return false;
+    };
+    if regs.rax as i64 != ERESTARTSYS {
+        return false;
+    }
+    regs.rax = ERESTARTNOINTR as u64;
+    ptrace::setregs(pid, regs).is_ok()
+}
+
+/// On aarch64 the restart decision is taken before the signal stop (from a
+/// copy of x0): registers cannot change it, the signal is held instead.
+#[cfg(not(target_arch = "x86_64"))]
+fn force_restart(_: Pid) -> bool {
+    false
 }

@@ -30,16 +30,30 @@ pub enum Mode {
     Ret,
     /// `--no-ret`: seccomp user notification only, `res`/`err` are null.
     NoRet,
+    /// `--exit-via ptrace`: every return value from a ptrace exit stop.
+    Ptrace,
+    /// `--exit-via perf`: every return value from the perf sys_exit event;
+    /// memory the kernel writes (read data) is not captured.
+    Perf,
 }
 
 pub const MODES: [Mode; 2] = [Mode::Ret, Mode::NoRet];
+/// Both exit-value paths, forced.
+pub const EXIT_VIA: [Mode; 2] = [Mode::Ptrace, Mode::Perf];
 
 impl Mode {
     pub fn args(self) -> &'static [&'static str] {
         match self {
             Mode::Ret => &[],
             Mode::NoRet => &["--no-ret"],
+            Mode::Ptrace => &["--exit-via", "ptrace"],
+            Mode::Perf => &["--exit-via", "perf"],
         }
+    }
+
+    /// Whether records carry return values.
+    pub fn has_ret(self) -> bool {
+        self != Mode::NoRet
     }
 }
 
@@ -336,7 +350,7 @@ pub fn check_shape(mode: Mode, r: &Value) {
             assert!(r["res"].is_null(), "--no-ret: res must be null: {}", ctx());
             assert!(r["err"].is_null(), "--no-ret: err must be null: {}", ctx());
         }
-        Mode::Ret => {
+        Mode::Ret | Mode::Ptrace | Mode::Perf => {
             assert!(
                 r["res"].is_null() || r["res"].is_i64() || r["res"].is_u64(),
                 "res must be an integer or null: {}",
