@@ -4,7 +4,7 @@
 
 use super::flags::signal_name;
 use super::sockaddr;
-use super::types::{Kind, Spec};
+use super::types::{Call, Kind, Spec};
 use crate::arch::Arch;
 use crate::record::{Arg, Value};
 
@@ -99,7 +99,7 @@ impl Ctx<'_> {
         }
     }
 
-    fn string(&self, addr: u64, max: usize) -> Value {
+    pub(super) fn string(&self, addr: u64, max: usize) -> Value {
         if addr == 0 {
             return Value::Ptr(0);
         }
@@ -109,7 +109,7 @@ impl Ctx<'_> {
         }
     }
 
-    fn buffer(&self, addr: u64, len: u64) -> Value {
+    pub(super) fn buffer(&self, addr: u64, len: u64) -> Value {
         if len == 0 {
             return Value::Bytes {
                 data: Vec::new(),
@@ -154,7 +154,7 @@ impl Ctx<'_> {
         Ok((ptrs, true))
     }
 
-    fn timespec(&self, addr: u64) -> Value {
+    pub(super) fn timespec(&self, addr: u64) -> Value {
         if addr == 0 {
             return Value::Ptr(0);
         }
@@ -191,6 +191,86 @@ impl Ctx<'_> {
             },
             Err(errno) => Value::Fault { addr, errno },
         }
+    }
+}
+
+impl Ctx<'_> {
+    /// A structure of `len` bytes at `addr` shown by `show`: `NULL` for a
+    /// null pointer, the address (a fault) when it cannot be read whole.
+    pub(super) fn with_struct(
+        &self,
+        addr: u64,
+        len: usize,
+        show: impl FnOnce(Fields) -> Value,
+    ) -> Value {
+        if addr == 0 {
+            return Value::Ptr(0);
+        }
+        match self.read_exact(addr, len) {
+            Ok(b) => show(Fields(&b)),
+            Err(errno) => Value::Fault { addr, errno },
+        }
+    }
+}
+
+/// Native-endian fields of a structure read from the tracee; reads past the
+/// end give zero (callers read whole structures, this only keeps a wrong
+/// offset from panicking).
+#[derive(Clone, Copy)]
+pub struct Fields<'a>(pub &'a [u8]);
+
+impl Fields<'_> {
+    fn bytes<const N: usize>(&self, at: usize) -> [u8; N] {
+        let mut w = [0u8; N];
+        if let Some(b) = self.0.get(at..at + N) {
+            w.copy_from_slice(b);
+        }
+        w
+    }
+    pub fn u8(&self, at: usize) -> u64 {
+        self.0.get(at).copied().unwrap_or(0) as u64
+    }
+    pub fn u16(&self, at: usize) -> u64 {
+        u16::from_ne_bytes(self.bytes(at)) as u64
+    }
+    pub fn i16(&self, at: usize) -> i64 {
+        i16::from_ne_bytes(self.bytes(at)) as i64
+    }
+    pub fn u32(&self, at: usize) -> u64 {
+        u32::from_ne_bytes(self.bytes(at)) as u64
+    }
+    pub fn i32(&self, at: usize) -> i64 {
+        i32::from_ne_bytes(self.bytes(at)) as i64
+    }
+    pub fn u64(&self, at: usize) -> u64 {
+        u64::from_ne_bytes(self.bytes(at))
+    }
+    pub fn i64(&self, at: usize) -> i64 {
+        i64::from_ne_bytes(self.bytes(at))
+    }
+    /// A NUL-terminated string in a fixed-size field.
+    pub fn cstr(&self, at: usize, len: usize) -> Value {
+        let f = self.0.get(at..(at + len).min(self.0.len())).unwrap_or(&[]);
+        let end = f.iter().position(|&c| c == 0).unwrap_or(f.len());
+        Value::Bytes {
+            data: f[..end].to_vec(),
+            truncated: false,
+        }
+    }
+}
+
+/// `NAME|NAME|0x40` from a flag table.
+pub(super) fn flags(x: &super::xlat::Xlat, v: u64) -> Value {
+    let mut s = String::new();
+    x.format_flags(v, &mut s);
+    Value::Sym(s)
+}
+
+/// `NAME` from a constant table, else the decimal value.
+pub(super) fn enum_(x: &super::xlat::Xlat, v: u64) -> Value {
+    match x.name(v) {
+        Some(n) => Value::Sym(n.into()),
+        None => Value::Int(v as i64),
     }
 }
 
@@ -261,13 +341,31 @@ pub fn decode_entry(spec: &Spec, regs: &[u64; 6], ctx: &Ctx) -> Vec<Arg> {
             Kind::StrArrayCount => match r {
                 0 => Value::Ptr(0),
                 _ => match ctx.pointers(r, MAX_ENVP) {
-                    Ok((p, _)) => Value::Count(p.len() as u64),
+                    Ok((p, _)) => Value::Counted {
+                        addr: r,
+                        n: p.len() as u64,
+                        unit: "vars",
+                    },
                     Err(errno) => Value::Fault { addr: r, errno },
                 },
             },
             Kind::SockAddr(len) => sockaddr::read(ctx, r, regs[len as usize]),
             Kind::Timespec => ctx.timespec(r),
             Kind::PollFds(n) => ctx.pollfds(r, regs[n as usize]),
+            Kind::In(f) | Kind::InOut(f) => {
+                let call = Call {
+                    val: r,
+                    regs,
+                    res: None,
+                    entry: None,
+                };
+                match f(ctx, &call) {
+                    Some(v) => v,
+                    None => continue,
+                }
+            }
+            Kind::Out(_) if r == 0 => Value::Ptr(0),
+            Kind::Out(_) => Value::NotCaptured(r),
         };
         args.push(Arg {
             name: a.name,
@@ -283,13 +381,27 @@ pub fn decode_entry(spec: &Spec, regs: &[u64; 6], ctx: &Ctx) -> Vec<Arg> {
 /// address).
 pub fn decode_exit(spec: &Spec, regs: &[u64; 6], res: i64, ctx: &Ctx, args: &mut [Arg]) {
     for (i, a) in spec.args.iter().enumerate() {
-        if !a.kind.is_output() {
+        if !a.kind.is_output() && !a.kind.is_inout() {
             continue;
         }
         let Some(slot) = args.iter_mut().find(|x| x.name == a.name) else {
             continue;
         };
         let r = regs[i];
+        if let Kind::InOut(f) = a.kind {
+            if res >= 0 {
+                let call = Call {
+                    val: r,
+                    regs,
+                    res: Some(res),
+                    entry: Some(&slot.value),
+                };
+                if let Some(v) = f(ctx, &call) {
+                    slot.value = v;
+                }
+            }
+            continue;
+        }
         slot.value = if r == 0 {
             Value::Ptr(0)
         } else if res < 0 {
@@ -299,6 +411,15 @@ pub fn decode_exit(spec: &Spec, regs: &[u64; 6], res: i64, ctx: &Ctx, args: &mut
                 Kind::OutBuf(_) => ctx.buffer(r, res as u64),
                 Kind::OutStr => ctx.string(r, PATH_MAX),
                 Kind::SockAddrOut(len_ptr) => sockaddr::read_out(ctx, r, regs[len_ptr as usize]),
+                Kind::Out(f) => {
+                    let call = Call {
+                        val: r,
+                        regs,
+                        res: Some(res),
+                        entry: None,
+                    };
+                    f(ctx, &call).unwrap_or(Value::Ptr(r))
+                }
                 _ => continue,
             }
         };
@@ -502,7 +623,14 @@ mod tests {
                 truncated: false
             }
         );
-        assert_eq!(args[2].value, Value::Count(1));
+        assert_eq!(
+            args[2].value,
+            Value::Counted {
+                addr: BASE + 32,
+                n: 1,
+                unit: "vars"
+            }
+        );
     }
 
     #[test]
