@@ -77,6 +77,8 @@ const NO_ARG: &[u32] = &[
     0x5451, /* FIOCLEX */
     0x5422, /* TIOCNOTTY */
 ];
+/// Requests whose argument is a descriptor (FICLONE).
+const FD_ARG: &[u32] = &[0x40049409];
 const TIOCGWINSZ: u32 = 0x5413;
 const TIOCSWINSZ: u32 = 0x5414;
 
@@ -105,6 +107,13 @@ pub fn ioctl_arg(ctx: &Ctx, c: &Call) -> Option<Value> {
     let exit = c.res.is_some();
     if NO_ARG.contains(&req) {
         return None;
+    }
+    if FD_ARG.contains(&req) {
+        return if exit {
+            None
+        } else {
+            Some(Value::Int(c.val as i32 as i64))
+        };
     }
     let int_now = if exit { INT_OUT } else { INT_IN };
     Some(if int_now.contains(&req) {

@@ -206,6 +206,7 @@ pub static IOCTL_REQUESTS: Xlat = Xlat::new(&[
     (0x5452, "FIOASYNC"),
     (0x5460, "FIOQSIZE"),
     (0x80045430, "TIOCGPTN"),
+    (0x40049409, "BTRFS_IOC_CLONE or FICLONE"),
     (0x40045431, "TIOCSPTLCK"),
 ]);
 

@@ -71,8 +71,9 @@ pub fn iov_out(ctx: &Ctx, c: &Call) -> Option<Value> {
 fn msghdr_fields(ctx: &Ctx, f: Fields, budget: Option<u64>) -> Value {
     let name = f.u64(0);
     let namelen = f.u32(8);
-    let name_v = if name == 0 {
-        Value::Ptr(0)
+    // A name the kernel left empty shows as its address, as strace does.
+    let name_v = if name == 0 || namelen == 0 {
+        Value::Ptr(name)
     } else {
         sockaddr::read(ctx, name, namelen)
     };

@@ -8,18 +8,18 @@ use super::types::Call;
 use super::xlat::Xlat;
 use crate::record::Value;
 
-/// `sa_flags` (the same values on x86_64 and aarch64).
+/// `sa_flags` (the same values on x86_64 and aarch64), in strace's order.
 static SA_FLAGS: Xlat = Xlat::new(&[
-    (0x1, "SA_NOCLDSTOP"),
-    (0x2, "SA_NOCLDWAIT"),
-    (0x4, "SA_SIGINFO"),
-    (0x400, "SA_UNSUPPORTED"),
-    (0x800, "SA_EXPOSE_TAGBITS"),
     (0x0400_0000, "SA_RESTORER"),
     (0x0800_0000, "SA_ONSTACK"),
     (0x1000_0000, "SA_RESTART"),
     (0x4000_0000, "SA_NODEFER"),
     (0x8000_0000, "SA_RESETHAND"),
+    (0x4, "SA_SIGINFO"),
+    (0x1, "SA_NOCLDSTOP"),
+    (0x2, "SA_NOCLDWAIT"),
+    (0x400, "SA_UNSUPPORTED"),
+    (0x800, "SA_EXPOSE_TAGBITS"),
 ]);
 const SA_RESTORER: u64 = 0x0400_0000;
 

@@ -55,8 +55,11 @@ pub mod class {
 /// How one argument register is shown.
 #[derive(Clone, Copy, Debug)]
 pub enum Kind {
-    /// Signed decimal (`int`, `off_t`, `pid_t`).
+    /// Signed decimal (`long`, `off_t`).
     Int,
+    /// A 32-bit `int` (`pid_t`, timeouts in ms): the register's upper half
+    /// is not part of it (`wait4(-1, ...)` arrives as 0xffffffff).
+    I32,
     /// Unsigned decimal (`size_t`, `unsigned int`).
     UInt,
     /// Raw hexadecimal: for values whose meaning we do not decode.
