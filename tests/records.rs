@@ -424,13 +424,16 @@ fn sockaddrs_decoded() {
 
         let socks = t.of("socket");
         assert_eq!(socks.len(), 4, "{}", t.dump());
-        for (s, dom) in socks
-            .iter()
-            .zip(["AF_INET", "AF_INET", "AF_UNIX", "AF_UNIX"])
-        {
+        // The protocol is named for the inet domains, as strace does.
+        for (s, (dom, proto)) in socks.iter().zip([
+            ("AF_INET", json!("IPPROTO_IP")),
+            ("AF_INET", json!("IPPROTO_IP")),
+            ("AF_UNIX", json!(0)),
+            ("AF_UNIX", json!(0)),
+        ]) {
             assert_eq!(s["args"]["domain"], dom, "{s}");
             assert_eq!(s["args"]["type"], "SOCK_STREAM|SOCK_CLOEXEC", "{s}");
-            assert_eq!(s["args"]["protocol"], json!(0), "{s}");
+            assert_eq!(s["args"]["protocol"], proto, "{s}");
         }
         let conns = t.of("connect");
         assert_eq!(conns.len(), 3, "{}", t.dump());

@@ -49,6 +49,18 @@ pub struct Arch {
     pub open_flags: &'static Xlat,
     pub o_creat: u64,
     pub o_tmpfile: u64,
+    /// `struct stat` of stat/fstat/newfstatat.
+    pub stat: StatLayout,
+    /// Offset of `data` in `struct epoll_event` (packed on x86_64).
+    pub epoll_data_off: usize,
+}
+
+/// Where `struct stat`'s fields are (the kernel's, not glibc's, layout).
+pub struct StatLayout {
+    pub size: usize,
+    pub mode: usize,
+    pub rdev: usize,
+    pub st_size: usize,
 }
 
 /// The architecture this binary runs on.

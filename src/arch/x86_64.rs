@@ -3,6 +3,7 @@
 use super::Arch;
 use crate::handlers::xlat::Xlat;
 
+/// In strace's order (it prints bits in its table's order).
 static OPEN_FLAGS: Xlat = Xlat::with_field(
     &[
         (0, "O_RDONLY"),
@@ -16,15 +17,15 @@ static OPEN_FLAGS: Xlat = Xlat::with_field(
         (0o4000, "O_NONBLOCK"),
         (0o4010000, "O_SYNC"),
         (0o10000, "O_DSYNC"),
-        (0o20000, "O_ASYNC"),
         (0o40000, "O_DIRECT"),
         (0o100000, "O_LARGEFILE"),
-        (0o20200000, "O_TMPFILE"),
-        (0o200000, "O_DIRECTORY"),
         (0o400000, "O_NOFOLLOW"),
         (0o1000000, "O_NOATIME"),
         (0o2000000, "O_CLOEXEC"),
+        (0o20200000, "O_TMPFILE"),
         (0o10000000, "O_PATH"),
+        (0o200000, "O_DIRECTORY"),
+        (0o20000, "FASYNC"),
     ],
     3,
 );
@@ -42,4 +43,11 @@ pub static X86_64: Arch = Arch {
     open_flags: &OPEN_FLAGS,
     o_creat: 0o100,
     o_tmpfile: 0o20000000,
+    stat: super::StatLayout {
+        size: 144,
+        mode: 24,
+        rdev: 40,
+        st_size: 48,
+    },
+    epoll_data_off: 4,
 };

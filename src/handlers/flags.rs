@@ -4,7 +4,8 @@
 
 use super::xlat::Xlat;
 
-pub static SOCK_FLAGS: Xlat = Xlat::new(&[(0o4000, "SOCK_NONBLOCK"), (0o2000000, "SOCK_CLOEXEC")]);
+/// In strace's order (CLOEXEC first).
+pub static SOCK_FLAGS: Xlat = Xlat::new(&[(0o2000000, "SOCK_CLOEXEC"), (0o4000, "SOCK_NONBLOCK")]);
 
 /// `type` argument of socket(2): a type in the low bits plus flags.
 pub static SOCK_TYPES: Xlat = Xlat::with_field(
@@ -16,8 +17,8 @@ pub static SOCK_TYPES: Xlat = Xlat::with_field(
         (5, "SOCK_SEQPACKET"),
         (6, "SOCK_DCCP"),
         (10, "SOCK_PACKET"),
-        (0o4000, "SOCK_NONBLOCK"),
         (0o2000000, "SOCK_CLOEXEC"),
+        (0o4000, "SOCK_NONBLOCK"),
     ],
     0xf,
 );
@@ -205,6 +206,7 @@ pub static IOCTL_REQUESTS: Xlat = Xlat::new(&[
     (0x5452, "FIOASYNC"),
     (0x5460, "FIOQSIZE"),
     (0x80045430, "TIOCGPTN"),
+    (0x40049409, "BTRFS_IOC_CLONE or FICLONE"),
     (0x40045431, "TIOCSPTLCK"),
 ]);
 
@@ -248,7 +250,8 @@ pub fn signal_name(sig: u64, out: &mut String) {
     use std::fmt::Write;
     match SIGNALS.name(sig) {
         Some(n) => out.push_str(n),
-        None if (32..=64).contains(&sig) => {
+        None if sig == 32 => out.push_str("SIGRTMIN"),
+        None if (33..=64).contains(&sig) => {
             let _ = write!(out, "SIGRT_{}", sig - 32);
         }
         None => {
@@ -298,6 +301,7 @@ pub static STATX_FLAGS: Xlat = Xlat::with_field(
 
 /// statx(2) mask.
 pub static STATX_MASK: Xlat = Xlat::new(&[
+    (0xfff, "STATX_ALL"),
     (0x7ff, "STATX_BASIC_STATS"),
     (0x1, "STATX_TYPE"),
     (0x2, "STATX_MODE"),
@@ -992,7 +996,8 @@ mod tests {
             "AT_STATX_SYNC_AS_STAT|AT_SYMLINK_NOFOLLOW|AT_EMPTY_PATH"
         );
         assert_eq!(flags(&STATX_FLAGS, 0x4000), "AT_STATX_DONT_SYNC");
-        assert_eq!(flags(&STATX_MASK, 0xfff), "STATX_BASIC_STATS|STATX_BTIME");
+        assert_eq!(flags(&STATX_MASK, 0xfff), "STATX_ALL");
+        assert_eq!(flags(&STATX_MASK, 0x17ff), "STATX_BASIC_STATS|STATX_MNT_ID");
         assert_eq!(flags(&STATX_MASK, 0x3), "STATX_TYPE|STATX_MODE");
     }
 

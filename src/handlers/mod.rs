@@ -1,10 +1,20 @@
 //! Syscall decoding: the table (`table`), flag tables (`flags`, `xlat`), and
-//! the generic decoder driven by argument kinds (`decode`).
+//! the generic decoder driven by argument kinds (`decode`), and one module
+//! per family of structures the table's `In`/`Out`/`InOut` kinds name.
 
 pub mod decode;
+mod fcntl;
 pub mod flags;
+mod futex;
+mod iovec;
+mod poll;
+mod process;
+mod signal;
 pub mod sockaddr;
+mod sockopt;
+mod stat;
 pub mod table;
+mod time;
 pub mod types;
 pub mod xlat;
 

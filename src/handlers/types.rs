@@ -4,7 +4,26 @@
 //! routine (`decode.rs`) driven by these kinds, plus an optional per-family
 //! function for calls whose arguments depend on each other.
 
+use super::decode::Ctx;
 use super::xlat::Xlat;
+use crate::record::Value;
+
+/// What a per-family decoder sees of the call.
+pub struct Call<'a> {
+    /// This argument's register.
+    pub val: u64,
+    /// All six argument registers (for lengths and counts in others).
+    pub regs: &'a [u64; 6],
+    /// The result, at exit.
+    pub res: Option<i64>,
+    /// At exit, the value an in/out argument had at entry.
+    pub entry: Option<&'a Value>,
+}
+
+/// A per-family decoder: a pure function of the call and a bounded memory
+/// reader. `None` leaves the argument out (strace omits fcntl's third
+/// argument for `F_GETFD`).
+pub type DecodeFn = fn(&Ctx, &Call) -> Option<Value>;
 
 /// Syscall classes, as strace's `-e trace=%class`.
 pub mod class {
@@ -36,8 +55,11 @@ pub mod class {
 /// How one argument register is shown.
 #[derive(Clone, Copy, Debug)]
 pub enum Kind {
-    /// Signed decimal (`int`, `off_t`, `pid_t`).
+    /// Signed decimal (`long`, `off_t`).
     Int,
+    /// A 32-bit `int` (`pid_t`, timeouts in ms): the register's upper half
+    /// is not part of it (`wait4(-1, ...)` arrives as 0xffffffff).
+    I32,
     /// Unsigned decimal (`size_t`, `unsigned int`).
     UInt,
     /// Raw hexadecimal: for values whose meaning we do not decode.
@@ -83,12 +105,26 @@ pub enum Kind {
     Timespec,
     /// `struct pollfd *` array, count in the argument at this index.
     PollFds(u8),
+    /// Decoded at entry by a family decoder (may read memory).
+    In(DecodeFn),
+    /// Filled by the kernel: decoded at exit when the call succeeded.
+    Out(DecodeFn),
+    /// Read at entry and again at exit (strace's `[110 => 16]`).
+    InOut(DecodeFn),
 }
 
 impl Kind {
     /// Whether this argument can only be read once the call has returned.
     pub const fn is_output(self) -> bool {
-        matches!(self, Kind::OutBuf(_) | Kind::OutStr | Kind::SockAddrOut(_))
+        matches!(
+            self,
+            Kind::OutBuf(_) | Kind::OutStr | Kind::SockAddrOut(_) | Kind::Out(_)
+        )
+    }
+
+    /// Whether this argument, read at entry, is updated at exit.
+    pub const fn is_inout(self) -> bool {
+        matches!(self, Kind::InOut(_))
     }
 }
 
@@ -140,13 +176,17 @@ impl Spec {
                     | Kind::SockAddr(_)
                     | Kind::Timespec
                     | Kind::PollFds(_)
+                    | Kind::In(_)
+                    | Kind::InOut(_)
             )
         })
     }
 
     /// Whether the record needs tracee memory read at exit.
     pub fn needs_exit_memory(&self) -> bool {
-        self.args.iter().any(|a| a.kind.is_output())
+        self.args
+            .iter()
+            .any(|a| a.kind.is_output() || a.kind.is_inout())
     }
 
     /// As `needs_exit_memory`, for this snaplen: a data buffer captured at

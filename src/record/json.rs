@@ -56,7 +56,7 @@ pub fn format(r: &Record, out: &mut Vec<u8>) {
 fn value(v: &Value, out: &mut Vec<u8>) {
     let _ = match v {
         Value::Int(i) => write!(out, "{i}"),
-        Value::UInt(u) | Value::Count(u) => write!(out, "{u}"),
+        Value::UInt(u) | Value::Counted { n: u, .. } => write!(out, "{u}"),
         Value::Hex(h) => write!(out, "\"{h:#x}\""),
         Value::Ptr(0) => write!(out, "null"),
         Value::Ptr(p) => write!(out, "\"{p:#x}\""),
@@ -65,7 +65,7 @@ fn value(v: &Value, out: &mut Vec<u8>) {
             Ok(())
         }
         Value::Mode(m) => write!(out, "\"0{m:o}\""),
-        Value::Bytes { data, .. } => {
+        Value::Bytes { data, .. } | Value::HexBytes { data, .. } => {
             bytes(data, out);
             Ok(())
         }
@@ -92,7 +92,8 @@ fn value(v: &Value, out: &mut Vec<u8>) {
         }
         Value::Struct(fields) => {
             out.push(b'{');
-            for (i, (k, fv)) in fields.iter().enumerate() {
+            let shown = fields.iter().filter(|(k, _)| *k != super::MORE);
+            for (i, (k, fv)) in shown.enumerate() {
                 if i > 0 {
                     out.push(b',');
                 }
@@ -100,6 +101,14 @@ fn value(v: &Value, out: &mut Vec<u8>) {
                 out.push(b':');
                 value(fv, out);
             }
+            out.push(b'}');
+            Ok(())
+        }
+        Value::Changed(a, b) => {
+            out.extend_from_slice(b"{\"in\":");
+            value(a, out);
+            out.extend_from_slice(b",\"out\":");
+            value(b, out);
             out.push(b'}');
             Ok(())
         }

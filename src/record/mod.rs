@@ -38,8 +38,20 @@ pub enum Value {
     },
     /// A structure, fields in order.
     Struct(Vec<(&'static str, Value)>),
-    /// A count of elements not shown (envp).
-    Count(u64),
+    /// A pointer to elements counted, not shown: envp (`/* 35 vars */`),
+    /// getdents64 (`/* 149 entries */`). The text and JSON formats show the count.
+    Counted {
+        addr: u64,
+        n: u64,
+        unit: &'static str,
+    },
+    /// Bytes strace prints in hex whatever they are (getrandom's output).
+    HexBytes {
+        data: Vec<u8>,
+        truncated: bool,
+    },
+    /// An in/out value the call changed: strace's `[110 => 16]`.
+    Changed(Box<Value>, Box<Value>),
     /// A value shown as a call in strace's form (`htons(80)`,
     /// `inet_addr("127.0.0.1")`); the text and JSON formats show the inner value.
     Call(&'static str, Box<Value>),
@@ -127,12 +139,13 @@ fn octal(b: u8, next: Option<u8>, out: &mut Vec<u8>) {
 impl Value {
     fn is_truncated(&self) -> bool {
         match self {
-            Value::Bytes { truncated, .. } => *truncated,
+            Value::Bytes { truncated, .. } | Value::HexBytes { truncated, .. } => *truncated,
             Value::Array { items, truncated } => {
                 *truncated || items.iter().any(Value::is_truncated)
             }
             Value::Struct(fields) => fields.iter().any(|(_, v)| v.is_truncated()),
             Value::Call(_, v) | Value::WithPath(v, _) => v.is_truncated(),
+            Value::Changed(a, b) => a.is_truncated() || b.is_truncated(),
             _ => false,
         }
     }
@@ -274,6 +287,10 @@ pub(crate) fn write_array(
     out.push(b']');
 }
 
+/// Name of the last field of a structure shown in part: strace's `...`.
+/// The text and strace formats print it bare; JSON leaves it out.
+pub const MORE: &str = "...";
+
 /// `{k=v, k=v}` for the text and strace formats, values shown by `elem`.
 pub(crate) fn write_struct(
     fields: &[(&str, Value)],
@@ -286,8 +303,10 @@ pub(crate) fn write_struct(
             out.extend_from_slice(b", ");
         }
         out.extend_from_slice(k.as_bytes());
-        out.push(b'=');
-        elem(v, out);
+        if *k != MORE {
+            out.push(b'=');
+            elem(v, out);
+        }
     }
     out.push(b'}');
 }
@@ -360,6 +379,13 @@ pub(crate) mod tests {
     /// A value as the strace format shows it.
     pub fn strace_value(v: &Value, out: &mut Vec<u8>) {
         super::strace::value(v, out)
+    }
+
+    /// A value as the strace format shows it, as a string.
+    pub fn strace_string(v: &Value) -> String {
+        let mut out = Vec::new();
+        super::strace::value(v, &mut out);
+        String::from_utf8_lossy(&out).into_owned()
     }
 
     #[test]

@@ -16,7 +16,7 @@
 //!   completion is then shown as `<... read resumed>` and the rest.
 
 use super::decor::{self, Timestamps};
-use super::{Record, ResKind, Value, errno_name, error_of, escape_c};
+use super::{Record, ResKind, Value, errno_name, error_of};
 use std::collections::HashSet;
 use std::io::Write;
 
@@ -273,16 +273,26 @@ impl Framer {
 pub(super) fn value(v: &Value, out: &mut Vec<u8>) {
     let _ = match v {
         Value::Bytes { data, truncated } => {
-            out.push(b'"');
-            escape_c(data, out);
-            out.push(b'"');
+            quote(data, false, out);
             if *truncated {
                 out.extend_from_slice(b"...");
             }
             Ok(())
         }
+        Value::HexBytes { data, truncated } => {
+            quote(data, true, out);
+            if *truncated {
+                out.extend_from_slice(b"...");
+            }
+            Ok(())
+        }
+        // C's `%#x`: zero has no prefix.
+        Value::Hex(0) => write!(out, "0"),
+        // strace's `%#03o`.
+        Value::Mode(0) => write!(out, "000"),
+        Value::Mode(m) if *m < 8 => write!(out, "00{m:o}"),
         Value::Fault { addr, .. } => write!(out, "{addr:#x}"),
-        Value::Count(n) => write!(out, "/* {n} vars */"),
+        Value::Counted { addr, n, unit } => write!(out, "{addr:#x} /* {n} {unit} */"),
         Value::Array { items, truncated } => {
             super::write_array(items, *truncated, out, value);
             Ok(())
@@ -302,11 +312,53 @@ pub(super) fn value(v: &Value, out: &mut Vec<u8>) {
             p.write_strace(out);
             Ok(())
         }
+        Value::Changed(a, b) => {
+            value(a, out);
+            out.extend_from_slice(b" => ");
+            value(b, out);
+            Ok(())
+        }
         other => {
             super::text::value(other, out);
             Ok(())
         }
     };
+}
+
+/// A quoted string as strace prints it: C escapes for `"\\\f\n\r\t\v`,
+/// printable ASCII as is, other bytes in octal (three digits when an octal
+/// digit follows, else as few as needed); with `hex`, every byte as `\xNN`.
+fn quote(data: &[u8], hex: bool, out: &mut Vec<u8>) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push(b'"');
+    for (i, &c) in data.iter().enumerate() {
+        if hex {
+            out.extend_from_slice(&[b'\\', b'x', HEX[(c >> 4) as usize], HEX[(c & 15) as usize]]);
+            continue;
+        }
+        match c {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            0x0c => out.extend_from_slice(b"\\f"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            0x0b => out.extend_from_slice(b"\\v"),
+            0x20..=0x7e => out.push(c),
+            _ => {
+                out.push(b'\\');
+                let next_is_octal = matches!(data.get(i + 1), Some(b'0'..=b'7'));
+                if next_is_octal || c >> 6 != 0 {
+                    out.push(b'0' + (c >> 6));
+                }
+                if next_is_octal || c >> 3 != 0 {
+                    out.push(b'0' + ((c >> 3) & 7));
+                }
+                out.push(b'0' + (c & 7));
+            }
+        }
+    }
+    out.push(b'"');
 }
 
 #[cfg(test)]

@@ -55,13 +55,13 @@ fn arg(a: &Arg, out: &mut Vec<u8>) {
 pub(super) fn value(v: &Value, out: &mut Vec<u8>) {
     let _ = match v {
         Value::Int(i) => write!(out, "{i}"),
-        Value::UInt(u) | Value::Count(u) => write!(out, "{u}"),
+        Value::UInt(u) | Value::Counted { n: u, .. } => write!(out, "{u}"),
         Value::Hex(h) => write!(out, "{h:#x}"),
         Value::Ptr(0) => write!(out, "NULL"),
         Value::Ptr(p) | Value::NotCaptured(p) => write!(out, "{p:#x}"),
         Value::Sym(s) => write!(out, "{s}"),
         Value::Mode(m) => write!(out, "0{m:o}"),
-        Value::Bytes { data, .. } => {
+        Value::Bytes { data, .. } | Value::HexBytes { data, .. } => {
             out.push(b'"');
             escape_c(data, out);
             out.push(b'"');
@@ -85,6 +85,12 @@ pub(super) fn value(v: &Value, out: &mut Vec<u8>) {
         Value::WithPath(v, p) => {
             value(v, out);
             p.write_strace(out);
+            Ok(())
+        }
+        Value::Changed(a, b) => {
+            value(a, out);
+            out.extend_from_slice(b" => ");
+            value(b, out);
             Ok(())
         }
     };
