@@ -146,7 +146,8 @@ fn serve_and_stop(mode: &[&str], name: &str) -> (Vec<serde_json::Value>, i32) {
     )
 }
 
-fn check(mode: &[&str], name: &str, with_ret: bool) {
+/// `addr`: accept4's peer address is read at exit (not with `--exit-via perf`).
+fn check(mode: &[&str], name: &str, with_ret: bool, addr: bool) {
     let (recs, code) = serve_and_stop(mode, name);
     assert_eq!(code, 0, "nginx under the tracer exits 0 after SIGQUIT");
     let procs: std::collections::BTreeSet<i64> = recs
@@ -170,7 +171,7 @@ fn check(mode: &[&str], name: &str, with_ret: bool) {
             .count();
         // Every request plus the readiness probe was accepted exactly once.
         assert_eq!(ok, REQUESTS + 1);
-        for a in accepts.iter().filter(|r| r["err"].is_null()) {
+        for a in accepts.iter().filter(|r| r["err"].is_null() && addr) {
             assert_eq!(a["args"]["addr"]["sa_family"], "AF_INET", "{a}");
             assert_eq!(a["args"]["addr"]["sin_addr"], "127.0.0.1", "{a}");
         }
@@ -183,12 +184,44 @@ fn check(mode: &[&str], name: &str, with_ret: bool) {
 
 #[test]
 fn nginx_master_and_workers_with_return_values() {
-    check(&[], "ptrace", true);
+    check(&[], "ptrace", true, true);
 }
 
+/// Return values from perf only, the case issue 5 measures: one record with a result
+/// per call.
+#[test]
+fn nginx_return_values_through_perf() {
+    check(
+        &[
+            "--exit-via",
+            "perf",
+            "--only",
+            "socket,bind,listen,accept4,close,writev",
+            "-s",
+            "0",
+        ],
+        "perf",
+        true,
+        false,
+    );
+}
+
+/// Under --no-ret a signal that lands before a trapped call is received interrupts it
+/// (README, "Notified calls and signals"): the master's calls during the SIGCHLD storm
+/// of a graceful stop are left untraced here (its start-up calls are), so the test
+/// checks what --no-ret promises; the default mode above traces everything.
 #[test]
 fn nginx_master_and_workers_no_ret() {
-    check(&["--no-ret"], "noret", false);
+    check(
+        &[
+            "--no-ret",
+            "--only",
+            "socket,bind,listen,accept4,writev,recvfrom",
+        ],
+        "noret",
+        false,
+        false,
+    );
 }
 
 #[test]
