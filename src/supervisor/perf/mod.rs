@@ -103,6 +103,10 @@ impl PerfExits {
         self.drain(&mut st, shared);
         st.restarts.remove(&call.tid);
         release_held(&mut st, |t, _| t == call.tid);
+        if let Some(old) = st.pending.remove(&call.tid) {
+            // Its exit never came: lost, or the call did not return.
+            unreturned(&mut st.scratch, shared, old);
+        }
         if let Some(rec) = &call.rec {
             // The strace format shows the entry now; after the drain, so
             // that this thread's earlier calls come first.
@@ -115,10 +119,7 @@ impl PerfExits {
             regs: call.regs,
             t0_ns: call.t0_ns,
         };
-        if let Some(old) = st.pending.insert(call.tid, p) {
-            // Its exit never came: lost, or the call did not return.
-            unreturned(&mut st.scratch, shared, old);
-        }
+        st.pending.insert(call.tid, p);
     }
 
     /// Whether `tid`, now stopped for a signal, had its last call
