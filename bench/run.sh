@@ -214,7 +214,7 @@ micro_floor() {
 }
 skip_mode() { # MODE -> 0 when it cannot run here
   case ${1#pin-} in
-    perf|ptrace|selperf) [ $EXIT_VIA = 0 ] ;;
+    perf|ptrace|selperf|filterptrace) [ $EXIT_VIA = 0 ] ;;
     strace*) ! command -v strace >/dev/null ;;
     fnotif|ftrace) [ -z "$FLOORBIN" ] ;;
     *) return 1 ;;
@@ -355,11 +355,12 @@ http {
 EOF
 }
 NG_SEL=accept4,close,writev
-NGINX_MODES=${NGINX_MODES:-untraced filter seldefault selnoret selperf allnoret alldefault strace1 strace3 straceb3 straceall}
+NGINX_MODES=${NGINX_MODES:-untraced filter filterptrace seldefault selnoret selperf allnoret alldefault strace1 strace3 straceb3 straceall}
 ng_label() {
   case $1 in
     untraced) echo "untraced" ;;
     filter) echo "my-sysdig --only getppid (filter)" ;;
+    filterptrace) echo "my-sysdig --only getppid --exit-via ptrace (no perf event)" ;;
     seldefault) echo "my-sysdig --only $NG_SEL" ;;
     selnoret) echo "my-sysdig --only $NG_SEL --no-ret" ;;
     selperf) echo "my-sysdig --only $NG_SEL -s 0 --exit-via perf" ;;
@@ -379,6 +380,7 @@ ng_start() {
   case $mode in
     untraced) cmd=("${ng[@]}") ;;
     filter) cmd=("$MS" exec --only getppid -o "$rec" -- "${ng[@]}") ;;
+    filterptrace) cmd=("$MS" exec --only getppid --exit-via ptrace -o "$rec" -- "${ng[@]}") ;;
     seldefault) cmd=("$MS" exec --only $NG_SEL -o "$rec" -- "${ng[@]}") ;;
     selnoret) cmd=("$MS" exec --only $NG_SEL --no-ret -o "$rec" -- "${ng[@]}") ;;
     selperf) cmd=("$MS" exec --only $NG_SEL -s 0 --exit-via perf -o "$rec" -- "${ng[@]}") ;;
