@@ -140,7 +140,9 @@ fn receive(shared: &Shared, fd: RawFd, done: &AtomicBool) {
             None => 0,
         };
         // Calls completed before this one first: their effects (-y's
-        // descriptor table) hold when this one is decoded.
+        // descriptor table) hold when this one is decoded, and this
+        // thread's previous exit is consumed before its new call is pending
+        // (perf.enter relies on it).
         if let Some(perf) = &shared.perf {
             perf.sync(shared);
         }

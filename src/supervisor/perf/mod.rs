@@ -97,10 +97,10 @@ impl PerfExits {
 
     /// A call whose return value will come from the rings (`rec` is `None`
     /// when it gets no record). Called before the notification is answered,
-    /// so its exit cannot be missed.
+    /// so its exit cannot be missed, and after a `sync` made since the
+    /// notification was received, so that the thread's earlier exits are in.
     pub fn enter(&self, shared: &Shared, call: Entered) {
         let mut st = self.state.lock();
-        self.drain(&mut st, shared);
         st.restarts.remove(&call.tid);
         release_held(&mut st, |t, _| t == call.tid);
         if let Some(old) = st.pending.remove(&call.tid) {
