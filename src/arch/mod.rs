@@ -126,6 +126,7 @@ impl SyscallTable {
                     args: &RAW_ARGS,
                     class: 0,
                     ret: Ret::Int,
+                    res_decode: None,
                 });
             // The row's name may be shared; the arch's name is authoritative.
             by_nr[nr as usize] = Some(Spec { name, ..spec });

@@ -6,7 +6,7 @@ use super::flags::signal_name;
 use super::sockaddr;
 use super::types::{Call, Kind, Spec};
 use crate::arch::Arch;
-use crate::record::{Arg, Value};
+use crate::record::{Arg, Record, ResKind, Value, error_of};
 
 /// Longest path read, as the kernel's PATH_MAX.
 pub const PATH_MAX: usize = 4096;
@@ -15,7 +15,7 @@ const MAX_ARGV: usize = 64;
 /// Most envp entries counted.
 const MAX_ENVP: usize = 65536;
 /// Most pollfd entries shown.
-const MAX_POLLFDS: usize = 64;
+pub(super) const MAX_POLLFDS: usize = 64;
 
 /// Tracee memory. Reads are bounded by the buffer and may be short when the
 /// range runs into an unmapped page.
@@ -179,6 +179,11 @@ impl Ctx<'_> {
                     .map(|e| {
                         let fd = i32::from_ne_bytes([e[0], e[1], e[2], e[3]]);
                         let events = u16::from_ne_bytes([e[4], e[5]]) as u64;
+                        // The kernel ignores an entry with a negative fd:
+                        // strace shows only the fd (`{fd=-1}`).
+                        if fd < 0 {
+                            return Value::Struct(vec![("fd", Value::Int(fd as i64))]);
+                        }
                         let mut s = String::new();
                         POLL_EVENTS.format_flags(events, &mut s);
                         Value::Struct(vec![
@@ -274,7 +279,7 @@ pub(super) fn enum_(x: &super::xlat::Xlat, v: u64) -> Value {
     }
 }
 
-static POLL_EVENTS: super::xlat::Xlat = super::xlat::Xlat::new(&[
+pub(super) static POLL_EVENTS: super::xlat::Xlat = super::xlat::Xlat::new(&[
     (0x1, "POLLIN"),
     (0x2, "POLLPRI"),
     (0x4, "POLLOUT"),
@@ -424,6 +429,24 @@ pub fn decode_exit(spec: &Spec, regs: &[u64; 6], res: i64, ctx: &Ctx, args: &mut
                 _ => continue,
             }
         };
+    }
+}
+
+/// What is shown after the result of a call that returned `res` (fcntl's
+/// `(flags ...)`, poll's revents), into `rec.res_decoded`; the result is
+/// then shown in hex where strace does. Nothing after a failure.
+pub fn decode_result(spec: &Spec, regs: &[u64; 6], res: i64, ctx: &Ctx, rec: &mut Record) {
+    let Some(d) = spec.res_decode else {
+        return;
+    };
+    if error_of(res).is_some() {
+        return;
+    }
+    if let Some(r) = (d.f)(ctx, regs, res) {
+        if r.hex {
+            rec.res_kind = ResKind::Hex;
+        }
+        rec.res_decoded = Some(r.value);
     }
 }
 
@@ -680,7 +703,7 @@ mod tests {
                     let mut args = decode_entry(spec, &regs, &ctx);
                     let res = (next() % 300) as i64 - 50;
                     decode_exit(spec, &regs, res, &ctx, &mut args);
-                    let rec = crate::record::Record {
+                    let mut rec = crate::record::Record {
                         ts_ns: 0,
                         pid: 1,
                         tid: 1,
@@ -692,8 +715,10 @@ mod tests {
                         res_kind: crate::record::ResKind::Int,
                         dur_ns: None,
                         res_path: None,
+                        res_decoded: None,
                         interrupted: false,
                     };
+                    decode_result(spec, &regs, res, &ctx, &mut rec);
                     let mut out = Vec::new();
                     rec.format(crate::record::Format::Text, &mut out);
                     rec.format(crate::record::Format::Strace, &mut out);

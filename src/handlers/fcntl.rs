@@ -3,7 +3,7 @@
 
 use super::decode::{Ctx, enum_, flags};
 use super::flags::SEEK_WHENCE;
-use super::types::Call;
+use super::types::{Call, ResDecoded};
 use super::xlat::Xlat;
 use crate::record::Value;
 
@@ -45,6 +45,27 @@ pub fn fcntl_arg(ctx: &Ctx, c: &Call) -> Option<Value> {
         1033 => flags(&SEALS, r & 0xffff_ffff),
         _ => Value::Hex(r),
     })
+}
+
+/// What fcntl's F_GET* commands return, as strace shows it after the
+/// result (in hex): `0x8002 (flags O_RDWR|O_LARGEFILE)`, `0x1 (flags
+/// FD_CLOEXEC)`, `0x2 (F_UNLCK)`. No flags set (F_GETFD, F_GET_SEALS
+/// returning 0) shows a plain `0`.
+pub fn fcntl_res(ctx: &Ctx, regs: &[u64; 6], res: i64) -> Option<ResDecoded> {
+    let r = res as u64;
+    let named = |prefix: &str, x: &Xlat, v: u64| {
+        let mut s = String::from(prefix);
+        x.format_flags(v, &mut s);
+        Value::Sym(s)
+    };
+    let value = match regs[1] as u32 {
+        1 if res != 0 => named("flags ", &FD_FLAGS, r),
+        3 => named("flags ", ctx.arch.open_flags, r & 0xffff_ffff),
+        1025 => Value::Sym(LOCK_TYPES.name(r)?.into()),
+        1034 if res != 0 => named("seals ", &SEALS, r & 0xffff_ffff),
+        _ => return None,
+    };
+    Some(ResDecoded { value, hex: true })
 }
 
 fn flock(ctx: &Ctx, addr: u64) -> Value {
@@ -176,6 +197,39 @@ mod tests {
             "{l_type=F_WRLCK, l_whence=SEEK_SET, l_start=0, l_len=0}"
         );
         assert_eq!(show(fcntl_arg, [3, 6, 0x2000, 0, 0, 0], None), "0x2000");
+    }
+
+    fn res(regs: [u64; 6], res: i64) -> Option<(String, bool)> {
+        let m = Buf {
+            base: 0x1000,
+            bytes: vec![],
+        };
+        let ctx = Ctx {
+            arch: &arch::X86_64,
+            mem: &m,
+            snaplen: 32,
+        };
+        fcntl_res(&ctx, &regs, res).map(|d| (strace_string(&d.value), d.hex))
+    }
+
+    /// As `strace -e trace=fcntl` shows F_GETFL/F_GETFD/F_GETLEASE results.
+    #[test]
+    fn fcntl_results() {
+        let flags = |s: &str| Some((s.to_string(), true));
+        assert_eq!(
+            res([3, 3, 0, 0, 0, 0], 0x8002),
+            flags("flags O_RDWR|O_LARGEFILE")
+        );
+        assert_eq!(res([3, 3, 0, 0, 0, 0], 0), flags("flags O_RDONLY"));
+        assert_eq!(res([3, 1, 0, 0, 0, 0], 1), flags("flags FD_CLOEXEC"));
+        assert_eq!(res([3, 1, 0, 0, 0, 0], 0), None);
+        assert_eq!(res([3, 1025, 0, 0, 0, 0], 2), flags("F_UNLCK"));
+        assert_eq!(res([3, 1025, 0, 0, 0, 0], 7), None);
+        assert_eq!(
+            res([3, 1034, 0, 0, 0, 0], 5),
+            flags("seals F_SEAL_SEAL|F_SEAL_GROW")
+        );
+        assert_eq!(res([3, 0, 10, 0, 0, 0], 11), None);
     }
 
     #[test]

@@ -16,6 +16,7 @@ macro_rules! sc {
             args: &[$($(ArgSpec { name: stringify!($arg), kind: $kind }),*)?],
             class: $class,
             ret: Ret::$ret,
+            res_decode: None,
         }
     };
 }
@@ -104,7 +105,7 @@ pub static SPECS: &[Spec] = &[
     sc!(fchmodat2, FILE|DESC, Int; dirfd: DirFd, pathname: Path, mode: Mode, flags: Flags(&AT_FLAGS)),
     sc!(fchown, DESC, Int; fd: Fd, owner: UInt, group: UInt),
     sc!(fchownat, FILE|DESC, Int; dirfd: DirFd, pathname: Path, owner: UInt, group: UInt, flags: Flags(&AT_FLAGS)),
-    sc!(fcntl, DESC, Int; fd: Fd, cmd: Enum(&FCNTL_CMDS), arg: In(fcntl::fcntl_arg)),
+    sc!(fcntl, DESC, Int; fd: Fd, cmd: Enum(&FCNTL_CMDS), arg: In(fcntl::fcntl_arg)).res(fcntl::fcntl_res, false),
     sc!(fdatasync, DESC, Int; fd: Fd),
     sc!(fgetxattr, DESC, Int; fd: Fd, name: Str, value: OutBuf(3), size: UInt),
     sc!(file_getattr, FILE|DESC, Int; dfd: DirFd, filename: Path, ufattr: Ptr, usize: UInt, at_flags: Flags(&AT_FLAGS)),
@@ -271,9 +272,9 @@ pub static SPECS: &[Spec] = &[
     sc!(pkey_alloc, 0, Int; flags: Hex, access_rights: Hex),
     sc!(pkey_free, 0, Int; pkey: Int),
     sc!(pkey_mprotect, MEMORY, Int; addr: Ptr, len: UInt, prot: Flags(&PROT_FLAGS), pkey: Int),
-    sc!(poll, DESC, Int; fds: PollFds(1), nfds: UInt, timeout: I32),
-    sc!(ppoll, DESC, Int; fds: PollFds(1), nfds: UInt, tmo_p: Timespec, sigmask: In(signal::sigset), sigsetsize: UInt),
-    sc!(ppoll_time64, DESC, Int; fds: PollFds(1), nfds: UInt, tmo_p: Timespec, sigmask: In(signal::sigset), sigsetsize: UInt),
+    sc!(poll, DESC, Int; fds: PollFds(1), nfds: UInt, timeout: I32).res(poll::poll_res, true),
+    sc!(ppoll, DESC, Int; fds: PollFds(1), nfds: UInt, tmo_p: Timespec, sigmask: In(signal::sigset), sigsetsize: UInt).res(poll::ppoll_res, true),
+    sc!(ppoll_time64, DESC, Int; fds: PollFds(1), nfds: UInt, tmo_p: Timespec, sigmask: In(signal::sigset), sigsetsize: UInt).res(poll::ppoll_res, true),
     sc!(prctl, CREDS, Int; option: Enum(&PRCTL_OPTIONS), arg2: Hex, arg3: Hex, arg4: Hex, arg5: Hex),
     sc!(pread64, DESC, Int; fd: Fd, buf: OutBuf(2), count: UInt, offset: Int),
     sc!(preadv, DESC, Int; fd: Fd, iov: Out(iovec::iov_out), iovcnt: Int, pos_l: Int, pos_h: Hex),
@@ -283,8 +284,8 @@ pub static SPECS: &[Spec] = &[
     sc!(process_mrelease, DESC, Int; pidfd: Fd, flags: Hex),
     sc!(process_vm_readv, 0, Int; pid: I32, local_iov: Ptr, liovcnt: UInt, remote_iov: Ptr, riovcnt: UInt, flags: Hex),
     sc!(process_vm_writev, 0, Int; pid: I32, local_iov: Ptr, liovcnt: UInt, remote_iov: Ptr, riovcnt: UInt, flags: Hex),
-    sc!(pselect6, DESC, Int; nfds: Int, readfds: In(poll::fd_set), writefds: In(poll::fd_set), exceptfds: In(poll::fd_set), timeout: Timespec, sigmask: Ptr),
-    sc!(pselect6_time64, DESC, Int; nfds: Int, readfds: In(poll::fd_set), writefds: In(poll::fd_set), exceptfds: In(poll::fd_set), timeout: Timespec, sigmask: Ptr),
+    sc!(pselect6, DESC, Int; nfds: Int, readfds: In(poll::fd_set), writefds: In(poll::fd_set), exceptfds: In(poll::fd_set), timeout: Timespec, sigmask: Ptr).res(poll::pselect6_res, true),
+    sc!(pselect6_time64, DESC, Int; nfds: Int, readfds: In(poll::fd_set), writefds: In(poll::fd_set), exceptfds: In(poll::fd_set), timeout: Timespec, sigmask: Ptr).res(poll::pselect6_res, true),
     sc!(ptrace, 0, Int; request: Enum(&PTRACE_REQUESTS), pid: I32, addr: Ptr, data: Hex),
     sc!(putpmsg, NET, Int; fildes: Fd, ctlptr: Ptr, dataptr: Ptr, band: Int, flags: Hex),
     sc!(pwrite64, DESC, Int; fd: Fd, buf: InBuf(2), count: UInt, offset: Int),
@@ -337,7 +338,7 @@ pub static SPECS: &[Spec] = &[
     sc!(sched_yield, 0, Int),
     sc!(seccomp, 0, Int; operation: Enum(&SECCOMP_OPS), flags: Flags(&SECCOMP_FILTER_FLAGS), args: Ptr),
     sc!(security, 0, Int; arg1: Hex, arg2: Hex, arg3: Hex),
-    sc!(select, DESC, Int; nfds: Int, readfds: In(poll::fd_set), writefds: In(poll::fd_set), exceptfds: In(poll::fd_set), timeout: In(time::timeval)),
+    sc!(select, DESC, Int; nfds: Int, readfds: In(poll::fd_set), writefds: In(poll::fd_set), exceptfds: In(poll::fd_set), timeout: In(time::timeval)).res(poll::select_res, true),
     sc!(semctl, IPC, Int; semid: Int, semnum: Int, cmd: Int, arg: Hex),
     sc!(semget, IPC, Int; key: Int, nsems: Int, semflg: Hex),
     sc!(semop, IPC, Int; semid: Int, sops: Ptr, nsops: UInt),
@@ -727,7 +728,15 @@ mod tests {
         ] {
             assert!(lookup(name).unwrap().needs_exit_memory(), "{name}");
         }
-        for name in ["write", "openat", "close", "execve"] {
+        // Their results are decorated from memory read at exit.
+        for name in ["poll", "ppoll", "select", "pselect6"] {
+            let spec = lookup(name).unwrap();
+            assert!(spec.needs_exit_memory(), "{name}");
+            assert!(spec.needs_exit_memory_at(0), "{name}");
+        }
+        // fcntl's is decoded from the result alone.
+        assert!(lookup("fcntl").unwrap().res_decode.is_some());
+        for name in ["write", "openat", "close", "execve", "fcntl"] {
             assert!(!lookup(name).unwrap().needs_exit_memory(), "{name}");
         }
     }

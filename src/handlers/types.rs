@@ -25,6 +25,30 @@ pub struct Call<'a> {
 /// argument for `F_GETFD`).
 pub type DecodeFn = fn(&Ctx, &Call) -> Option<Value>;
 
+/// What strace prints after a result, in parentheses (`= 0x8002 (flags
+/// O_RDWR|O_LARGEFILE)`, `= 0 (Timeout)`): a function of the registers, the
+/// result and (for some calls) tracee memory at exit. `None` shows nothing.
+pub type ResDecodeFn = fn(&Ctx, &[u64; 6], i64) -> Option<ResDecoded>;
+
+/// A result's decoration.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResDecoded {
+    /// Shown in the strace and text formats as ` (…)`; a `Sym` is written
+    /// as is (`flags FD_CLOEXEC`, `in [3], out [4]`).
+    pub value: Value,
+    /// The result itself is shown in hex (strace's `RVAL_HEX`).
+    pub hex: bool,
+}
+
+/// A row's result decoder.
+#[derive(Clone, Copy, Debug)]
+pub struct ResDecode {
+    pub f: ResDecodeFn,
+    /// It reads tracee memory at exit (poll's revents): the call needs the
+    /// ptrace exit, and without exit memory the decoration is absent.
+    pub reads_memory: bool,
+}
+
 /// Syscall classes, as strace's `-e trace=%class`.
 pub mod class {
     pub const FILE: u16 = 1 << 0;
@@ -155,9 +179,30 @@ pub struct Spec {
     pub args: &'static [ArgSpec],
     pub class: u16,
     pub ret: Ret,
+    /// What is shown after the result (see [`ResDecode`]).
+    pub res_decode: Option<ResDecode>,
 }
 
 impl Spec {
+    /// This row with a result decoder (`reads_memory`: see [`ResDecode`]).
+    pub const fn res(self, f: ResDecodeFn, reads_memory: bool) -> Spec {
+        Spec {
+            res_decode: Some(ResDecode { f, reads_memory }),
+            ..self
+        }
+    }
+
+    /// Whether the result decoder reads tracee memory at exit.
+    fn res_reads_memory(&self) -> bool {
+        matches!(
+            self.res_decode,
+            Some(ResDecode {
+                reads_memory: true,
+                ..
+            })
+        )
+    }
+
     /// Whether the record needs the syscall-exit (for its return value).
     pub const fn needs_exit(&self) -> bool {
         !matches!(self.ret, Ret::Never)
@@ -184,16 +229,20 @@ impl Spec {
 
     /// Whether the record needs tracee memory read at exit.
     pub fn needs_exit_memory(&self) -> bool {
-        self.args
-            .iter()
-            .any(|a| a.kind.is_output() || a.kind.is_inout())
+        self.res_reads_memory()
+            || self
+                .args
+                .iter()
+                .any(|a| a.kind.is_output() || a.kind.is_inout())
     }
 
     /// As `needs_exit_memory`, for this snaplen: a data buffer captured at
     /// 0 bytes needs no read (its record shows only that data was cut).
     pub fn needs_exit_memory_at(&self, snaplen: usize) -> bool {
-        self.args
-            .iter()
-            .any(|a| a.kind.is_output() && !(snaplen == 0 && matches!(a.kind, Kind::OutBuf(_))))
+        self.res_reads_memory()
+            || self
+                .args
+                .iter()
+                .any(|a| a.kind.is_output() && !(snaplen == 0 && matches!(a.kind, Kind::OutBuf(_))))
     }
 }

@@ -5,7 +5,9 @@
 //! `{"hex":"..."}` with the exact bytes. An unreadable pointer is
 //! `{"ptr":"0x..","error":"EFAULT"}`; output not captured is
 //! `{"ptr":"0x..","captured":false}`. `"truncated":true` at the record
-//! level says some buffer was cut at the snaplen.
+//! level says some buffer was cut at the snaplen. `"res_decoded"` is what
+//! strace shows after the result in parentheses (`"flags O_RDWR"`,
+//! `"Timeout"`, `"[{fd=3, revents=POLLIN}]"`), when there is something.
 
 use super::{Record, ResKind, Value, errno_name, error_of};
 use std::io::Write;
@@ -40,6 +42,10 @@ pub fn format(r: &Record, out: &mut Vec<u8>) {
         },
         _ => write!(out, "null,\"err\":null"),
     };
+    if let (Some(d), Some(_)) = (&r.res_decoded, r.res) {
+        out.extend_from_slice(b",\"res_decoded\":");
+        value(d, out);
+    }
     let _ = match r.dur_ns {
         Some(d) => write!(out, ",\"dur_ns\":{d}"),
         None => write!(out, ",\"dur_ns\":null"),

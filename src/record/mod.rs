@@ -214,6 +214,10 @@ pub struct Record {
     pub dur_ns: Option<u64>,
     /// What the returned file descriptor refers to (`-y`).
     pub res_path: Option<FdPath>,
+    /// What strace shows after the result in parentheses (`flags
+    /// O_RDWR|O_LARGEFILE`, poll's revents, `Timeout`): ` (…)` in the text
+    /// and strace formats (a `Sym` as is), `"res_decoded"` in JSON.
+    pub res_decoded: Option<Value>,
     /// The call was interrupted before it ran (its notification became
     /// invalid): arguments were not read from memory.
     pub interrupted: bool,
@@ -372,6 +376,7 @@ pub(crate) mod tests {
             res_kind: ResKind::Int,
             dur_ns: Some(2100),
             res_path: None,
+            res_decoded: None,
             interrupted: false,
         }
     }
@@ -472,6 +477,68 @@ pub(crate) mod tests {
             serde_json::from_str::<serde_json::Value>(&fmt(&sample(), Format::Json))
                 .unwrap()
                 .get("paths")
+                .is_none()
+        );
+    }
+
+    /// A result's decoration: ` (…)` in the strace and text formats (a
+    /// hex zero as strace's `0`), `"res_decoded"` in JSON; none without a
+    /// result.
+    #[test]
+    fn result_decorations_in_every_format() {
+        let fmt = |r: &Record, f: Format| {
+            let mut v = Vec::new();
+            r.format(f, &mut v);
+            String::from_utf8(v).unwrap()
+        };
+        let mut r = sample();
+        r.name = "fcntl";
+        r.args = vec![
+            Arg {
+                name: "fd",
+                value: Value::Int(3),
+                output: false,
+            },
+            Arg {
+                name: "cmd",
+                value: Value::Sym("F_GETFL".into()),
+                output: false,
+            },
+        ];
+        r.res = Some(0x8002);
+        r.res_kind = ResKind::Hex;
+        r.res_decoded = Some(Value::Sym("flags O_RDWR|O_LARGEFILE".into()));
+        assert_eq!(
+            fmt(&r, Format::Strace),
+            "[pid  4243] fcntl(3, F_GETFL)           = 0x8002 (flags O_RDWR|O_LARGEFILE)\n"
+        );
+        assert_eq!(
+            fmt(&r, Format::Text),
+            "pid=4243, fcntl, fd=3, cmd=F_GETFL, res=0x8002 (flags O_RDWR|O_LARGEFILE)\n"
+        );
+        let j: serde_json::Value = serde_json::from_str(&fmt(&r, Format::Json)).unwrap();
+        assert_eq!(j["res"], 0x8002);
+        assert_eq!(j["res_decoded"], "flags O_RDWR|O_LARGEFILE");
+        r.res = Some(0);
+        r.res_decoded = Some(Value::Sym("flags O_RDONLY".into()));
+        assert!(fmt(&r, Format::Strace).ends_with("= 0 (flags O_RDONLY)\n"));
+        // A structured decoration is shown as a value.
+        r.res = Some(1);
+        r.res_decoded = Some(Value::Array {
+            items: vec![Value::Int(3)],
+            truncated: false,
+        });
+        assert!(fmt(&r, Format::Strace).ends_with("= 0x1 ([3])\n"));
+        let j: serde_json::Value = serde_json::from_str(&fmt(&r, Format::Json)).unwrap();
+        assert_eq!(j["res_decoded"], serde_json::json!([3]));
+        r.res = None;
+        assert!(fmt(&r, Format::Strace).ends_with("= ?\n"));
+        let j: serde_json::Value = serde_json::from_str(&fmt(&r, Format::Json)).unwrap();
+        assert!(j.get("res_decoded").is_none());
+        assert!(
+            serde_json::from_str::<serde_json::Value>(&fmt(&sample(), Format::Json))
+                .unwrap()
+                .get("res_decoded")
                 .is_none()
         );
     }

@@ -126,13 +126,28 @@ fn result(r: &Record, out: &mut Vec<u8>) {
                     write!(out, "= -1 {name} ({})", errno_text(e))
                 }
             }
-            None if kind == ResKind::Hex => write!(out, "= {res:#x}"),
+            // C's `%#lx`: a zero has no `0x`.
+            None if kind == ResKind::Hex && res != 0 => write!(out, "= {res:#x}"),
             None => write!(out, "= {res}"),
         },
     };
     if let Some(p) = &r.res_path {
         p.write_strace(out);
     }
+    if let (Some(d), Some(_)) = (&r.res_decoded, r.res) {
+        decoration(d, value, out);
+    }
+}
+
+/// ` (flags O_RDWR)`: what is known of the result, after it (text and
+/// strace formats); a `Sym` as is, anything else as `show` shows values.
+pub(super) fn decoration(d: &Value, show: fn(&Value, &mut Vec<u8>), out: &mut Vec<u8>) {
+    out.extend_from_slice(b" (");
+    match d {
+        Value::Sym(s) => out.extend_from_slice(s.as_bytes()),
+        v => show(v, out),
+    }
+    out.push(b')');
 }
 
 /// Spaces after `)` at column `col`, up to the result column.
@@ -270,7 +285,7 @@ impl Framer {
     }
 }
 
-pub(super) fn value(v: &Value, out: &mut Vec<u8>) {
+pub(crate) fn value(v: &Value, out: &mut Vec<u8>) {
     let _ = match v {
         Value::Bytes { data, truncated } => {
             quote(data, false, out);

@@ -31,6 +31,9 @@ pub fn format(r: &Record, out: &mut Vec<u8>) {
             if let Some(p) = &r.res_path {
                 p.write_strace(out);
             }
+            if let Some(d) = &r.res_decoded {
+                super::strace::decoration(d, value, out);
+            }
         }
     }
     for a in r.args.iter().filter(|a| a.output) {

@@ -643,6 +643,7 @@ mod tests {
             res_kind: crate::record::ResKind::Int,
             dur_ns: None,
             res_path: None,
+            res_decoded: None,
             interrupted: false,
         }
     }

@@ -272,6 +272,7 @@ fn handle(
             res_kind: super::res_kind(spec),
             dur_ns: None,
             res_path: None,
+            res_decoded: None,
             interrupted,
         });
     }

@@ -258,6 +258,7 @@ impl<'a> Tracer<'a> {
                 res_kind: super::res_kind(spec),
                 dur_ns: None,
                 res_path: None,
+                res_decoded: None,
                 interrupted: false,
             };
             shared.annotate(&mut rec);
@@ -303,6 +304,7 @@ impl<'a> Tracer<'a> {
                 snaplen: shared.opts.snaplen,
             };
             decode::decode_exit(spec, &regs, res, &ctx, &mut rec.args);
+            decode::decode_result(spec, &regs, res, &ctx, &mut rec);
             super::after_call(&mut self.cache, spec.name, tid, rec.pid, &regs);
         }
         rec.res = Some(res);

@@ -290,6 +290,14 @@ fn complete(shared: &Shared, tid: i32, p: Pending, ret: i64, time_ns: u64) -> Op
             };
             decode::decode_exit(spec, &p.regs, ret, &ctx, &mut rec.args);
         }
+        // Results decoded without memory (fcntl's flags, poll's `Timeout`);
+        // those that need memory fail to read it and show nothing.
+        let ctx = Ctx {
+            arch: shared.table.arch,
+            mem: &NoMemory,
+            snaplen,
+        };
+        decode::decode_result(spec, &p.regs, ret, &ctx, &mut rec);
     }
     rec.res = Some(ret);
     rec.dur_ns = Some(time_ns.saturating_sub(p.t0_ns));
