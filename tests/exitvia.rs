@@ -257,3 +257,45 @@ fn exit_via_conflicts_with_no_ret() {
         out.stderr_str()
     );
 }
+
+/// A kernel without seccomp user notification (simulated): every traced call stops under
+/// ptrace (SECCOMP_RET_TRACE), the records are the same, the fallback is said once, and
+/// --no-ret and --exit-via perf are refused.
+#[test]
+fn ptrace_only_without_user_notification() {
+    let cmd = [HELPER, "threads", "4", "100"];
+    let oracle = strace(Some("getppid,write,exit_group"), &cmd);
+    let dir = TempDir::new("no-unotif");
+    let file = dir.join("records.json");
+    let out = run(std::process::Command::new(TRACER)
+        .env("MY_SYSDIG_NO_USER_NOTIF", "1")
+        .args(["exec", "--format", "json", "-o"])
+        .arg(&file)
+        .args(["--only", "getppid,write,exit_group", "--"])
+        .args(cmd));
+    out.assert_code(0);
+    let err = out.stderr_str();
+    assert_eq!(err.matches("my-sysdig: ").count(), 1, "said once: {err}");
+    assert!(
+        err.contains("every traced call stops under ptrace"),
+        "{err}"
+    );
+    let recs = parse_records(&std::fs::read_to_string(&file).unwrap(), "no-unotif");
+    assert_counts_equal("ptrace only", &count_by_syscall(&recs), &oracle.counts());
+    for r in recs.iter().filter(|r| r["syscall"] != "exit_group") {
+        assert!(r["res"].is_i64(), "{r}");
+    }
+    for opts in [&["--no-ret"][..], &["--exit-via", "perf"][..]] {
+        let out = run(std::process::Command::new(TRACER)
+            .env("MY_SYSDIG_NO_USER_NOTIF", "1")
+            .arg("exec")
+            .args(opts)
+            .args(["--", "true"]));
+        assert_ne!(out.code(), Some(0), "{opts:?}");
+        assert!(
+            out.stderr_str().contains("notification"),
+            "{opts:?}: {}",
+            out.stderr_str()
+        );
+    }
+}

@@ -89,7 +89,11 @@ extern "C" fn on_wake(_: libc::c_int) {}
 pub fn run(shared: &Shared, listener: OwnedFd) {
     let fd = listener.as_raw_fd();
     // Before Linux 6.6 the flag is unknown: plain wake-ups, just slower.
-    let _ = ioctl::set_flags(fd, SYNC_WAKE_UP);
+    if !ioctl::set_flags(fd, SYNC_WAKE_UP) {
+        shared.warn(
+            "no SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (Linux 6.6): plain notifications, slower wake-ups",
+        );
+    }
     install_wake_handler();
     let done = AtomicBool::new(false);
     let exited = AtomicBool::new(false);
