@@ -118,6 +118,92 @@ pub fn statx(ctx: &Ctx, c: &Call) -> Option<Value> {
     }))
 }
 
+/// File system magic numbers of `statfs.f_type`, values checked against
+/// linux/magic.h; others are shown in hex.
+static FS_MAGIC: Xlat = Xlat::new(&[
+    (0xef53, "EXT2_SUPER_MAGIC"),
+    (0x0102_1994, "TMPFS_MAGIC"),
+    (0x9fa0, "PROC_SUPER_MAGIC"),
+    (0x6265_6572, "SYSFS_MAGIC"),
+    (0x6367_7270, "CGROUP2_SUPER_MAGIC"),
+    (0x0027_e0eb, "CGROUP_SUPER_MAGIC"),
+    (0x1cd1, "DEVPTS_SUPER_MAGIC"),
+    (0x794c_7630, "OVERLAYFS_SUPER_MAGIC"),
+    (0x9123_683e, "BTRFS_SUPER_MAGIC"),
+    (0x5846_5342, "XFS_SUPER_MAGIC"),
+    (0x6969, "NFS_SUPER_MAGIC"),
+    (0x7472_6163, "TRACEFS_MAGIC"),
+    (0x6462_6720, "DEBUGFS_MAGIC"),
+    (0x7363_6673, "SECURITYFS_MAGIC"),
+    (0xcafe_4a11, "BPF_FS_MAGIC"),
+    (0x4d44, "MSDOS_SUPER_MAGIC"),
+    (0x2011_bab0, "EXFAT_SUPER_MAGIC"),
+    (0x6573_5546, "FUSE_SUPER_MAGIC"),
+    (0x7371_7368, "SQUASHFS_MAGIC"),
+    (0x9660, "ISOFS_SUPER_MAGIC"),
+    (0x0187, "AUTOFS_SUPER_MAGIC"),
+    (0x9584_58f6, "HUGETLBFS_MAGIC"),
+    (0x5a4f_4653, "ZONEFS_MAGIC"),
+    (0x6e73_6673, "NSFS_MAGIC"),
+    (0x6165_676c, "PSTOREFS_MAGIC"),
+    (0x7461_636f, "OCFS2_SUPER_MAGIC"),
+    (0x8584_58f6, "RAMFS_MAGIC"),
+    (0xfe53_4d42, "SMB2_SUPER_MAGIC"),
+    (0xff53_4d42, "CIFS_SUPER_MAGIC"),
+]);
+
+/// `statfs.f_flags` (ST_*).
+static ST_FLAGS: Xlat = Xlat::new(&[
+    (0x0001, "ST_RDONLY"),
+    (0x0002, "ST_NOSUID"),
+    (0x0004, "ST_NODEV"),
+    (0x0008, "ST_NOEXEC"),
+    (0x0010, "ST_SYNCHRONOUS"),
+    (0x0020, "ST_VALID"),
+    (0x0040, "ST_MANDLOCK"),
+    (0x0400, "ST_NOATIME"),
+    (0x0800, "ST_NODIRATIME"),
+    (0x1000, "ST_RELATIME"),
+    (0x2000, "ST_NOSYMFOLLOW"),
+]);
+
+/// `struct statfs *` of statfs/fstatfs: the same 120-byte layout on x86_64
+/// and aarch64 (every field a 64-bit word but the two `f_fsid` ints).
+pub fn statfs(ctx: &Ctx, c: &Call) -> Option<Value> {
+    Some(ctx.with_struct(c.val, 120, |f| {
+        let word = |i: usize| Value::UInt(f.u64(8 * i));
+        let magic = f.u64(0);
+        Value::Struct(vec![
+            (
+                "f_type",
+                match FS_MAGIC.name(magic) {
+                    Some(n) => Value::Sym(n.to_string()),
+                    None => Value::Hex(magic),
+                },
+            ),
+            ("f_bsize", word(1)),
+            ("f_blocks", word(2)),
+            ("f_bfree", word(3)),
+            ("f_bavail", word(4)),
+            ("f_files", word(5)),
+            ("f_ffree", word(6)),
+            (
+                "f_fsid",
+                Value::Struct(vec![(
+                    "val",
+                    Value::Array {
+                        items: vec![Value::Hex(f.u32(56)), Value::Hex(f.u32(60))],
+                        truncated: false,
+                    },
+                )]),
+            ),
+            ("f_namelen", word(8)),
+            ("f_frsize", word(9)),
+            ("f_flags", flags(&ST_FLAGS, f.u64(80))),
+        ])
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,5 +280,29 @@ mod tests {
         assert_eq!(mode_string(0o104755), "S_IFREG|S_ISUID|0755");
         assert_eq!(mode_string(0o100000), "S_IFREG|000");
         assert_eq!(mode_string(0o7), "007");
+    }
+
+    #[test]
+    fn statfs_like_strace() {
+        let mut b = vec![0u8; 120];
+        let put =
+            |b: &mut Vec<u8>, at: usize, v: u64| b[at..at + 8].copy_from_slice(&v.to_ne_bytes());
+        put(&mut b, 0, 0xef53);
+        put(&mut b, 8, 4096);
+        put(&mut b, 16, 100);
+        put(&mut b, 56, 0x15);
+        put(&mut b, 64, 255);
+        put(&mut b, 72, 4096);
+        put(&mut b, 80, 0x1020);
+        assert_eq!(
+            show(statfs, b.clone(), 0x1000),
+            "{f_type=EXT2_SUPER_MAGIC, f_bsize=4096, f_blocks=100, f_bfree=0, f_bavail=0, \
+             f_files=0, f_ffree=0, f_fsid={val=[0x15, 0]}, f_namelen=255, f_frsize=4096, \
+             f_flags=ST_VALID|ST_RELATIME}"
+        );
+        put(&mut b, 0, 0x1234_5678);
+        assert!(show(statfs, b.clone(), 0x1000).starts_with("{f_type=0x12345678, "));
+        // Short memory: the pointer, as strace shows an unreadable struct.
+        assert_eq!(show(statfs, b[..100].to_vec(), 0x1000), "0x1000");
     }
 }
