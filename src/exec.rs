@@ -54,6 +54,11 @@ pub enum ExitVia {
     Ptrace,
 }
 
+/// Calls whose sys_exit sample cannot be joined to their entry:
+/// rt_sigreturn restores the registers, syscall number included (it becomes
+/// -1), so its exit names no call. Their return values come from ptrace.
+const NO_EXIT_SAMPLE: &[&str] = &["rt_sigreturn"];
+
 /// Ring size per CPU, in pages, unless `MY_SYSDIG_PERF_PAGES` says
 /// otherwise (tests use a tiny ring to provoke overflows).
 const PERF_PAGES: usize = 64;
@@ -105,6 +110,7 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
     let via_perf = |spec: &crate::handlers::Spec| {
         perf_tp.is_some()
             && spec.needs_exit()
+            && !NO_EXIT_SAMPLE.contains(&spec.name)
             && match cfg.exit_via {
                 ExitVia::Perf => true,
                 ExitVia::Auto => !spec.needs_exit_memory_at(cfg.snaplen),

@@ -158,6 +158,14 @@ impl Shared {
         }
     }
 
+    /// As `perf_sync`, when thread `tid` enters a call: its own perf call
+    /// still pending then never returned.
+    fn perf_new_entry(&self, tid: i32) {
+        if let Some(p) = &self.perf {
+            p.new_entry(self, tid);
+        }
+    }
+
     /// Whether records are written (not under `-c` alone).
     fn records(&self) -> bool {
         self.opts.summary != SummaryMode::Only

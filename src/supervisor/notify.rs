@@ -148,7 +148,7 @@ fn receive(shared: &Shared, fd: RawFd, done: &AtomicBool) {
         // thread's previous exit is consumed before its new call is pending
         // (perf.enter relies on it).
         if let Some(perf) = &shared.perf {
-            perf.sync(shared);
+            perf.new_entry(shared, req.pid as i32);
         }
         let (mut rec, pid) = handle(shared, fd, &req, &mut cache);
         if let Some(perf) = &shared.perf {

@@ -238,7 +238,7 @@ impl<'a> Tracer<'a> {
         };
         let info = self.cache.get(tid);
         // Calls this thread completed through the perf path come first.
-        shared.perf_sync();
+        shared.perf_new_entry(tid);
         if shared.wanted(nr, tid, &info, spec, &regs) {
             let mem = ProcMem { tid };
             let ctx = Ctx {

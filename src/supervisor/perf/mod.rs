@@ -95,10 +95,22 @@ impl PerfExits {
         self.drain(&mut st, shared);
     }
 
+    /// Thread `tid` is entering a new call: writes what has completed and,
+    /// if the thread still has a call pending, writes it as never returned
+    /// (its exit would have been in the rings by now).
+    pub fn new_entry(&self, shared: &Shared, tid: i32) {
+        let mut st = self.state.lock();
+        self.drain(&mut st, shared);
+        if let Some(old) = st.pending.remove(&tid) {
+            unreturned(&mut st.scratch, shared, old);
+        }
+    }
+
     /// A call whose return value will come from the rings (`rec` is `None`
     /// when it gets no record). Called before the notification is answered,
     /// so its exit cannot be missed, and after a `sync` made since the
-    /// notification was received, so that the thread's earlier exits are in.
+    /// notification was received (`new_entry`), so that the thread's earlier
+    /// exits are in.
     pub fn enter(&self, shared: &Shared, call: Entered) {
         let mut st = self.state.lock();
         st.restarts.remove(&call.tid);
