@@ -492,11 +492,26 @@ fn str_array(ctx: &Ctx, addr: u64) -> Value {
 /// Tracee memory for unit tests: one mapped range.
 #[cfg(test)]
 pub mod testmem {
-    use super::Memory;
+    use super::{Ctx, Memory};
 
     pub struct Buf {
         pub base: u64,
         pub bytes: Vec<u8>,
+    }
+
+    impl Buf {
+        pub fn at(base: u64, bytes: Vec<u8>) -> Buf {
+            Buf { base, bytes }
+        }
+
+        /// The context the decoder tests use: x86_64 layouts, snaplen 32.
+        pub fn ctx(&self) -> Ctx<'_> {
+            Ctx {
+                arch: &crate::arch::X86_64,
+                mem: self,
+                snaplen: 32,
+            }
+        }
     }
 
     impl Memory for Buf {

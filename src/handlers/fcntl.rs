@@ -151,22 +151,15 @@ pub fn ioctl_arg(ctx: &Ctx, c: &Call) -> Option<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::arch;
+
     use crate::handlers::decode::testmem::Buf;
     use crate::record::tests::strace_string;
 
     fn show(f: super::super::types::DecodeFn, regs: [u64; 6], res: Option<i64>) -> String {
         let mut b = vec![0u8; 32];
         b[0..4].copy_from_slice(&1i32.to_ne_bytes());
-        let m = Buf {
-            base: 0x1000,
-            bytes: b,
-        };
-        let ctx = Ctx {
-            arch: &arch::X86_64,
-            mem: &m,
-            snaplen: 32,
-        };
+        let m = Buf::at(0x1000, b);
+        let ctx = m.ctx();
         let c = Call {
             val: regs[2],
             regs: &regs,
@@ -200,15 +193,8 @@ mod tests {
     }
 
     fn res(regs: [u64; 6], res: i64) -> Option<(String, bool)> {
-        let m = Buf {
-            base: 0x1000,
-            bytes: vec![],
-        };
-        let ctx = Ctx {
-            arch: &arch::X86_64,
-            mem: &m,
-            snaplen: 32,
-        };
+        let m = Buf::at(0x1000, vec![]);
+        let ctx = m.ctx();
         fcntl_res(&ctx, &regs, res).map(|d| (strace_string(&d.value), d.hex))
     }
 

@@ -72,22 +72,15 @@ pub fn val(_: &Ctx, c: &Call) -> Option<Value> {
 
 #[cfg(test)]
 mod tests {
-    use crate::arch;
+
+    use crate::handlers::decode::decode_entry;
     use crate::handlers::decode::testmem::Buf;
-    use crate::handlers::decode::{Ctx, decode_entry};
     use crate::handlers::table::lookup;
     use crate::record::tests::strace_string;
 
     fn line(regs: [u64; 6]) -> String {
-        let m = Buf {
-            base: 0x1000,
-            bytes: vec![0; 16],
-        };
-        let ctx = Ctx {
-            arch: &arch::X86_64,
-            mem: &m,
-            snaplen: 32,
-        };
+        let m = Buf::at(0x1000, vec![0; 16]);
+        let ctx = m.ctx();
         let args = decode_entry(lookup("futex").unwrap(), &regs, &ctx);
         let v: Vec<String> = args.iter().map(|a| strace_string(&a.value)).collect();
         v.join(", ")

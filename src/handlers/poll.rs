@@ -200,7 +200,7 @@ pub fn epoll_events(ctx: &Ctx, c: &Call) -> Option<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::arch;
+
     use crate::handlers::decode::testmem::Buf;
     use crate::record::tests::strace_string;
 
@@ -209,15 +209,8 @@ mod tests {
         let mut b = vec![0u8; 32];
         b[0] = 0b0001_1000; // fds 3 and 4
         b[4..12].copy_from_slice(&7u64.to_ne_bytes());
-        let m = Buf {
-            base: 0x1000,
-            bytes: b,
-        };
-        let ctx = Ctx {
-            arch: &arch::X86_64,
-            mem: &m,
-            snaplen: 32,
-        };
+        let m = Buf::at(0x1000, b);
+        let ctx = m.ctx();
         let regs = [5, 0x1000, 1, 0, 0, 0];
         let c = Call {
             val: 0x1000,
@@ -232,15 +225,8 @@ mod tests {
         let mut m2 = vec![0u8; 12];
         m2[0] = 1;
         m2[4..12].copy_from_slice(&3u64.to_ne_bytes());
-        let m2 = Buf {
-            base: 0x1000,
-            bytes: m2,
-        };
-        let ctx2 = Ctx {
-            arch: &arch::X86_64,
-            mem: &m2,
-            snaplen: 32,
-        };
+        let m2 = Buf::at(0x1000, m2);
+        let ctx2 = m2.ctx();
         assert_eq!(
             strace_string(&epoll_events(&ctx2, &c2).unwrap()),
             "[{events=EPOLLIN, data={u32=3, u64=3}}]"
@@ -257,15 +243,8 @@ mod tests {
         res: i64,
         b: Vec<u8>,
     ) -> Option<String> {
-        let m = Buf {
-            base: 0x1000,
-            bytes: b,
-        };
-        let ctx = Ctx {
-            arch: &arch::X86_64,
-            mem: &m,
-            snaplen: 32,
-        };
+        let m = Buf::at(0x1000, b);
+        let ctx = m.ctx();
         f(&ctx, &regs, res).map(|d| {
             assert!(!d.hex);
             strace_string(&d.value)

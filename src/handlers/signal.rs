@@ -97,20 +97,13 @@ pub fn stack(ctx: &Ctx, c: &Call) -> Option<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::arch;
+
     use crate::handlers::decode::testmem::Buf;
     use crate::record::tests::strace_string;
 
     fn show(f: super::super::types::DecodeFn, bytes: Vec<u8>, addr: u64) -> String {
-        let m = Buf {
-            base: 0x1000,
-            bytes,
-        };
-        let ctx = Ctx {
-            arch: &arch::X86_64,
-            mem: &m,
-            snaplen: 32,
-        };
+        let m = Buf::at(0x1000, bytes);
+        let ctx = m.ctx();
         let c = Call {
             val: addr,
             regs: &[0; 6],

@@ -216,21 +216,14 @@ pub fn socklen(ctx: &Ctx, c: &Call) -> Option<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::arch;
+
     use crate::handlers::decode::testmem::Buf;
     use crate::record::tests::strace_string;
 
     #[test]
     fn names_and_lengths() {
-        let m = Buf {
-            base: 0x1000,
-            bytes: 16u32.to_ne_bytes().to_vec(),
-        };
-        let ctx = Ctx {
-            arch: &arch::X86_64,
-            mem: &m,
-            snaplen: 32,
-        };
+        let m = Buf::at(0x1000, 16u32.to_ne_bytes().to_vec());
+        let ctx = m.ctx();
         let show = |f: super::super::types::DecodeFn, regs: [u64; 6], i: usize, entry| {
             let c = Call {
                 val: regs[i],

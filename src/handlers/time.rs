@@ -72,7 +72,7 @@ pub fn rusage(ctx: &Ctx, c: &Call) -> Option<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::arch;
+
     use crate::handlers::decode::testmem::Buf;
     use crate::record::tests::strace_string;
 
@@ -80,15 +80,8 @@ mod tests {
     fn itimerspec_and_short_read() {
         let mut b = vec![0u8; 32];
         b[16..24].copy_from_slice(&5i64.to_ne_bytes());
-        let m = Buf {
-            base: 0x1000,
-            bytes: b,
-        };
-        let ctx = Ctx {
-            arch: &arch::X86_64,
-            mem: &m,
-            snaplen: 32,
-        };
+        let m = Buf::at(0x1000, b);
+        let ctx = m.ctx();
         let c = |val| Call {
             val,
             regs: &[0; 6],

@@ -271,6 +271,31 @@ pub fn error_of(res: i64) -> Option<i64> {
     }
 }
 
+/// The values made of other values (arrays, structures, a descriptor with
+/// its path, a value the call changed), written alike by the text and strace
+/// formats with their own `elem` for what is inside. False for a leaf.
+pub(crate) fn write_composite(
+    v: &Value,
+    out: &mut Vec<u8>,
+    elem: fn(&Value, &mut Vec<u8>),
+) -> bool {
+    match v {
+        Value::Array { items, truncated } => write_array(items, *truncated, out, elem),
+        Value::Struct(fields) => write_struct(fields, out, elem),
+        Value::WithPath(v, p) => {
+            elem(v, out);
+            p.write_strace(out);
+        }
+        Value::Changed(a, b) => {
+            elem(a, out);
+            out.extend_from_slice(b" => ");
+            elem(b, out);
+        }
+        _ => return false,
+    }
+    true
+}
+
 /// `[a, b, ...]` for the text and strace formats, elements shown by `elem`.
 pub(crate) fn write_array(
     items: &[Value],
@@ -344,6 +369,13 @@ pub(crate) fn escape_c(data: &[u8], out: &mut Vec<u8>) {
 pub(crate) mod tests {
     use super::*;
 
+    /// `r` in format `f`, as text.
+    fn fmt(r: &Record, f: Format) -> String {
+        let mut v = Vec::new();
+        r.format(f, &mut v);
+        String::from_utf8(v).unwrap()
+    }
+
     pub fn sample() -> Record {
         Record {
             ts_ns: 1_732_470_000_123_456_789,
@@ -415,11 +447,6 @@ pub(crate) mod tests {
     /// the returned descriptor, and JSON's `"paths"` keys.
     #[test]
     fn fd_paths_in_every_format() {
-        let fmt = |r: &Record, f: Format| {
-            let mut v = Vec::new();
-            r.format(f, &mut v);
-            String::from_utf8(v).unwrap()
-        };
         let mut v = Vec::new();
         FdPath::new(b"/tmp/we ird<>\n\x01\xc3\xa9\"\\x<7\x015\x7f", true).write_strace(&mut v);
         assert_eq!(
@@ -486,11 +513,6 @@ pub(crate) mod tests {
     /// result.
     #[test]
     fn result_decorations_in_every_format() {
-        let fmt = |r: &Record, f: Format| {
-            let mut v = Vec::new();
-            r.format(f, &mut v);
-            String::from_utf8(v).unwrap()
-        };
         let mut r = sample();
         r.name = "fcntl";
         r.args = vec![

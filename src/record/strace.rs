@@ -286,6 +286,9 @@ impl Framer {
 }
 
 pub(crate) fn value(v: &Value, out: &mut Vec<u8>) {
+    if super::write_composite(v, out, value) {
+        return;
+    }
     let _ = match v {
         Value::Bytes { data, truncated } => {
             quote(data, false, out);
@@ -308,29 +311,10 @@ pub(crate) fn value(v: &Value, out: &mut Vec<u8>) {
         Value::Mode(m) if *m < 8 => write!(out, "00{m:o}"),
         Value::Fault { addr, .. } => write!(out, "{addr:#x}"),
         Value::Counted { addr, n, unit } => write!(out, "{addr:#x} /* {n} {unit} */"),
-        Value::Array { items, truncated } => {
-            super::write_array(items, *truncated, out, value);
-            Ok(())
-        }
         Value::Call(f, inner) => {
             let _ = write!(out, "{f}(");
             value(inner, out);
             out.push(b')');
-            Ok(())
-        }
-        Value::Struct(fields) => {
-            super::write_struct(fields, out, value);
-            Ok(())
-        }
-        Value::WithPath(v, p) => {
-            value(v, out);
-            p.write_strace(out);
-            Ok(())
-        }
-        Value::Changed(a, b) => {
-            value(a, out);
-            out.extend_from_slice(b" => ");
-            value(b, out);
             Ok(())
         }
         other => {

@@ -56,6 +56,9 @@ fn arg(a: &Arg, out: &mut Vec<u8>) {
 }
 
 pub(super) fn value(v: &Value, out: &mut Vec<u8>) {
+    if super::write_composite(v, out, value) {
+        return;
+    }
     let _ = match v {
         Value::Int(i) => write!(out, "{i}"),
         Value::UInt(u) | Value::Counted { n: u, .. } => write!(out, "{u}"),
@@ -73,29 +76,12 @@ pub(super) fn value(v: &Value, out: &mut Vec<u8>) {
         Value::Fault { addr, errno } => {
             write!(out, "{addr:#x} ({})", errno_name(*errno as i64))
         }
-        Value::Array { items, truncated } => {
-            super::write_array(items, *truncated, out, value);
-            Ok(())
-        }
         Value::Call(_, inner) => {
             value(inner, out);
             Ok(())
         }
-        Value::Struct(fields) => {
-            super::write_struct(fields, out, value);
-            Ok(())
-        }
-        Value::WithPath(v, p) => {
-            value(v, out);
-            p.write_strace(out);
-            Ok(())
-        }
-        Value::Changed(a, b) => {
-            value(a, out);
-            out.extend_from_slice(b" => ");
-            value(b, out);
-            Ok(())
-        }
+        // Written by write_composite above.
+        Value::Array { .. } | Value::Struct(_) | Value::WithPath(..) | Value::Changed(..) => Ok(()),
     };
 }
 
