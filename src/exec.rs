@@ -10,7 +10,7 @@ use crate::record::writer::Writer;
 use crate::record::{Comm, Format};
 use crate::select;
 use crate::supervisor::perf::PerfExits;
-use crate::supervisor::perf::ring::{self, ExitEvents};
+use crate::supervisor::perf::ring::{self, ExitEvents, Source};
 use crate::supervisor::perf::tracefs::{self, SysExit};
 use crate::supervisor::{self, Options, Shared};
 use std::ffi::OsString;
@@ -162,6 +162,9 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
         .filter(|&&(nr, a)| a == Action::Notify && table.get(nr as u64).is_some_and(via_perf))
         .map(|&(nr, _)| nr)
         .collect();
+    let perf_src = perf_tp
+        .filter(|_| !perf_nrs.is_empty())
+        .map(|tp| exit_source(tp, &table, &perf_nrs));
     let mut flags = 0;
     if rules.iter().any(|&(_, a)| a == Action::Notify) {
         flags = libc::SECCOMP_FILTER_FLAG_NEW_LISTENER;
@@ -181,12 +184,12 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
     // every thread and process it starts inherits them.
     let mut events = None;
     let mut open_events = |child: nix::unistd::Pid| -> Result<()> {
-        if let (Some(tp), false) = (perf_tp, perf_nrs.is_empty()) {
+        if let Some(src) = &perf_src {
             let pages = std::env::var("MY_SYSDIG_PERF_PAGES")
                 .ok()
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(PERF_PAGES);
-            let ev = ExitEvents::open(tp, child.as_raw(), &perf_nrs, pages)
+            let ev = ExitEvents::open(src, child.as_raw(), pages)
                 .map_err(|e| Error::fail(format!("return values via perf: {e}")))?;
             events = Some(ev);
         }
@@ -236,6 +239,22 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
     match exit {
         Some(e) => Ok(e.code()),
         None => Err(Error::fail("lost track of the command's exit status")),
+    }
+}
+
+/// The event that gives the perf calls' return values: the call's own
+/// `syscalls:sys_exit_<name>` when there is one call, else the raw event,
+/// filtered (see `ring::Source`).
+fn exit_source(raw: SysExit, table: &SyscallTable, nrs: &[u32]) -> Source {
+    let own = match nrs {
+        [nr] if std::env::var_os("MY_SYSDIG_PERF_RAW").is_none() => table
+            .get(*nr as u64)
+            .and_then(|s| tracefs::one_call(&tracefs::event_names(s.name))),
+        _ => None,
+    };
+    match own {
+        Some(tp) => Source::OneCall(tp),
+        None => Source::Raw(raw, nrs.to_vec()),
     }
 }
 

@@ -1,6 +1,6 @@
 //! The two sources of return values (`--exit-via ptrace|perf`) give the same records:
 //! same calls, same return values, same counts as strace, for threads, forks, execs and
-//! signals. The perf path takes exit values from the `raw_syscalls:sys_exit` tracepoint
+//! signals. The perf path takes exit values from a syscall exit tracepoint
 //! (supervisor/perf/); these tests run as root, where it is permitted.
 
 mod common;
@@ -296,6 +296,41 @@ fn ptrace_only_without_user_notification() {
             out.stderr_str().contains("notification"),
             "{opts:?}: {}",
             out.stderr_str()
+        );
+    }
+}
+
+/// One call through perf uses its own `syscalls:sys_exit_<name>` event, several share the
+/// filtered `raw_syscalls:sys_exit` (MY_SYSDIG_PERF_RAW=1 forces it for one call too):
+/// both give every call of 4 threads its result, with counts equal to strace's.
+#[test]
+fn one_call_event_and_raw_event_agree() {
+    let cmd = [HELPER, "threads", "4", "200"];
+    let oracle = strace(Some("getppid"), &cmd);
+    for raw in [false, true] {
+        let dir = TempDir::new("one-call");
+        let file = dir.join("records.json");
+        let mut c = std::process::Command::new(TRACER);
+        if raw {
+            c.env("MY_SYSDIG_PERF_RAW", "1");
+        }
+        let out = run(c
+            .args(["exec", "--exit-via", "perf", "--format", "json", "-o"])
+            .arg(&file)
+            .args(["--only", "getppid", "--"])
+            .args(cmd));
+        out.assert_code(0);
+        assert_eq!(out.stderr_str(), "", "raw={raw}");
+        let recs = parse_records(&std::fs::read_to_string(&file).unwrap(), "one-call");
+        let ctx = format!("raw={raw}");
+        assert_counts_equal(&ctx, &count_by_syscall(&recs), &oracle.counts());
+        // One parent (the tracer) for every thread's getppid.
+        let ppids: std::collections::BTreeSet<Option<i64>> =
+            recs.iter().map(|r| r["res"].as_i64()).collect();
+        assert_eq!(ppids.len(), 1, "{ctx}: {ppids:?}");
+        assert!(
+            ppids.iter().all(|p| p.is_some_and(|p| p > 1)),
+            "{ctx}: {ppids:?}"
         );
     }
 }

@@ -1,5 +1,5 @@
 //! Return values without stops: the notification gives a call's arguments
-//! at entry, the `raw_syscalls:sys_exit` perf event gives its return value,
+//! at entry, a syscall exit perf event (ring.rs) gives its return value,
 //! and this module joins the two by thread id.
 //!
 //! Why the join is exact: a thread makes one call at a time, and the kernel

@@ -1,10 +1,10 @@
-//! perf events on `raw_syscalls:sys_exit` for one traced tree: one event per
-//! CPU with `inherit` (as `perf record` does: the kernel refuses to mmap
-//! an inherited per-task event), each with its own mmap'd ring buffer, an
-//! in-kernel filter on the syscall numbers, and a reader that turns the
-//! ring's records into `Event`s without a syscall.
+//! perf events on a syscall exit tracepoint for one traced tree: one event
+//! per CPU with `inherit` (as `perf record` does: the kernel refuses to
+//! mmap an inherited per-task event), each with its own mmap'd ring buffer,
+//! and a reader that turns the ring's records into `Event`s without a
+//! syscall.
 
-use super::tracefs::SysExit;
+use super::tracefs::{Layout, SysExit};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -111,7 +111,30 @@ pub fn filter_expr(nrs: &[u32]) -> Option<String> {
     (!expr.is_empty() && expr.len() < 4000).then_some(expr)
 }
 
-/// One CPU's event and its ring buffer.
+/// Which tracepoint gives the exit samples (costs measured in
+/// BENCHMARKS.md, "Which exit event").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// `raw_syscalls:sys_exit`, filtered in the kernel to these numbers.
+    /// Every other call of the tree still builds a sample that the filter
+    /// then drops (~0.13 us per call here).
+    Raw(SysExit, Vec<u32>),
+    /// `syscalls:sys_exit_<name>` of the one call traced this way: other
+    /// calls cost a bitmap test (~0.03 us). Not for several calls: each
+    /// event is moved in and out on every context switch of the tree,
+    /// ~0.3 us per event per traced call.
+    OneCall(SysExit),
+}
+
+impl Source {
+    fn tracepoint(&self) -> &SysExit {
+        match self {
+            Source::Raw(tp, _) | Source::OneCall(tp) => tp,
+        }
+    }
+}
+
+/// One CPU's events and its ring buffer.
 struct Ring {
     fd: OwnedFd,
     base: *mut u8,
@@ -134,7 +157,7 @@ impl Drop for Ring {
 /// The events of one traced tree.
 pub struct ExitEvents {
     rings: Vec<Ring>,
-    tp: SysExit,
+    layout: Layout,
     /// A record that wraps around the end of a ring is copied here.
     wrap: Vec<u8>,
 }
@@ -143,16 +166,20 @@ impl ExitEvents {
     /// Opens the events on `pid` (before it starts its command, so that all
     /// its threads and children inherit them). `pages`: ring size per CPU,
     /// a power of two.
-    pub fn open(tp: SysExit, pid: i32, nrs: &[u32], pages: usize) -> Result<Self, String> {
+    pub fn open(src: &Source, pid: i32, pages: usize) -> Result<Self, String> {
         // SAFETY: sysconf has no preconditions.
         let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(4096) as usize;
         // SAFETY: as above.
         let ncpu = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_CONF) }.max(1) as i32;
         let pages = pages.max(1).next_power_of_two();
-        let filter = filter_expr(nrs);
+        let tp = src.tracepoint();
+        let filter = match src {
+            Source::Raw(_, nrs) => filter_expr(nrs),
+            Source::OneCall(_) => None,
+        };
         let mut rings = Vec::new();
         for cpu in 0..ncpu {
-            let fd = match open_event(&tp, pid, cpu, pages * page) {
+            let fd = match open_event(tp, pid, cpu, pages * page) {
                 Ok(fd) => fd,
                 // An offline CPU runs nothing of ours.
                 Err(libc::ENODEV) => continue,
@@ -194,7 +221,7 @@ impl ExitEvents {
         }
         Ok(ExitEvents {
             rings,
-            tp,
+            layout: tp.layout,
             wrap: Vec::new(),
         })
     }
@@ -226,7 +253,7 @@ impl ExitEvents {
                     break;
                 }
                 let rec = read_bytes(data, at, len, &mut self.wrap);
-                if let Some(ev) = parse(ty, &rec[8..], &self.tp) {
+                if let Some(ev) = parse(ty, &rec[8..], &self.layout) {
                     f(ev);
                 }
                 tail += len as u64;
@@ -272,7 +299,7 @@ fn u64_at(b: &[u8], at: usize) -> Option<u64> {
 }
 
 /// One record's body (after its 8-byte header).
-fn parse(ty: u32, body: &[u8], tp: &SysExit) -> Option<Event> {
+fn parse(ty: u32, body: &[u8], layout: &Layout) -> Option<Event> {
     match ty {
         // TID (pid, tid), TIME, RAW (size, data).
         PERF_RECORD_SAMPLE => {
@@ -285,8 +312,11 @@ fn parse(ty: u32, body: &[u8], tp: &SysExit) -> Option<Event> {
                 pid,
                 tid,
                 time_ns,
-                nr: u64_at(raw, tp.nr_offset)? as i64,
-                ret: u64_at(raw, tp.ret_offset)? as i64,
+                nr: match layout.nr_size {
+                    4 => u32_at(raw, layout.nr_offset)? as i32 as i64,
+                    _ => u64_at(raw, layout.nr_offset)? as i64,
+                },
+                ret: u64_at(raw, layout.ret_offset)? as i64,
             })
         }
         // pid, ppid, tid, ptid, time.
@@ -413,11 +443,24 @@ mod tests {
         b
     }
 
-    const TP: SysExit = SysExit {
-        id: 1,
+    const TP: Layout = Layout {
         nr_offset: 8,
+        nr_size: 8,
         ret_offset: 16,
     };
+
+    #[test]
+    fn per_call_samples_carry_an_int_number() {
+        // `int __syscall_nr` at 8 (then 4 bytes of padding), `long ret` at 16.
+        let per_call = Layout { nr_size: 4, ..TP };
+        let mut s = sample(7, 8, 99, 0, -4);
+        // nr -1 in the low 4 bytes, junk in the padding.
+        s[20 + 8..20 + 16].copy_from_slice(&[0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4]);
+        let Some(Event::Exit { nr, ret, .. }) = parse(PERF_RECORD_SAMPLE, &s, &per_call) else {
+            panic!("not parsed");
+        };
+        assert_eq!((nr, ret), (-1, -4));
+    }
 
     #[test]
     fn parses_samples_exits_and_losses() {

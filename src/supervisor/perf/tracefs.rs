@@ -1,90 +1,166 @@
-//! Where the `raw_syscalls:sys_exit` tracepoint is described: its event id
-//! (what `perf_event_open` needs) and the offsets of its `id` and `ret`
-//! fields in a sample's raw data, read from tracefs.
+//! Where the syscall exit tracepoints are described: event ids (what
+//! `perf_event_open` needs) and the offsets of the syscall number and the
+//! return value in a sample's raw data, read from tracefs. Two kinds:
+//! `raw_syscalls:sys_exit` (every call; the kernel filters on the number)
+//! and `syscalls:sys_exit_<name>` (one call each: the kernel skips other
+//! calls after a bitmap test, before building a sample).
 //!
 //! When tracefs is not mounted, it is mounted in a private mount namespace
-//! of a short-lived child process, never on the host's tree, and the two
-//! files are read there.
+//! of a short-lived child process, never on the host's tree, and the files
+//! are read there.
 
 use crate::error::{Error, Result};
-use std::ffi::CStr;
+use std::ffi::{CStr, CString};
 use std::os::fd::{AsRawFd, RawFd};
 
-/// The tracepoint as perf needs it.
+/// Where a sample's syscall number and return value sit in its raw data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Layout {
+    pub nr_offset: usize,
+    /// 8 (`long id` of raw_syscalls) or 4 (`int __syscall_nr`).
+    pub nr_size: usize,
+    pub ret_offset: usize,
+}
+
+/// A tracepoint as perf needs it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SysExit {
     /// `PERF_TYPE_TRACEPOINT` config.
     pub id: u64,
-    /// Offsets of the syscall number and the return value in the raw data.
-    pub nr_offset: usize,
-    pub ret_offset: usize,
+    pub layout: Layout,
 }
 
-const EVENT_DIR: &str = "events/raw_syscalls/sys_exit";
+const RAW_DIR: &str = "events/raw_syscalls/sys_exit";
 const MOUNTS: &[&str] = &["/sys/kernel/tracing", "/sys/kernel/debug/tracing"];
 
-/// Finds the tracepoint, mounting tracefs privately if needed. Must be
-/// called while the process has one thread (it may fork).
+/// Finds `raw_syscalls:sys_exit`, mounting tracefs privately if needed.
 pub fn sys_exit() -> Result<SysExit> {
-    for m in MOUNTS {
-        let dir = format!("{m}/{EVENT_DIR}");
-        if let (Ok(id), Ok(fmt)) = (
-            std::fs::read_to_string(format!("{dir}/id")),
-            std::fs::read_to_string(format!("{dir}/format")),
-        ) {
-            return parse(&id, &fmt);
-        }
+    let files = [format!("{RAW_DIR}/id"), format!("{RAW_DIR}/format")];
+    match read_files(&files)?.as_slice() {
+        [Some(id), Some(fmt)] => parse(id, fmt, "id"),
+        _ => Err(Error::fail("tracefs has no raw_syscalls:sys_exit event")),
     }
-    let (id, fmt) = read_in_private_mount()?;
-    parse(&id, &fmt)
 }
 
-/// Parses the `id` file and the `format` file of the tracepoint.
-pub fn parse(id: &str, format: &str) -> Result<SysExit> {
+/// Finds `syscalls:sys_exit_<name>` of one call, trying `names` in turn
+/// (the kernel names some calls after their SYSCALL_DEFINE, e.g.
+/// `newfstat`). `None` when it has none (a kernel without
+/// CONFIG_FTRACE_SYSCALLS, or a name not known here): the raw event serves.
+pub fn one_call(names: &[String]) -> Option<SysExit> {
+    let files: Vec<String> = names
+        .iter()
+        .flat_map(|n| {
+            let dir = format!("events/syscalls/sys_exit_{n}");
+            [format!("{dir}/id"), format!("{dir}/format")]
+        })
+        .collect();
+    let found = read_files(&files).ok()?;
+    found.chunks(2).find_map(|f| match f {
+        [Some(id), Some(fmt)] => parse(id, fmt, "__syscall_nr").ok(),
+        _ => None,
+    })
+}
+
+/// Calls whose `syscalls:` event is named after the kernel's
+/// SYSCALL_DEFINE rather than the call (x86_64 and aarch64).
+const EVENT_ALIASES: &[(&str, &str)] = &[
+    ("stat", "newstat"),
+    ("lstat", "newlstat"),
+    ("fstat", "newfstat"),
+    ("uname", "newuname"),
+    ("umount2", "umount"),
+    ("sendfile", "sendfile64"),
+    ("fadvise64", "fadvise64_64"),
+];
+
+/// The event names to try for call `name`, for `one_call`.
+pub fn event_names(name: &str) -> Vec<String> {
+    let mut names = vec![name.to_string()];
+    names.extend(
+        EVENT_ALIASES
+            .iter()
+            .filter(|(call, _)| *call == name)
+            .map(|(_, event)| event.to_string()),
+    );
+    names
+}
+
+/// Parses the `id` file and the `format` file of a tracepoint whose
+/// syscall number is the field `nr_field` (4 or 8 bytes) and whose return
+/// value is the 8-byte field `ret`.
+pub fn parse(id: &str, format: &str, nr_field: &str) -> Result<SysExit> {
     let bad = |what: &str| Error::fail(format!("tracefs: sys_exit {what}"));
     let id = id.trim().parse().map_err(|_| bad("id unreadable"))?;
-    let field = |name: &str| -> Option<usize> {
+    // (offset, size) of a field.
+    let field = |name: &str| -> Option<(usize, usize)> {
         format.lines().find_map(|l| {
             let l = l.trim();
             let decl = l.strip_prefix("field:")?.split(';').next()?;
             if decl.rsplit(' ').next()? != name {
                 return None;
             }
-            let off = l
-                .split(';')
-                .find_map(|p| p.trim().strip_prefix("offset:"))?;
-            let size = l.split(';').find_map(|p| p.trim().strip_prefix("size:"))?;
-            // Both fields are `long`: this reader takes 8-byte fields only.
-            (size.trim() == "8").then_some(())?;
-            off.trim().parse().ok()
+            let num = |key: &str| -> Option<usize> {
+                l.split(';')
+                    .find_map(|p| p.trim().strip_prefix(key))?
+                    .trim()
+                    .parse()
+                    .ok()
+            };
+            Some((num("offset:")?, num("size:")?))
         })
     };
+    let (nr_offset, nr_size) = field(nr_field)
+        .filter(|&(_, size)| size == 4 || size == 8)
+        .ok_or_else(|| bad(&format!("format has no 4- or 8-byte `{nr_field}` field")))?;
+    let (ret_offset, _) = field("ret")
+        .filter(|&(_, size)| size == 8)
+        .ok_or_else(|| bad("format has no 8-byte `ret` field"))?;
     Ok(SysExit {
         id,
-        nr_offset: field("id").ok_or_else(|| bad("format has no 8-byte `id` field"))?,
-        ret_offset: field("ret").ok_or_else(|| bad("format has no 8-byte `ret` field"))?,
+        layout: Layout {
+            nr_offset,
+            nr_size,
+            ret_offset,
+        },
     })
 }
 
+/// Reads files given relative to the tracefs root: from the host's mount
+/// when there is one, else from a private mount. `None` for a file that
+/// does not exist.
+fn read_files(files: &[String]) -> Result<Vec<Option<String>>> {
+    if let Some(root) = MOUNTS
+        .iter()
+        .find(|m| std::path::Path::new(&format!("{m}/events")).is_dir())
+    {
+        return Ok(files
+            .iter()
+            .map(|f| std::fs::read_to_string(format!("{root}/{f}")).ok())
+            .collect());
+    }
+    read_in_private_mount(files)
+}
+
 /// Forks a child that unshares its mount namespace, mounts tracefs on a
-/// fresh directory there and sends back the two files through a pipe.
+/// fresh directory there and sends back the files through a pipe.
 /// Everything the child needs is prepared before the fork: it only makes
 /// raw syscalls, so this is safe even in a multi-threaded process.
-fn read_in_private_mount() -> Result<(String, String)> {
-    use std::ffi::CString;
+fn read_in_private_mount(files: &[String]) -> Result<Vec<Option<String>>> {
     let fail = |why: String| Error::fail(format!("tracefs is not mounted and {why}"));
     let dir = std::env::temp_dir().join(format!("my-sysdig-tracefs-{}", std::process::id()));
-    let c = |s: String| CString::new(s).map_err(|_| fail("the temporary path has a NUL".into()));
+    let c = |s: String| CString::new(s).map_err(|_| fail("a path has a NUL".into()));
     let dir_c = c(dir.display().to_string())?;
-    let id_c = c(format!("{}/{EVENT_DIR}/id", dir.display()))?;
-    let fmt_c = c(format!("{}/{EVENT_DIR}/format", dir.display()))?;
+    let paths = files
+        .iter()
+        .map(|f| c(format!("{}/{f}", dir.display())))
+        .collect::<Result<Vec<_>>>()?;
     let (r, w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
         .map_err(|e| fail(format!("pipe failed: {e}")))?;
     // SAFETY: the child runs `child_read` only (raw syscalls on memory
     // prepared above), then _exits.
     match unsafe { nix::unistd::fork() }.map_err(|e| fail(format!("fork failed: {e}")))? {
         nix::unistd::ForkResult::Child => {
-            let code = child_read(w.as_raw_fd(), &dir_c, &id_c, &fmt_c);
+            let code = child_read(w.as_raw_fd(), &dir_c, &paths);
             // SAFETY: leaving the forked child without running destructors.
             unsafe { libc::_exit(code) }
         }
@@ -105,18 +181,32 @@ fn read_in_private_mount() -> Result<(String, String)> {
                 }
                 _ => return Err(fail("the mounting process died".into())),
             }
-            let text = String::from_utf8_lossy(&out).into_owned();
-            match text.split_once('\0') {
-                Some((id, fmt)) => Ok((id.to_string(), fmt.to_string())),
-                None => Err(fail("mounting it privately gave nothing".into())),
-            }
+            let got = split_files(&out, files.len());
+            got.ok_or_else(|| fail("mounting it privately gave nothing".into()))
         }
     }
 }
 
-/// In the forked child: private mount namespace, tracefs on `dir`, both
-/// files to `w` separated by a NUL. Returns the exit code (an errno).
-fn child_read(w: RawFd, dir: &CStr, id: &CStr, fmt: &CStr) -> i32 {
+/// The child's answer: per file, `+` and its text or `-` (missing), each
+/// ended by a NUL.
+fn split_files(out: &[u8], n: usize) -> Option<Vec<Option<String>>> {
+    let parts: Vec<&[u8]> = out.split(|&b| b == 0).take(n).collect();
+    if parts.len() != n {
+        return None;
+    }
+    parts
+        .into_iter()
+        .map(|p| match p.split_first() {
+            Some((b'+', text)) => Some(Some(String::from_utf8_lossy(text).into_owned())),
+            Some((b'-', _)) => Some(None),
+            _ => None,
+        })
+        .collect()
+}
+
+/// In the forked child: private mount namespace, tracefs on `dir`, each
+/// file to `w` as `split_files` reads it. Returns the exit code (an errno).
+fn child_read(w: RawFd, dir: &CStr, files: &[CString]) -> i32 {
     let errno = || {
         std::io::Error::last_os_error()
             .raw_os_error()
@@ -151,13 +241,17 @@ fn child_read(w: RawFd, dir: &CStr, id: &CStr, fmt: &CStr) -> i32 {
         {
             return errno();
         }
+        let put = |b: &[u8]| libc::write(w, b.as_ptr().cast(), b.len()) == b.len() as isize;
         let mut buf = [0u8; 4096];
-        for (i, path) in [id, fmt].into_iter().enumerate() {
-            if i == 1 && libc::write(w, c"".as_ptr().cast(), 1) != 1 {
-                return errno();
-            }
+        for path in files {
             let fd = libc::open(path.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC);
             if fd < 0 {
+                if !put(b"-\0") {
+                    return errno();
+                }
+                continue;
+            }
+            if !put(b"+") {
                 return errno();
             }
             loop {
@@ -168,11 +262,14 @@ fn child_read(w: RawFd, dir: &CStr, id: &CStr, fmt: &CStr) -> i32 {
                 if n == 0 {
                     break;
                 }
-                if libc::write(w, buf.as_ptr().cast(), n as usize) != n {
+                if !put(&buf[..n as usize]) {
                     return errno();
                 }
             }
             libc::close(fd);
+            if !put(b"\0") {
+                return errno();
+            }
         }
         // The namespace dies with this process; the directory is removed
         // by the parent.
@@ -190,36 +287,76 @@ mod tests {
 \tfield:long id;\toffset:8;\tsize:8;\tsigned:1;\n\
 \tfield:long ret;\toffset:16;\tsize:8;\tsigned:1;\n";
 
+    const PER_CALL: &str = "name: sys_exit_getppid\nID: 304\nformat:\n\
+\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n\
+\tfield:int __syscall_nr;\toffset:8;\tsize:4;\tsigned:1;\n\
+\tfield:long ret;\toffset:16;\tsize:8;\tsigned:1;\n";
+
     #[test]
-    fn parses_the_format_file() {
-        let s = parse("442\n", FORMAT).unwrap();
-        assert_eq!(
-            s,
-            SysExit {
-                id: 442,
-                nr_offset: 8,
-                ret_offset: 16
-            }
-        );
+    fn parses_the_format_files() {
+        let s = parse("442\n", FORMAT, "id").unwrap();
+        let layout = Layout {
+            nr_offset: 8,
+            nr_size: 8,
+            ret_offset: 16,
+        };
+        assert_eq!(s, SysExit { id: 442, layout });
+        let s = parse("304\n", PER_CALL, "__syscall_nr").unwrap();
+        let layout = Layout {
+            nr_size: 4,
+            ..layout
+        };
+        assert_eq!(s, SysExit { id: 304, layout });
     }
 
     #[test]
     fn rejects_missing_or_odd_fields() {
-        assert!(parse("x", FORMAT).is_err());
-        assert!(parse("1", "field:long id;\toffset:8;\tsize:8;").is_err());
+        assert!(parse("x", FORMAT, "id").is_err());
+        assert!(parse("1", "field:long id;\toffset:8;\tsize:8;", "id").is_err());
+        let odd = "field:short id;\toffset:8;\tsize:2;\nfield:long ret;\toffset:16;\tsize:8;";
+        assert!(parse("1", odd, "id").is_err());
+        let short_ret = "field:long id;\toffset:8;\tsize:8;\nfield:int ret;\toffset:16;\tsize:4;";
+        assert!(parse("1", short_ret, "id").is_err());
+        // The raw event's number field is not the per-call one's.
+        assert!(parse("1", FORMAT, "__syscall_nr").is_err());
+    }
+
+    #[test]
+    fn splits_the_private_mount_answer() {
+        let got = split_files(b"+12\n\0-\0+x\0", 3).unwrap();
+        assert_eq!(got, vec![Some("12\n".into()), None, Some("x".into())]);
+        assert_eq!(split_files(b"+12\0", 2), None);
+        assert_eq!(split_files(b"?\0", 1), None);
+    }
+
+    #[test]
+    fn finds_the_tracepoints_here() {
+        // Root on this machine: either mounted or mountable privately.
+        let s = sys_exit().unwrap();
+        assert!(s.id > 0);
+        let getppid = one_call(&event_names("getppid")).unwrap();
+        assert!(getppid.id > 0 && getppid.id != s.id && getppid.layout.nr_size == 4);
+        // The first name that has an event.
+        let names = ["no_such_call".to_string(), "close".to_string()];
+        let close = one_call(&names).unwrap();
+        assert!(close.id > 0 && close.id != getppid.id);
+        assert!(one_call(&["no_such_call".to_string()]).is_none());
+        #[cfg(target_arch = "x86_64")]
         assert!(
-            parse(
-                "1",
-                "field:int id;\toffset:8;\tsize:4;\nfield:long ret;\toffset:16;\tsize:8;"
-            )
-            .is_err()
+            one_call(&event_names("fstat")).is_some(),
+            "fstat is newfstat"
         );
     }
 
     #[test]
-    fn finds_the_tracepoint_here() {
-        // Root on this machine: either mounted or mountable privately.
-        let s = sys_exit().unwrap();
-        assert!(s.id > 0);
+    fn reads_files_in_a_private_mount() {
+        let files = [format!("{RAW_DIR}/id"), "events/no/such/file".to_string()];
+        let got = read_in_private_mount(&files).unwrap();
+        assert!(
+            got[0]
+                .as_deref()
+                .is_some_and(|id| id.trim().parse::<u64>().is_ok())
+        );
+        assert_eq!(got[1], None);
     }
 }
