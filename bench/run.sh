@@ -20,7 +20,9 @@
 #            the micro-loop rounds, interleaved: they are the reference of "x floor".
 #   micro    bench/loop: N raw getppid and N raw 64-byte reads of /dev/zero, timed inside
 #            the program (ns per call, start-up excluded): untraced; my-sysdig --only
-#            getpid (filter only); --only the call --no-ret; --exit-via perf; --exit-via
+#            getpid (the filter and getpid's own exit event), --only getpid,gettid (the
+#            raw exit event, filtered), --only getpid --exit-via ptrace (the filter alone):
+#            what untraced calls pay; --only the call --no-ret; --exit-via perf; --exit-via
 #            ptrace; default mode; all calls traced (--no-ret and default); strace -f;
 #            strace -f --seccomp-bpf; the C floor; and the floor, --no-ret, default and
 #            strace pinned to CPU 0.
@@ -183,13 +185,15 @@ if has_part floor && [ -n "$FLOOR" ] && [ -f "$FLOOR" ]; then
 fi
 
 # --- micro-loops ------------------------------------------------------------------
-ALL_MICRO_MODES="untraced filter fnotif notif perf allnoret ftrace ptrace default alldefault strace straceb"
+ALL_MICRO_MODES="untraced filter filterraw filterptrace fnotif notif perf allnoret ftrace ptrace default alldefault strace straceb"
 ALL_MICRO_MODES="$ALL_MICRO_MODES pin-fnotif pin-notif pin-ftrace pin-default pin-strace"
 MICRO_MODES=${MICRO_MODES:-$ALL_MICRO_MODES}
 micro_label() { # MODE CALL
   case $1 in
     untraced) echo "untraced" ;;
-    filter) echo "my-sysdig --only getpid (filter only)" ;;
+    filter) echo "my-sysdig --only getpid (own exit event)" ;;
+    filterraw) echo "my-sysdig --only getpid,gettid (raw event)" ;;
+    filterptrace) echo "my-sysdig --only getpid, no event (ptrace)" ;;
     fnotif) echo "C floor notif-sync-mem" ;;
     notif) echo "my-sysdig --only $2 --no-ret" ;;
     perf) echo "my-sysdig --only $2 --exit-via perf" ;;
@@ -214,7 +218,7 @@ micro_floor() {
 }
 skip_mode() { # MODE -> 0 when it cannot run here
   case ${1#pin-} in
-    perf|ptrace|selperf|filterptrace) [ $EXIT_VIA = 0 ] ;;
+    perf|ptrace|selperf|filterptrace|filterraw) [ $EXIT_VIA = 0 ] ;;
     strace*) ! command -v strace >/dev/null ;;
     fnotif|ftrace) [ -z "$FLOORBIN" ] ;;
     *) return 1 ;;
@@ -226,6 +230,8 @@ run_micro() { # MODE LOOP CALL -> ns per call on stdout (nothing on failure)
   case $mode in
     untraced) cmd=("$LOOP" "$loop" "$MICRO_FAST_N") ;;
     filter) cmd=("$MS" exec --only getpid -o "$out" -- "$LOOP" "$loop" "$MICRO_FAST_N") ;;
+    filterraw) cmd=("$MS" exec --only getpid,gettid -o "$out" -- "$LOOP" "$loop" "$MICRO_FAST_N") ;;
+    filterptrace) cmd=("$MS" exec --only getpid --exit-via ptrace -o "$out" -- "$LOOP" "$loop" "$MICRO_FAST_N") ;;
     fnotif) cmd=("$FLOORBIN" notif-sync-mem "$MICRO_N" "$call") ;;
     ftrace) cmd=("$FLOORBIN" trace-exit "$MICRO_N" "$call") ;;
     notif) cmd=("$MS" exec --only "$call" --no-ret -o "$out" -- "$LOOP" "$loop" "$MICRO_N") ;;
@@ -261,7 +267,7 @@ if has_part micro; then
     call=getppid; [ $loop = read64 ] && call=read
     u=$(med "$W/micro.$loop.untraced")
     say ""
-    say "## micro-loop: $loop, N=$MICRO_N calls per run (untraced and filter: $MICRO_FAST_N), $ROUNDS interleaved rounds"
+    say "## micro-loop: $loop, N=$MICRO_N calls per run (untraced and filter*: $MICRO_FAST_N), $ROUNDS interleaved rounds"
     say "$(printf '%-42s %9s %17s %9s %8s %9s %9s %8s' 'mode (ns per call)' median 'min..max' '+traced' 'x untr' 'strace/x' 'bpf/x' 'x floor')"
     for mode in $MICRO_MODES; do
       label=$(micro_label $mode $call)
