@@ -3,10 +3,7 @@
 //! exit). Only the `*at` forms of the file calls exist.
 
 use super::Arch;
-use crate::handlers::flags::CLONE_FLAGS;
-use crate::handlers::table::sc;
-use crate::handlers::types::class::*;
-use crate::handlers::types::{ArgSpec, Kind::*, Ret, Spec};
+use crate::handlers::types::Spec;
 use crate::handlers::xlat::Xlat;
 
 /// O_DIRECTORY, O_NOFOLLOW, O_DIRECT and O_LARGEFILE differ from x86_64.
@@ -37,9 +34,9 @@ static OPEN_FLAGS: Xlat = Xlat::with_field(
     3,
 );
 
-/// clone's last two arguments are swapped (CONFIG_CLONE_BACKWARDS).
-static OVERRIDES: &[Spec] = &[sc!(clone, PROCESS, Int;
-    flags: Flags(&CLONE_FLAGS), stack: Ptr, parent_tid: Ptr, tls: Hex, child_tid: Ptr)];
+/// No row differs from the shared table (clone's register order is
+/// `arg_order`).
+static OVERRIDES: &[Spec] = &[];
 
 super::syscall_list!(syscalls, aarch64);
 
@@ -61,4 +58,6 @@ pub static AARCH64: Arch = Arch {
         st_size: 48,
     },
     epoll_data_off: 8,
+    // clone(flags, stack, parent_tid, tls, child_tid): CONFIG_CLONE_BACKWARDS.
+    arg_order: &[("clone", [1, 0, 2, 3, 4, 5])],
 };

@@ -53,6 +53,21 @@ pub struct Arch {
     pub stat: StatLayout,
     /// Offset of `data` in `struct epoll_event` (packed on x86_64).
     pub epoll_data_off: usize,
+    /// Rows whose arguments are not in register order: `(syscall, the
+    /// register of each row argument)`. clone's row is in the order strace
+    /// prints it (child_stack, flags, parent_tid, tls, child_tidptr), which
+    /// no architecture's registers follow.
+    pub arg_order: &'static [(&'static str, [u8; 6])],
+}
+
+impl Arch {
+    /// The six registers in the order of `name`'s row.
+    pub fn row_regs(&self, name: &str, regs: &[u64; 6]) -> [u64; 6] {
+        match self.arg_order.iter().find(|(n, _)| *n == name) {
+            Some((_, order)) => order.map(|r| regs.get(r as usize).copied().unwrap_or(0)),
+            None => *regs,
+        }
+    }
 }
 
 /// Where `struct stat`'s fields are (the kernel's, not glibc's, layout).
@@ -186,18 +201,22 @@ mod tests {
 
     #[test]
     fn clone_argument_order_differs() {
-        let x = SyscallTable::new(&X86_64);
-        let a = SyscallTable::new(&AARCH64);
-        let names = |t: &SyscallTable| -> Vec<&str> {
-            t.get(t.number("clone").unwrap() as u64)
-                .unwrap()
-                .args
-                .iter()
-                .map(|a| a.name)
-                .collect()
-        };
-        assert_eq!(names(&x)[3..], ["child_tid", "tls"]);
-        assert_eq!(names(&a)[3..], ["tls", "child_tid"]);
+        // Registers as each arch passes clone's (flags, stack, parent_tid,
+        // child_tid or tls, tls or child_tid); the row is strace's order.
+        let regs = [1, 2, 3, 4, 5, 6];
+        assert_eq!(X86_64.row_regs("clone", &regs)[..5], [2, 1, 3, 5, 4]);
+        assert_eq!(AARCH64.row_regs("clone", &regs)[..5], [2, 1, 3, 4, 5]);
+        assert_eq!(X86_64.row_regs("read", &regs), regs);
+        for arch in [&X86_64, &AARCH64] {
+            for (name, order) in arch.arg_order {
+                let spec = table::lookup(name).unwrap();
+                let mut used: Vec<u8> = order[..spec.args.len()].to_vec();
+                used.sort();
+                used.dedup();
+                assert_eq!(used.len(), spec.args.len(), "{name}: a register twice");
+                assert!(order.iter().all(|&r| r < 6));
+            }
+        }
     }
 
     #[test]

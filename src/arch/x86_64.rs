@@ -50,4 +50,6 @@ pub static X86_64: Arch = Arch {
         st_size: 48,
     },
     epoll_data_off: 4,
+    // clone(flags, stack, parent_tid, child_tid, tls).
+    arg_order: &[("clone", [1, 0, 2, 4, 3, 5])],
 };

@@ -303,6 +303,7 @@ fn i64_at(b: &[u8], at: usize) -> i64 {
 /// Decodes the arguments known at entry; output arguments get a placeholder
 /// that `decode_exit` replaces.
 pub fn decode_entry(spec: &Spec, regs: &[u64; 6], ctx: &Ctx) -> Vec<Arg> {
+    let regs = &ctx.arch.row_regs(spec.name, regs);
     let mut args = Vec::with_capacity(spec.args.len());
     for (i, a) in spec.args.iter().enumerate() {
         let r = regs[i];
@@ -377,6 +378,7 @@ pub fn decode_entry(spec: &Spec, regs: &[u64; 6], ctx: &Ctx) -> Vec<Arg> {
             name: a.name,
             value,
             output: a.kind.is_output(),
+            updated: a.kind.is_inout(),
         });
     }
     args
@@ -386,6 +388,7 @@ pub fn decode_entry(spec: &Spec, regs: &[u64; 6], ctx: &Ctx) -> Vec<Arg> {
 /// kernel wrote nothing: they stay pointers, not captured (strace shows the
 /// address).
 pub fn decode_exit(spec: &Spec, regs: &[u64; 6], res: i64, ctx: &Ctx, args: &mut [Arg]) {
+    let regs = &ctx.arch.row_regs(spec.name, regs);
     for (i, a) in spec.args.iter().enumerate() {
         if !a.kind.is_output() && !a.kind.is_inout() {
             continue;
@@ -439,6 +442,7 @@ pub fn decode_result(spec: &Spec, regs: &[u64; 6], res: i64, ctx: &Ctx, rec: &mu
     let Some(d) = spec.res_decode else {
         return;
     };
+    let regs = &ctx.arch.row_regs(spec.name, regs);
     if error_of(res).is_some() {
         return;
     }
@@ -452,14 +456,15 @@ pub fn decode_result(spec: &Spec, regs: &[u64; 6], res: i64, ctx: &Ctx, rec: &mu
 
 /// Every argument as raw hex: the record of a call after its thread was
 /// interrupted, when tracee memory cannot be trusted.
-pub fn raw_args(spec: &Spec, regs: &[u64; 6]) -> Vec<Arg> {
+pub fn raw_args(spec: &Spec, regs: &[u64; 6], arch: &Arch) -> Vec<Arg> {
     spec.args
         .iter()
-        .zip(regs)
-        .map(|(a, &r)| Arg {
+        .zip(arch.row_regs(spec.name, regs))
+        .map(|(a, r)| Arg {
             name: a.name,
             value: Value::Hex(r),
             output: false,
+            updated: false,
         })
         .collect()
 }

@@ -139,37 +139,64 @@ pub static FUTEX_OPS: Xlat = Xlat::new(&[
     (265, "FUTEX_WAIT_BITSET|FUTEX_CLOCK_REALTIME"),
 ]);
 
-pub static CLONE_FLAGS: Xlat = Xlat::with_field(
-    // The low byte is the exit signal, shown by name.
-    &[
-        (17, "SIGCHLD"),
-        (0x100, "CLONE_VM"),
-        (0x200, "CLONE_FS"),
-        (0x400, "CLONE_FILES"),
-        (0x800, "CLONE_SIGHAND"),
-        (0x1000, "CLONE_PIDFD"),
-        (0x2000, "CLONE_PTRACE"),
-        (0x4000, "CLONE_VFORK"),
-        (0x8000, "CLONE_PARENT"),
-        (0x10000, "CLONE_THREAD"),
-        (0x20000, "CLONE_NEWNS"),
-        (0x40000, "CLONE_SYSVSEM"),
-        (0x80000, "CLONE_SETTLS"),
-        (0x100000, "CLONE_PARENT_SETTID"),
-        (0x200000, "CLONE_CHILD_CLEARTID"),
-        (0x400000, "CLONE_DETACHED"),
-        (0x800000, "CLONE_UNTRACED"),
-        (0x1000000, "CLONE_CHILD_SETTID"),
-        (0x2000000, "CLONE_NEWCGROUP"),
-        (0x4000000, "CLONE_NEWUTS"),
-        (0x8000000, "CLONE_NEWIPC"),
-        (0x10000000, "CLONE_NEWUSER"),
-        (0x20000000, "CLONE_NEWPID"),
-        (0x40000000, "CLONE_NEWNET"),
-        (0x80000000, "CLONE_IO"),
-    ],
-    0xff,
-);
+/// clone's flags above the exit signal (the low byte), in strace's order.
+/// CLONE_DETACHED (ignored by the kernel) is not named, as in strace.
+pub static CLONE_FLAGS: Xlat = Xlat::new(&[
+    (0x100, "CLONE_VM"),
+    (0x200, "CLONE_FS"),
+    (0x400, "CLONE_FILES"),
+    (0x800, "CLONE_SIGHAND"),
+    (0x1000, "CLONE_PIDFD"),
+    (0x2000, "CLONE_PTRACE"),
+    (0x4000, "CLONE_VFORK"),
+    (0x8000, "CLONE_PARENT"),
+    (0x10000, "CLONE_THREAD"),
+    (0x20000, "CLONE_NEWNS"),
+    (0x40000, "CLONE_SYSVSEM"),
+    (0x80000, "CLONE_SETTLS"),
+    (0x100000, "CLONE_PARENT_SETTID"),
+    (0x200000, "CLONE_CHILD_CLEARTID"),
+    (0x800000, "CLONE_UNTRACED"),
+    (0x1000000, "CLONE_CHILD_SETTID"),
+    (0x2000000, "CLONE_NEWCGROUP"),
+    (0x4000000, "CLONE_NEWUTS"),
+    (0x8000000, "CLONE_NEWIPC"),
+    (0x10000000, "CLONE_NEWUSER"),
+    (0x20000000, "CLONE_NEWPID"),
+    (0x40000000, "CLONE_NEWNET"),
+    (0x80000000, "CLONE_IO"),
+]);
+
+/// clone3's 64-bit flags: clone's, then those only clone3 takes (strace
+/// prints the two tables in this order).
+pub static CLONE3_FLAGS: Xlat = Xlat::new(&[
+    (0x100, "CLONE_VM"),
+    (0x200, "CLONE_FS"),
+    (0x400, "CLONE_FILES"),
+    (0x800, "CLONE_SIGHAND"),
+    (0x1000, "CLONE_PIDFD"),
+    (0x2000, "CLONE_PTRACE"),
+    (0x4000, "CLONE_VFORK"),
+    (0x8000, "CLONE_PARENT"),
+    (0x10000, "CLONE_THREAD"),
+    (0x20000, "CLONE_NEWNS"),
+    (0x40000, "CLONE_SYSVSEM"),
+    (0x80000, "CLONE_SETTLS"),
+    (0x100000, "CLONE_PARENT_SETTID"),
+    (0x200000, "CLONE_CHILD_CLEARTID"),
+    (0x800000, "CLONE_UNTRACED"),
+    (0x1000000, "CLONE_CHILD_SETTID"),
+    (0x2000000, "CLONE_NEWCGROUP"),
+    (0x4000000, "CLONE_NEWUTS"),
+    (0x8000000, "CLONE_NEWIPC"),
+    (0x10000000, "CLONE_NEWUSER"),
+    (0x20000000, "CLONE_NEWPID"),
+    (0x40000000, "CLONE_NEWNET"),
+    (0x80000000, "CLONE_IO"),
+    (0x80, "CLONE_NEWTIME"),
+    (0x1_0000_0000, "CLONE_CLEAR_SIGHAND"),
+    (0x2_0000_0000, "CLONE_INTO_CGROUP"),
+]);
 
 /// Common ioctl requests (asm-generic numbering, shared by x86_64 and aarch64).
 pub static IOCTL_REQUESTS: Xlat = Xlat::new(&[

@@ -6,7 +6,7 @@
 use super::flags::*;
 use super::types::class::*;
 use super::types::{ArgSpec, Kind::*, Ret, Spec};
-use super::{fcntl, futex, iovec, poll, process, signal, sockopt, stat, time};
+use super::{clone, fcntl, futex, iovec, poll, process, signal, sockopt, stat, time};
 
 /// `sc!(name, CLASS, Ret; arg: Kind, ...)`: one row of the table.
 macro_rules! sc {
@@ -34,8 +34,9 @@ pub(crate) use sc;
 /// always the kernel's, except for the never-implemented afs_syscall,
 /// tuxcall, security, vserver, getpmsg, putpmsg and epoll_*_old, which take
 /// strace's. Classes follow strace's syscallent tables (network calls are
-/// %net only, as there). Calls whose arguments differ per architecture
-/// (clone) hold the x86_64 order here; `arch` overrides them.
+/// %net only, as there). clone's row is in the order and with the names
+/// strace prints (`child_stack=`, ...): its registers differ per
+/// architecture, and `Arch::arg_order` maps them.
 pub static SPECS: &[Spec] = &[
     sc!(_sysctl, 0, Int; args: Ptr),
     sc!(accept, NET, Fd; sockfd: Fd, addr: SockAddrOut(2), addrlen: InOut(sockopt::socklen)),
@@ -67,8 +68,8 @@ pub static SPECS: &[Spec] = &[
     sc!(clock_nanosleep_time64, 0, Int; clockid: Enum(&CLOCK_IDS), flags: Flags(&TIMER_FLAGS), request: Timespec, remain: Ptr),
     sc!(clock_settime, CLOCK, Int; clockid: Enum(&CLOCK_IDS), tp: Timespec),
     sc!(clock_settime64, CLOCK, Int; clockid: Enum(&CLOCK_IDS), tp: Timespec),
-    sc!(clone, PROCESS, Int; flags: Flags(&CLONE_FLAGS), stack: Ptr, parent_tid: Ptr, child_tid: Ptr, tls: Hex),
-    sc!(clone3, PROCESS, Int; cl_args: Ptr, size: UInt),
+    sc!(clone, PROCESS, Int; child_stack: Ptr, flags: In(clone::flags_arg), parent_tid: InOut(clone::parent_tid), tls: In(clone::tls), child_tidptr: In(clone::child_tidptr)),
+    sc!(clone3, PROCESS, Int; cl_args: InOut(clone::clone3_args), size: UInt),
     sc!(close, DESC, Int; fd: Fd),
     sc!(close_range, 0, Int; first: UInt, last: UInt, flags: Flags(&CLOSE_RANGE_FLAGS)),
     sc!(connect, NET, Int; sockfd: Fd, addr: SockAddr(2), addrlen: UInt),
@@ -567,7 +568,7 @@ mod tests {
         assert_eq!(arg_names("clone3"), ["cl_args", "size"]);
         assert_eq!(
             arg_names("clone"),
-            ["flags", "stack", "parent_tid", "child_tid", "tls"]
+            ["child_stack", "flags", "parent_tid", "tls", "child_tidptr"]
         );
         assert_eq!(arg_names("io_uring_setup"), ["entries", "params"]);
         assert_eq!(

@@ -158,6 +158,9 @@ pub struct Arg {
     pub value: Value,
     /// Written by the kernel: the text format prints it after `res`.
     pub output: bool,
+    /// Read at entry and decoded again at exit (in/out): the strace format
+    /// prints it with the exit part of a split line, as strace does.
+    pub updated: bool,
 }
 
 /// How `res` is shown.
@@ -389,6 +392,7 @@ pub(crate) mod tests {
                     name: "fd",
                     value: Value::Int(3),
                     output: false,
+                    updated: false,
                 },
                 Arg {
                     name: "buf",
@@ -397,11 +401,13 @@ pub(crate) mod tests {
                         truncated: false,
                     },
                     output: true,
+                    updated: false,
                 },
                 Arg {
                     name: "count",
                     value: Value::UInt(4096),
                     output: false,
+                    updated: false,
                 },
             ],
             res: Some(12),
@@ -460,11 +466,13 @@ pub(crate) mod tests {
                 name: "oldfd",
                 value: Value::WithPath(Box::new(Value::Int(3)), FdPath::new(b"/etc/hosts", false)),
                 output: false,
+                updated: false,
             },
             Arg {
                 name: "newfd",
                 value: Value::WithPath(Box::new(Value::Int(1)), FdPath::new(b"/x", true)),
                 output: false,
+                updated: false,
             },
         ];
         r.res = Some(1);
@@ -487,6 +495,7 @@ pub(crate) mod tests {
                 truncated: false,
             },
             output: true,
+            updated: false,
         });
         let j: serde_json::Value = serde_json::from_str(&fmt(&r, Format::Json)).unwrap();
         assert_eq!(j["args"]["oldfd"], 3);
@@ -520,11 +529,13 @@ pub(crate) mod tests {
                 name: "fd",
                 value: Value::Int(3),
                 output: false,
+                updated: false,
             },
             Arg {
                 name: "cmd",
                 value: Value::Sym("F_GETFL".into()),
                 output: false,
+                updated: false,
             },
         ];
         r.res = Some(0x8002);

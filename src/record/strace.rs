@@ -78,14 +78,24 @@ fn errno_text(e: i64) -> std::borrow::Cow<'static, str> {
     }
 }
 
+/// Calls whose arguments strace prints as `name=value`
+/// (`clone(child_stack=NULL, flags=...)`); their rows use strace's names.
+const NAMED_ARGS: &[&str] = &["clone"];
+
 /// Appends the body of `r` to `out` (which the split's offsets are relative
 /// to: pass it empty).
 pub fn body(r: &Record, durations: bool, out: &mut Vec<u8>) -> Split {
     let base = out.len();
     out.extend_from_slice(r.name.as_bytes());
     out.push(b'(');
-    // Arguments from the first output one on are printed at exit.
-    let first_out = r.args.iter().position(|a| a.output).unwrap_or(r.args.len());
+    // Arguments from the first output (or in/out) one on are printed at exit.
+    let first_out = r
+        .args
+        .iter()
+        .position(|a| a.output || a.updated)
+        .unwrap_or(r.args.len());
+    // Raw registers of an interrupted call are not the named fields.
+    let named = NAMED_ARGS.contains(&r.name) && !r.interrupted;
     let mut entry = None;
     for (i, a) in r.args.iter().enumerate() {
         if i == first_out {
@@ -95,6 +105,10 @@ pub fn body(r: &Record, durations: bool, out: &mut Vec<u8>) -> Split {
             entry = Some(out.len() - base);
         } else if i > 0 {
             out.extend_from_slice(b", ");
+        }
+        if named {
+            out.extend_from_slice(a.name.as_bytes());
+            out.push(b'=');
         }
         value(&a.value, out);
     }

@@ -637,6 +637,7 @@ mod tests {
                     name,
                     value,
                     output,
+                    updated: false,
                 })
                 .collect(),
             res: None,

@@ -262,7 +262,7 @@ fn handle(
         // would tell the same, at no extra syscall.)
         let interrupted = spec.reads_memory() && !ioctl::id_valid(fd, req.id);
         if interrupted {
-            args = decode::raw_args(spec, &req.data.args);
+            args = decode::raw_args(spec, &req.data.args, shared.table.arch);
         }
         rec = Some(Record {
             ts_ns,
