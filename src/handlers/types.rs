@@ -238,11 +238,12 @@ impl Spec {
 
     /// As `needs_exit_memory`, for this snaplen: a data buffer captured at
     /// 0 bytes needs no read (its record shows only that data was cut).
+    /// An in/out argument always does (ioctl's TCGETS, clone3's parent_tid).
     pub fn needs_exit_memory_at(&self, snaplen: usize) -> bool {
         self.res_reads_memory()
-            || self
-                .args
-                .iter()
-                .any(|a| a.kind.is_output() && !(snaplen == 0 && matches!(a.kind, Kind::OutBuf(_))))
+            || self.args.iter().any(|a| {
+                a.kind.is_inout()
+                    || (a.kind.is_output() && !(snaplen == 0 && matches!(a.kind, Kind::OutBuf(_))))
+            })
     }
 }
