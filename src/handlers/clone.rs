@@ -108,10 +108,7 @@ pub fn clone3_args(ctx: &Ctx, c: &Call) -> Option<Value> {
                 _ => Some(if c.val == 0 {
                     Value::Ptr(0)
                 } else {
-                    Value::Fault {
-                        addr: c.val,
-                        errno,
-                    }
+                    Value::Fault { addr: c.val, errno }
                 }),
             };
         }
@@ -274,7 +271,12 @@ mod tests {
         );
         // aarch64: flags, stack, parent_tid, tls, child_tid.
         assert_eq!(
-            clone_line(&arch::AARCH64, [fl, 0x7000, BASE, 0x9000, BASE, 0], &m, 4242),
+            clone_line(
+                &arch::AARCH64,
+                [fl, 0x7000, BASE, 0x9000, BASE, 0],
+                &m,
+                4242
+            ),
             want
         );
         // At entry the parent_tid is not written yet; after a failure it
@@ -381,8 +383,14 @@ mod tests {
             "clone3({flags=CLONE_PIDFD|CLONE_NEWTIME|CLONE_INTO_CGROUP, pidfd=0x1064, exit_signal=SIGCHLD, stack=NULL, stack_size=0}, 64) = -1 EINVAL (Invalid argument)"
         );
         // Smaller than that: the address.
-        assert_eq!(clone3_line(b, 40, -22), "clone3(0x1000, 40) = -1 EINVAL (Invalid argument)");
+        assert_eq!(
+            clone3_line(b, 40, -22),
+            "clone3(0x1000, 40) = -1 EINVAL (Invalid argument)"
+        );
         // A structure the tracee cannot read.
-        assert_eq!(clone3_line(vec![0; 10], 88, -14), "clone3(0x1000, 88) = -1 EFAULT (Bad address)");
+        assert_eq!(
+            clone3_line(vec![0; 10], 88, -14),
+            "clone3(0x1000, 88) = -1 EFAULT (Bad address)"
+        );
     }
 }

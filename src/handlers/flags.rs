@@ -774,6 +774,143 @@ pub static PRCTL_OPTIONS: Xlat = Xlat::new(&[
     (0x59616d61, "PR_SET_PTRACER"),
 ]);
 
+/// Capability numbers (linux/capability.h).
+pub static CAPABILITIES: Xlat = Xlat::new(&[
+    (0, "CAP_CHOWN"),
+    (1, "CAP_DAC_OVERRIDE"),
+    (2, "CAP_DAC_READ_SEARCH"),
+    (3, "CAP_FOWNER"),
+    (4, "CAP_FSETID"),
+    (5, "CAP_KILL"),
+    (6, "CAP_SETGID"),
+    (7, "CAP_SETUID"),
+    (8, "CAP_SETPCAP"),
+    (9, "CAP_LINUX_IMMUTABLE"),
+    (10, "CAP_NET_BIND_SERVICE"),
+    (11, "CAP_NET_BROADCAST"),
+    (12, "CAP_NET_ADMIN"),
+    (13, "CAP_NET_RAW"),
+    (14, "CAP_IPC_LOCK"),
+    (15, "CAP_IPC_OWNER"),
+    (16, "CAP_SYS_MODULE"),
+    (17, "CAP_SYS_RAWIO"),
+    (18, "CAP_SYS_CHROOT"),
+    (19, "CAP_SYS_PTRACE"),
+    (20, "CAP_SYS_PACCT"),
+    (21, "CAP_SYS_ADMIN"),
+    (22, "CAP_SYS_BOOT"),
+    (23, "CAP_SYS_NICE"),
+    (24, "CAP_SYS_RESOURCE"),
+    (25, "CAP_SYS_TIME"),
+    (26, "CAP_SYS_TTY_CONFIG"),
+    (27, "CAP_MKNOD"),
+    (28, "CAP_LEASE"),
+    (29, "CAP_AUDIT_WRITE"),
+    (30, "CAP_AUDIT_CONTROL"),
+    (31, "CAP_SETFCAP"),
+    (32, "CAP_MAC_OVERRIDE"),
+    (33, "CAP_MAC_ADMIN"),
+    (34, "CAP_SYSLOG"),
+    (35, "CAP_WAKE_ALARM"),
+    (36, "CAP_BLOCK_SUSPEND"),
+    (37, "CAP_AUDIT_READ"),
+    (38, "CAP_PERFMON"),
+    (39, "CAP_BPF"),
+    (40, "CAP_CHECKPOINT_RESTORE"),
+]);
+
+/// prctl PR_SET_DUMPABLE's argument and PR_GET_DUMPABLE's result.
+pub static PR_DUMPABLE: Xlat = Xlat::new(&[
+    (0, "SUID_DUMP_DISABLE"),
+    (1, "SUID_DUMP_USER"),
+    (2, "SUID_DUMP_ROOT"),
+]);
+
+/// prctl PR_SET_SECCOMP's mode.
+pub static SECCOMP_MODES: Xlat = Xlat::new(&[
+    (0, "SECCOMP_MODE_DISABLED"),
+    (1, "SECCOMP_MODE_STRICT"),
+    (2, "SECCOMP_MODE_FILTER"),
+]);
+
+pub static PR_CAP_AMBIENT: Xlat = Xlat::new(&[
+    (1, "PR_CAP_AMBIENT_IS_SET"),
+    (2, "PR_CAP_AMBIENT_RAISE"),
+    (3, "PR_CAP_AMBIENT_LOWER"),
+    (4, "PR_CAP_AMBIENT_CLEAR_ALL"),
+]);
+
+pub static PR_SET_VMA: Xlat = Xlat::new(&[(0, "PR_SET_VMA_ANON_NAME")]);
+
+pub static PR_TSC: Xlat = Xlat::new(&[(1, "PR_TSC_ENABLE"), (2, "PR_TSC_SIGSEGV")]);
+
+pub static PR_UNALIGN: Xlat = Xlat::new(&[(1, "PR_UNALIGN_NOPRINT"), (2, "PR_UNALIGN_SIGBUS")]);
+
+/// prctl PR_SET_SECUREBITS (linux/securebits.h).
+pub static SECBITS: Xlat = Xlat::new(&[
+    (0x1, "SECBIT_NOROOT"),
+    (0x2, "SECBIT_NOROOT_LOCKED"),
+    (0x4, "SECBIT_NO_SETUID_FIXUP"),
+    (0x8, "SECBIT_NO_SETUID_FIXUP_LOCKED"),
+    (0x10, "SECBIT_KEEP_CAPS"),
+    (0x20, "SECBIT_KEEP_CAPS_LOCKED"),
+    (0x40, "SECBIT_NO_CAP_AMBIENT_RAISE"),
+    (0x80, "SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED"),
+    (0x100, "SECBIT_EXEC_RESTRICT_FILE"),
+    (0x200, "SECBIT_EXEC_RESTRICT_FILE_LOCKED"),
+    (0x400, "SECBIT_EXEC_DENY_INTERACTIVE"),
+    (0x800, "SECBIT_EXEC_DENY_INTERACTIVE_LOCKED"),
+]);
+
+pub static PR_MCE_KILL: Xlat = Xlat::new(&[(0, "PR_MCE_KILL_CLEAR"), (1, "PR_MCE_KILL_SET")]);
+
+pub static PR_MCE_KILL_POLICY: Xlat = Xlat::new(&[
+    (0, "PR_MCE_KILL_LATE"),
+    (1, "PR_MCE_KILL_EARLY"),
+    (2, "PR_MCE_KILL_DEFAULT"),
+]);
+
+pub static PR_SET_MM: Xlat = Xlat::new(&[
+    (1, "PR_SET_MM_START_CODE"),
+    (2, "PR_SET_MM_END_CODE"),
+    (3, "PR_SET_MM_START_DATA"),
+    (4, "PR_SET_MM_END_DATA"),
+    (5, "PR_SET_MM_START_STACK"),
+    (6, "PR_SET_MM_START_BRK"),
+    (7, "PR_SET_MM_BRK"),
+    (8, "PR_SET_MM_ARG_START"),
+    (9, "PR_SET_MM_ARG_END"),
+    (10, "PR_SET_MM_ENV_START"),
+    (11, "PR_SET_MM_ENV_END"),
+    (12, "PR_SET_MM_AUXV"),
+    (13, "PR_SET_MM_EXE_FILE"),
+    (14, "PR_SET_MM_MAP"),
+    (15, "PR_SET_MM_MAP_SIZE"),
+]);
+
+pub static PR_SPEC_CMDS: Xlat = Xlat::new(&[
+    (0, "PR_SPEC_STORE_BYPASS"),
+    (1, "PR_SPEC_INDIRECT_BRANCH"),
+    (2, "PR_SPEC_L1D_FLUSH"),
+]);
+
+/// PR_SET_SPECULATION_CTRL's value (one of them).
+pub static PR_SPEC_SET: Xlat = Xlat::new(&[
+    (2, "PR_SPEC_ENABLE"),
+    (4, "PR_SPEC_DISABLE"),
+    (8, "PR_SPEC_FORCE_DISABLE"),
+    (16, "PR_SPEC_DISABLE_NOEXEC"),
+]);
+
+/// PR_GET_SPECULATION_CTRL's result bits.
+pub static PR_SPEC_GET: Xlat = Xlat::new(&[
+    (1, "PR_SPEC_PRCTL"),
+    (2, "PR_SPEC_ENABLE"),
+    (4, "PR_SPEC_DISABLE"),
+    (8, "PR_SPEC_FORCE_DISABLE"),
+    (16, "PR_SPEC_DISABLE_NOEXEC"),
+]);
+
 /// arch_prctl(2) codes (x86_64 only).
 pub static ARCH_PRCTL_CODES: Xlat = Xlat::new(&[
     (0x1001, "ARCH_SET_GS"),
@@ -1088,6 +1225,8 @@ mod tests {
             ("SECCOMP_OPS", &SECCOMP_OPS),
             ("BPF_CMDS", &BPF_CMDS),
             ("FSCONFIG_CMDS", &FSCONFIG_CMDS),
+            ("CAPABILITIES", &CAPABILITIES),
+            ("PR_SET_MM", &PR_SET_MM),
         ] {
             for (i, (v, n)) in t.items.iter().enumerate() {
                 for (w, m) in &t.items[..i] {
@@ -1118,6 +1257,10 @@ mod tests {
             ("MOVE_MOUNT_FLAGS", &MOVE_MOUNT_FLAGS),
             ("SECCOMP_FILTER_FLAGS", &SECCOMP_FILTER_FLAGS),
             ("PERF_FLAGS", &PERF_FLAGS),
+            ("CLONE_FLAGS", &CLONE_FLAGS),
+            ("CLONE3_FLAGS", &CLONE3_FLAGS),
+            ("SECBITS", &SECBITS),
+            ("PR_SPEC_GET", &PR_SPEC_GET),
         ] {
             for (i, (v, n)) in t.items.iter().enumerate() {
                 for (w, m) in &t.items[..i] {

@@ -9,6 +9,7 @@ pub mod flags;
 mod futex;
 mod iovec;
 mod poll;
+mod prctl;
 mod process;
 mod signal;
 pub mod sockaddr;

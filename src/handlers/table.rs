@@ -6,7 +6,7 @@
 use super::flags::*;
 use super::types::class::*;
 use super::types::{ArgSpec, Kind::*, Ret, Spec};
-use super::{clone, fcntl, futex, iovec, poll, process, signal, sockopt, stat, time};
+use super::{clone, fcntl, futex, iovec, poll, prctl, process, signal, sockopt, stat, time};
 
 /// `sc!(name, CLASS, Ret; arg: Kind, ...)`: one row of the table.
 macro_rules! sc {
@@ -276,7 +276,7 @@ pub static SPECS: &[Spec] = &[
     sc!(poll, DESC, Int; fds: PollFds(1), nfds: UInt, timeout: I32).res(poll::poll_res, true),
     sc!(ppoll, DESC, Int; fds: PollFds(1), nfds: UInt, tmo_p: Timespec, sigmask: In(signal::sigset), sigsetsize: UInt).res(poll::ppoll_res, true),
     sc!(ppoll_time64, DESC, Int; fds: PollFds(1), nfds: UInt, tmo_p: Timespec, sigmask: In(signal::sigset), sigsetsize: UInt).res(poll::ppoll_res, true),
-    sc!(prctl, CREDS, Int; option: Enum(&PRCTL_OPTIONS), arg2: Hex, arg3: Hex, arg4: Hex, arg5: Hex),
+    sc!(prctl, CREDS, Int; option: In(prctl::option), arg2: InOut(prctl::arg2), arg3: InOut(prctl::arg3), arg4: InOut(prctl::arg4), arg5: InOut(prctl::arg5)).res(prctl::prctl_res, false),
     sc!(pread64, DESC, Int; fd: Fd, buf: OutBuf(2), count: UInt, offset: Int),
     sc!(preadv, DESC, Int; fd: Fd, iov: Out(iovec::iov_out), iovcnt: Int, pos_l: Int, pos_h: Hex),
     sc!(preadv2, DESC, Int; fd: Fd, iov: Out(iovec::iov_out), iovcnt: Int, pos_l: Int, pos_h: Hex, flags: Flags(&RWF_FLAGS)),
