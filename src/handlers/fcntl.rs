@@ -3,6 +3,7 @@
 
 use super::decode::{Ctx, enum_, flags};
 use super::flags::SEEK_WHENCE;
+use super::term;
 use super::types::{Call, ResDecoded};
 use super::xlat::Xlat;
 use crate::record::Value;
@@ -79,29 +80,77 @@ fn flock(ctx: &Ctx, addr: u64) -> Value {
     })
 }
 
-/// Requests whose argument is an `int *` the caller fills.
-const INT_IN: &[u32] = &[
-    0x5421, /* FIONBIO */
-    0x5452, /* FIOASYNC */
-    0x5410, /* TIOCSPGRP */
+/// How ioctl shows its third argument for a request.
+#[derive(Clone, Copy)]
+enum Io {
+    /// Not shown (FIOCLEX, TIOCNOTTY).
+    NoArg,
+    /// A descriptor (FICLONE).
+    Fd,
+    /// The value itself, decimal (TCSBRK, TIOCSCTTY).
+    Int,
+    /// The value itself, named from a table (TCXONC, TCFLSH).
+    Enum(&'static Xlat),
+    /// What the caller passes: read at entry.
+    In(fn(&Ctx, u64) -> Value),
+    /// What the kernel fills: read at exit (the address before, and after
+    /// a failure).
+    Out(fn(&Ctx, u64) -> Value),
+}
+
+/// `(request, argument)`, as strace's term_ioctl and friends decode them
+/// (asm-generic numbers, shared by x86_64 and aarch64). Requests not
+/// listed show the address.
+static IOCTL_ARGS: &[(u32, Io)] = &[
+    (0x5401, Io::Out(term::termios)), // TCGETS
+    (0x5402, Io::In(term::termios)),  // TCSETS
+    (0x5403, Io::In(term::termios)),  // TCSETSW
+    (0x5404, Io::In(term::termios)),  // TCSETSF
+    (0x5405, Io::Out(term::termio)),  // TCGETA
+    (0x5406, Io::In(term::termio)),   // TCSETA
+    (0x5407, Io::In(term::termio)),   // TCSETAW
+    (0x5408, Io::In(term::termio)),   // TCSETAF
+    (0x5409, Io::Int),                // TCSBRK
+    (0x540a, Io::Enum(&term::TCXONC)),
+    (0x540b, Io::Enum(&term::TCFLSH)),
+    (0x540c, Io::NoArg),               // TIOCEXCL
+    (0x540d, Io::NoArg),               // TIOCNXCL
+    (0x540e, Io::Int),                 // TIOCSCTTY
+    (0x540f, Io::Out(int_array)),      // TIOCGPGRP
+    (0x5410, Io::In(int_array)),       // TIOCSPGRP
+    (0x5411, Io::Out(int_array)),      // TIOCOUTQ
+    (0x5412, Io::In(one_char)),        // TIOCSTI
+    (0x5413, Io::Out(winsize)),        // TIOCGWINSZ
+    (0x5414, Io::In(winsize)),         // TIOCSWINSZ
+    (0x5415, Io::Out(term::modem)),    // TIOCMGET
+    (0x5416, Io::In(term::modem)),     // TIOCMBIS
+    (0x5417, Io::In(term::modem)),     // TIOCMBIC
+    (0x5418, Io::In(term::modem)),     // TIOCMSET
+    (0x5419, Io::Out(int_array)),      // TIOCGSOFTCAR
+    (0x541a, Io::In(int_array)),       // TIOCSSOFTCAR
+    (0x541b, Io::Out(int_array)),      // FIONREAD
+    (0x541d, Io::NoArg),               // TIOCCONS
+    (0x5420, Io::In(int_array)),       // TIOCPKT
+    (0x5421, Io::In(int_array)),       // FIONBIO
+    (0x5422, Io::NoArg),               // TIOCNOTTY
+    (0x5423, Io::In(int_array)),       // TIOCSETD
+    (0x5424, Io::Out(int_array)),      // TIOCGETD
+    (0x5425, Io::Int),                 // TCSBRKP
+    (0x5427, Io::NoArg),               // TIOCSBRK
+    (0x5428, Io::NoArg),               // TIOCCBRK
+    (0x5429, Io::Out(int_array)),      // TIOCGSID
+    (0x5437, Io::NoArg),               // TIOCVHANGUP
+    (0x5450, Io::NoArg),               // FIONCLEX
+    (0x5451, Io::NoArg),               // FIOCLEX
+    (0x5452, Io::In(int_array)),       // FIOASYNC
+    (0x5456, Io::Out(term::termios)),  // TIOCGLCKTRMIOS
+    (0x5457, Io::In(term::termios)),   // TIOCSLCKTRMIOS
+    (0x8004_5430, Io::Out(int_array)), // TIOCGPTN
+    (0x4004_5431, Io::In(int_array)),  // TIOCSPTLCK
+    (0x8004_5432, Io::Out(int_array)), // TIOCGDEV
+    (0x8004_5440, Io::Out(int_array)), // TIOCGEXCL
+    (0x4004_9409, Io::Fd),             // FICLONE
 ];
-/// Requests whose argument is an `int *` the kernel fills.
-const INT_OUT: &[u32] = &[
-    0x541b,     /* FIONREAD */
-    0x540f,     /* TIOCGPGRP */
-    0x5411,     /* TIOCOUTQ */
-    0x80045430, /* TIOCGPTN */
-];
-/// Requests without an argument.
-const NO_ARG: &[u32] = &[
-    0x5450, /* FIONCLEX */
-    0x5451, /* FIOCLEX */
-    0x5422, /* TIOCNOTTY */
-];
-/// Requests whose argument is a descriptor (FICLONE).
-const FD_ARG: &[u32] = &[0x40049409];
-const TIOCGWINSZ: u32 = 0x5413;
-const TIOCSWINSZ: u32 = 0x5414;
 
 fn winsize(ctx: &Ctx, addr: u64) -> Value {
     ctx.with_struct(addr, 8, |f| {
@@ -121,31 +170,34 @@ fn int_array(ctx: &Ctx, addr: u64) -> Value {
     })
 }
 
+/// TIOCSTI's character: `"x"`.
+fn one_char(ctx: &Ctx, addr: u64) -> Value {
+    ctx.with_struct(addr, 1, |f| Value::Bytes {
+        data: vec![f.u8(0) as u8],
+        truncated: false,
+    })
+}
+
 /// ioctl's `arg` (in/out): what the caller passes at entry, what the
 /// kernel wrote at exit; a plain address for requests not decoded.
 pub fn ioctl_arg(ctx: &Ctx, c: &Call) -> Option<Value> {
+    // The request is an unsigned int.
     let req = c.regs[1] as u32;
+    let io = IOCTL_ARGS
+        .iter()
+        .find(|(r, _)| *r == req)
+        .map(|(_, io)| *io);
     let exit = c.res.is_some();
-    if NO_ARG.contains(&req) {
-        return None;
+    match io {
+        Some(Io::NoArg) => None,
+        Some(Io::Out(f)) if exit => Some(f(ctx, c.val)),
+        // The rest was shown at entry.
+        _ if exit => None,
+        Some(Io::Fd | Io::Int) => Some(Value::Int(c.val as i32 as i64)),
+        Some(Io::Enum(x)) => Some(enum_(x, c.val)),
+        Some(Io::In(f)) => Some(f(ctx, c.val)),
+        Some(Io::Out(_)) | None => Some(Value::Ptr(c.val)),
     }
-    if FD_ARG.contains(&req) {
-        return if exit {
-            None
-        } else {
-            Some(Value::Int(c.val as i32 as i64))
-        };
-    }
-    let int_now = if exit { INT_OUT } else { INT_IN };
-    Some(if int_now.contains(&req) {
-        int_array(ctx, c.val)
-    } else if req == TIOCGWINSZ && exit || req == TIOCSWINSZ && !exit {
-        winsize(ctx, c.val)
-    } else if exit {
-        return None;
-    } else {
-        Value::Ptr(c.val)
-    })
 }
 
 #[cfg(test)]
@@ -156,7 +208,7 @@ mod tests {
     use crate::record::tests::strace_string;
 
     fn show(f: super::super::types::DecodeFn, regs: [u64; 6], res: Option<i64>) -> String {
-        let mut b = vec![0u8; 32];
+        let mut b = vec![0u8; 64];
         b[0..4].copy_from_slice(&1i32.to_ne_bytes());
         let m = Buf::at(0x1000, b);
         let ctx = m.ctx();
@@ -237,6 +289,37 @@ mod tests {
         assert_eq!(
             show(ioctl_arg, [1, 0x5401, 0x9999, 0, 0, 0], None),
             "0x9999"
+        );
+        // Terminal requests: TCGETS at exit, TCSETSW at entry (the buffer's
+        // first word, 1, is IGNBRK), direct and one-byte arguments.
+        let termios = "{c_iflag=IGNBRK, c_oflag=NL0|CR0|TAB0|BS0|VT0|FF0|0, c_cflag=B0|CS5|0, c_lflag=0, ...}";
+        assert_eq!(
+            show(ioctl_arg, [0, 0x5401, 0x1000, 0, 0, 0], Some(0)),
+            termios
+        );
+        assert_eq!(show(ioctl_arg, [0, 0x5403, 0x1000, 0, 0, 0], None), termios);
+        assert_eq!(
+            show(ioctl_arg, [0, 0x5403, 0x1000, 0, 0, 0], Some(0)),
+            "omitted"
+        );
+        assert_eq!(show(ioctl_arg, [0, 0x540b, 2, 0, 0, 0], None), "TCIOFLUSH");
+        assert_eq!(show(ioctl_arg, [0, 0x540e, 1, 0, 0, 0], None), "1");
+        assert_eq!(
+            show(ioctl_arg, [0, 0x5412, 0x1000, 0, 0, 0], None),
+            "\"\\1\""
+        );
+        assert_eq!(
+            show(ioctl_arg, [0, 0x540f, 0x1000, 0, 0, 0], Some(0)),
+            "[1]"
+        );
+        // The request is 32 bits: garbage above them does not matter.
+        assert_eq!(
+            show(
+                ioctl_arg,
+                [0, 0xffff_0000_0000_540f, 0x1000, 0, 0, 0],
+                Some(0)
+            ),
+            "[1]"
         );
     }
 }

@@ -16,6 +16,7 @@ pub mod sockaddr;
 mod sockopt;
 mod stat;
 pub mod table;
+mod term;
 mod time;
 pub mod types;
 pub mod xlat;
