@@ -19,6 +19,19 @@ pub fn wait_status(ctx: &Ctx, c: &Call) -> Option<Value> {
     }))
 }
 
+/// waitid's `siginfo_t *infop`: `{si_signo=SIGCHLD, si_code=CLD_EXITED,
+/// si_pid=42, ...}`, `{}` when nothing was waited for (WNOHANG). The
+/// kernel fills only some fields; strace shows the others as the buffer
+/// held them, and so do we.
+pub fn waitid_info(ctx: &Ctx, c: &Call) -> Option<Value> {
+    Some(ctx.with_struct(c.val, 128, |f| {
+        let mut raw = [0u8; 128];
+        let n = f.0.len().min(128);
+        raw[..n].copy_from_slice(&f.0[..n]);
+        crate::record::siginfo::value(&raw)
+    }))
+}
+
 /// strace's `printstatus`.
 pub fn status_string(s: u64) -> String {
     let sig = |n: u64| {
@@ -203,6 +216,23 @@ mod tests {
         );
         assert_eq!(show(wait_status, vec![0; 4], 0x1000, 0), "omitted");
         assert_eq!(show(wait_status, vec![0; 2], 0x1000, 42), "0x1000");
+    }
+
+    #[test]
+    fn waitid_siginfo() {
+        let mut b = vec![0u8; 128];
+        b[0..4].copy_from_slice(&17i32.to_ne_bytes());
+        b[8..12].copy_from_slice(&1i32.to_ne_bytes());
+        b[16..20].copy_from_slice(&4242i32.to_ne_bytes());
+        b[24..28].copy_from_slice(&3i32.to_ne_bytes());
+        b[40..48].copy_from_slice(&12345u64.to_ne_bytes());
+        assert_eq!(
+            show(waitid_info, b, 0x1000, 0),
+            "{si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=4242, si_uid=0, si_status=3, si_utime=0, si_stime=12345 /* 123.45 s */}"
+        );
+        // WNOHANG, no child changed state: the kernel zeroed si_signo.
+        assert_eq!(show(waitid_info, vec![0; 128], 0x1000, 0), "{}");
+        assert_eq!(show(waitid_info, vec![0; 100], 0x1000, 0), "0x1000");
     }
 
     #[test]

@@ -439,7 +439,7 @@ pub static SPECS: &[Spec] = &[
     sc!(vmsplice, DESC, Int; fd: Fd, iov: Ptr, nr_segs: UInt, flags: Flags(&SPLICE_FLAGS)),
     sc!(vserver, 0, Int; arg1: Hex, arg2: Hex, arg3: Hex, arg4: Hex, arg5: Hex),
     sc!(wait4, PROCESS, Int; pid: I32, wstatus: Out(process::wait_status), options: Flags(&WAIT_OPTIONS), rusage: Out(time::rusage)),
-    sc!(waitid, PROCESS, Int; idtype: Enum(&IDTYPES), id: I32, infop: Ptr, options: Flags(&WAIT_OPTIONS), ru: Ptr),
+    sc!(waitid, PROCESS, Int; idtype: Enum(&IDTYPES), id: I32, infop: Out(process::waitid_info), options: Flags(&WAIT_OPTIONS), ru: Out(time::rusage)),
     sc!(write, DESC, Int; fd: Fd, buf: InBuf(2), count: UInt),
     sc!(writev, DESC, Int; fd: Fd, iov: In(iovec::iov_in), iovcnt: Int),
 ];

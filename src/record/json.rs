@@ -62,7 +62,7 @@ pub fn format(r: &Record, out: &mut Vec<u8>) {
 fn value(v: &Value, out: &mut Vec<u8>) {
     let _ = match v {
         Value::Int(i) => write!(out, "{i}"),
-        Value::UInt(u) | Value::Counted { n: u, .. } => write!(out, "{u}"),
+        Value::UInt(u) | Value::Counted { n: u, .. } | Value::Clock(u) => write!(out, "{u}"),
         Value::Hex(h) => write!(out, "\"{h:#x}\""),
         Value::Ptr(0) => write!(out, "null"),
         Value::Ptr(p) => write!(out, "\"{p:#x}\""),

@@ -55,6 +55,9 @@ pub enum Value {
     /// A value shown as a call in strace's form (`htons(80)`,
     /// `inet_addr("127.0.0.1")`); the text and JSON formats show the inner value.
     Call(&'static str, Box<Value>),
+    /// Clock ticks (a siginfo's si_utime): strace adds the seconds in a
+    /// comment, `1 /* 0.01 s */`; the text and JSON formats show the count.
+    Clock(u64),
     /// Output the kernel writes, not captured: the call did not return
     /// (yet), or the mode does not read memory at exit. The pointer is kept.
     NotCaptured(u64),

@@ -7,7 +7,7 @@
 //! A siginfo is decoded from its 128 raw bytes (the layout is the same on
 //! x86_64 and aarch64), so the decoding is a pure function tests can drive.
 
-use super::errno_name;
+use super::{Value, errno_name};
 use std::io::Write;
 
 pub type RawSiginfo = [u8; 128];
@@ -149,6 +149,12 @@ fn signal(sig: i32, out: &mut Vec<u8>) {
     out.extend_from_slice(s.as_bytes());
 }
 
+fn signal_value(sig: i32) -> Value {
+    let mut s = String::new();
+    crate::handlers::flags::signal_name(sig as u64, &mut s);
+    Value::Sym(s)
+}
+
 fn code_name(signo: i32, code: i32) -> Option<&'static str> {
     if let Some((_, n)) = GENERIC_CODES.iter().find(|(c, _)| *c == code) {
         return Some(n);
@@ -159,113 +165,107 @@ fn code_name(signo: i32, code: i32) -> Option<&'static str> {
         .copied()
 }
 
-fn ptr(v: u64, out: &mut Vec<u8>) {
-    let _ = match v {
-        0 => write!(out, "NULL"),
-        v => write!(out, "{v:#x}"),
-    };
+type Fields = Vec<(&'static str, Value)>;
+
+fn source(b: &RawSiginfo, v: &mut Fields) {
+    v.push(("si_pid", Value::Int(i32_at(b, PID) as i64)));
+    v.push(("si_uid", Value::UInt(i32_at(b, UID) as u32 as u64)));
 }
 
-fn source(b: &RawSiginfo, out: &mut Vec<u8>) {
-    let _ = write!(
-        out,
-        ", si_pid={}, si_uid={}",
-        i32_at(b, PID),
-        i32_at(b, UID) as u32
-    );
+fn sigval(b: &RawSiginfo, v: &mut Fields) {
+    v.push(("si_int", Value::Int(i32_at(b, SIGVAL) as i64)));
+    v.push(("si_ptr", Value::Ptr(u64_at(b, SIGVAL))));
 }
 
-fn sigval(b: &RawSiginfo, out: &mut Vec<u8>) {
-    let _ = write!(out, ", si_int={}, si_ptr=", i32_at(b, SIGVAL));
-    ptr(u64_at(b, SIGVAL), out);
-}
-
-/// `--- SIGCHLD {si_signo=SIGCHLD, ...} ---`, without the newline.
-pub fn signal_line(b: &RawSiginfo, out: &mut Vec<u8>) {
+/// A siginfo as strace shows it: `{si_signo=SIGCHLD, si_code=CLD_EXITED,
+/// si_pid=42, ...}`, the fields chosen by signal and code; `{}` when no
+/// signal is there (waitid's WNOHANG with nothing to report).
+pub fn value(b: &RawSiginfo) -> Value {
     let signo = i32_at(b, 0);
     let errno = i32_at(b, 4);
     let code = i32_at(b, 8);
-    out.extend_from_slice(b"--- ");
-    signal(signo, out);
-    out.extend_from_slice(b" {si_signo=");
-    signal(signo, out);
-    out.extend_from_slice(b", si_code=");
-    let _ = match code_name(signo, code) {
-        Some(n) => write!(out, "{n}"),
-        None => write!(out, "{code:#x}"),
-    };
+    if signo == 0 {
+        return Value::Struct(Vec::new());
+    }
+    let mut v: Fields = vec![
+        ("si_signo", signal_value(signo)),
+        (
+            "si_code",
+            match code_name(signo, code) {
+                Some(n) => Value::Sym(n.into()),
+                None => Value::Hex(code as u32 as u64),
+            },
+        ),
+    ];
     if errno != 0 {
-        let _ = write!(out, ", si_errno={}", errno_name(errno as i64));
+        v.push(("si_errno", Value::Sym(errno_name(errno as i64).into())));
     }
     let has_ptr = u64_at(b, SIGVAL) != 0;
     if code <= 0 {
         // Sent by a process (kill, tgkill, sigqueue, timers, mq_notify).
         match code {
-            0 | -6 => source(b, out),
+            0 | -6 => source(b, &mut v),
             -2 => {
-                let id = i32_at(b, TIMERID);
-                let _ = match id {
-                    0 => write!(out, ", si_timerid=0"),
-                    id => write!(out, ", si_timerid={id:#x}"),
-                };
-                let _ = write!(out, ", si_overrun={}", i32_at(b, OVERRUN));
-                sigval(b, out);
+                v.push(("si_timerid", Value::Hex(i32_at(b, TIMERID) as u32 as u64)));
+                v.push(("si_overrun", Value::Int(i32_at(b, OVERRUN) as i64)));
+                sigval(b, &mut v);
             }
             _ => {
-                source(b, out);
+                source(b, &mut v);
                 if has_ptr {
-                    sigval(b, out);
+                    sigval(b, &mut v);
                 }
             }
         }
     } else {
         match signo {
             libc::SIGCHLD => {
-                source(b, out);
+                source(b, &mut v);
                 let status = i32_at(b, STATUS);
-                out.extend_from_slice(b", si_status=");
-                if code == libc::CLD_EXITED {
-                    let _ = write!(out, "{status}");
-                } else {
-                    signal(status, out);
-                }
-                let _ = write!(
-                    out,
-                    ", si_utime={}, si_stime={}",
-                    u64_at(b, UTIME) as i64,
-                    u64_at(b, STIME) as i64
-                );
+                v.push((
+                    "si_status",
+                    if code == libc::CLD_EXITED {
+                        Value::Int(status as i64)
+                    } else {
+                        signal_value(status)
+                    },
+                ));
+                v.push(("si_utime", Value::Clock(u64_at(b, UTIME))));
+                v.push(("si_stime", Value::Clock(u64_at(b, STIME))));
             }
             libc::SIGILL | libc::SIGFPE | libc::SIGSEGV | libc::SIGBUS => {
-                out.extend_from_slice(b", si_addr=");
-                ptr(u64_at(b, ADDR), out);
+                v.push(("si_addr", Value::Ptr(u64_at(b, ADDR))));
             }
             libc::SIGPOLL => {
                 if (1..=3).contains(&code) {
-                    let _ = write!(out, ", si_band={}", u64_at(b, BAND) as i64);
+                    v.push(("si_band", Value::Int(u64_at(b, BAND) as i64)));
                 }
             }
             libc::SIGSYS => {
-                out.extend_from_slice(b", si_call_addr=");
-                ptr(u64_at(b, ADDR), out);
-                let _ = write!(
-                    out,
-                    ", si_syscall={}, si_arch={:#x}",
-                    i32_at(b, SYSCALL),
-                    i32_at(b, ARCH) as u32
-                );
+                v.push(("si_call_addr", Value::Ptr(u64_at(b, ADDR))));
+                v.push(("si_syscall", Value::Int(i32_at(b, SYSCALL) as i64)));
+                v.push(("si_arch", Value::Hex(i32_at(b, ARCH) as u32 as u64)));
             }
             _ => {
                 if i32_at(b, PID) != 0 || i32_at(b, UID) != 0 {
-                    source(b, out);
+                    source(b, &mut v);
                 }
                 if has_ptr {
-                    sigval(b, out);
+                    sigval(b, &mut v);
                 }
             }
         }
     }
-    out.extend_from_slice(b"} ---");
+    Value::Struct(v)
+}
+
+/// `--- SIGCHLD {si_signo=SIGCHLD, ...} ---`, without the newline.
+pub fn signal_line(b: &RawSiginfo, out: &mut Vec<u8>) {
+    out.extend_from_slice(b"--- ");
+    signal(i32_at(b, 0), out);
+    out.push(b' ');
+    super::strace::value(&value(b), out);
+    out.extend_from_slice(b" ---");
 }
 
 /// `--- stopped by SIGSTOP ---` (a group stop).
@@ -324,7 +324,7 @@ mod tests {
         assert_eq!(
             line(&b),
             "--- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=1626, si_uid=0, \
-             si_status=3, si_utime=0, si_stime=2} ---"
+             si_status=3, si_utime=0, si_stime=2 /* 0.02 s */} ---"
         );
         let b = info(
             libc::SIGCHLD,

@@ -325,6 +325,9 @@ pub(crate) fn value(v: &Value, out: &mut Vec<u8>) {
         Value::Mode(m) if *m < 8 => write!(out, "00{m:o}"),
         Value::Fault { addr, .. } => write!(out, "{addr:#x}"),
         Value::Counted { addr, n, unit } => write!(out, "{addr:#x} /* {n} {unit} */"),
+        Value::Clock(0) => write!(out, "0"),
+        // At USER_HZ (100) ticks a second, as sysconf(_SC_CLK_TCK) tells strace.
+        Value::Clock(n) => write!(out, "{n} /* {}.{:02} s */", n / 100, n % 100),
         Value::Call(f, inner) => {
             let _ = write!(out, "{f}(");
             value(inner, out);

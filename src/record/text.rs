@@ -61,7 +61,7 @@ pub(super) fn value(v: &Value, out: &mut Vec<u8>) {
     }
     let _ = match v {
         Value::Int(i) => write!(out, "{i}"),
-        Value::UInt(u) | Value::Counted { n: u, .. } => write!(out, "{u}"),
+        Value::UInt(u) | Value::Counted { n: u, .. } | Value::Clock(u) => write!(out, "{u}"),
         Value::Hex(h) => write!(out, "{h:#x}"),
         Value::Ptr(0) => write!(out, "NULL"),
         Value::Ptr(p) | Value::NotCaptured(p) => write!(out, "{p:#x}"),
