@@ -2,6 +2,7 @@
 //! the generic decoder driven by argument kinds (`decode`), and one module
 //! per family of structures the table's `In`/`Out`/`InOut` kinds name.
 
+mod caps;
 mod clone;
 pub mod decode;
 mod fcntl;

@@ -6,7 +6,7 @@
 use super::flags::*;
 use super::types::class::*;
 use super::types::{ArgSpec, Kind::*, Ret, Spec};
-use super::{clone, fcntl, futex, iovec, poll, prctl, process, signal, sockopt, stat, time};
+use super::{caps, clone, fcntl, futex, iovec, poll, prctl, process, signal, sockopt, stat, time};
 
 /// `sc!(name, CLASS, Ret; arg: Kind, ...)`: one row of the table.
 macro_rules! sc {
@@ -52,8 +52,8 @@ pub static SPECS: &[Spec] = &[
     sc!(bpf, DESC, Int; cmd: Enum(&BPF_CMDS), attr: Ptr, size: UInt),
     sc!(brk, MEMORY, Hex; addr: Ptr),
     sc!(cachestat, DESC, Int; fd: Fd, cstat_range: Ptr, cstat: Ptr, flags: Hex),
-    sc!(capget, CREDS, Int; hdrp: Ptr, datap: Ptr),
-    sc!(capset, CREDS, Int; hdrp: Ptr, datap: Ptr),
+    sc!(capget, CREDS, Int; hdrp: In(caps::header), datap: Out(caps::data_out)),
+    sc!(capset, CREDS, Int; hdrp: In(caps::header), datap: In(caps::data_in)),
     sc!(chdir, FILE, Int; path: Path),
     sc!(chmod, FILE, Int; pathname: Path, mode: Mode),
     sc!(chown, FILE, Int; pathname: Path, owner: UInt, group: UInt),
