@@ -1045,3 +1045,113 @@ fn pid_filter_keeps_one_process() {
         }
     }
 }
+
+/// clone/clone3, waitid, prctl, capget and the terminal ioctls give
+/// structured JSON values: clone3's struct with what the kernel wrote back
+/// (`{"in":{...},"out":{"parent_tid":[tid]}}`), waitid's siginfo, a pty's
+/// winsize and termios.
+#[test]
+fn process_and_terminal_calls_are_structured() {
+    let snippet = r#"
+import os, ctypes, threading, fcntl, termios, struct, pty
+libc = ctypes.CDLL(None, use_errno=True)
+t = threading.Thread(target=lambda: None)
+t.start()
+t.join()
+pid = os.fork()
+if pid == 0:
+    os._exit(3)
+libc.waitid(1, pid, ctypes.create_string_buffer(128), 4)
+libc.prctl(15, b"sysdig-test", 0, 0, 0)
+libc.prctl(16, ctypes.create_string_buffer(16), 0, 0, 0)
+libc.prctl(1, 15, 0, 0, 0)
+libc.prctl(3, 0, 0, 0, 0)
+hdr = (ctypes.c_uint32 * 2)(0x20080522, 0)
+libc.capget(hdr, (ctypes.c_uint32 * 6)())
+m, s = pty.openpty()
+fcntl.ioctl(s, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+fcntl.ioctl(s, termios.TIOCGWINSZ, bytes(8))
+termios.tcgetattr(s)
+"#;
+    let t = trace(Mode::Ret, &[], &[python3(), "-c", snippet]);
+    t.out.assert_code(0);
+    let mut p = Problems::default();
+    let (_, c3) = find_from(&t, 0, |r| is_call(r, "clone3"));
+    let cl = &c3["args"]["cl_args"];
+    p.check(
+        cl["in"]["flags"]
+            .as_str()
+            .is_some_and(|f| f.contains("CLONE_THREAD|") && f.contains("CLONE_PARENT_SETTID")),
+        || format!("clone3 flags: {c3}"),
+    );
+    p.check(cl["out"]["parent_tid"] == json!([c3["res"]]), || {
+        format!("clone3 parent_tid is not the new thread: {c3}")
+    });
+    let (i, fork) = find_from(&t, 0, |r| {
+        is_call(r, "clone")
+            && r["args"]["flags"]
+                .as_str()
+                .is_some_and(|f| f.ends_with("|SIGCHLD"))
+    });
+    p.check(
+        fork["args"]["child_stack"].is_null()
+            && fork["args"]["child_tidptr"].is_string()
+            && fork["args"].get("parent_tid").is_none(),
+        || format!("fork's clone: {fork}"),
+    );
+    let (_, w) = find_from(&t, i, |r| is_call(r, "waitid"));
+    let si = &w["args"]["infop"];
+    p.check(
+        w["args"]["idtype"] == "P_PID"
+            && si["si_signo"] == "SIGCHLD"
+            && si["si_code"] == "CLD_EXITED"
+            && si["si_pid"] == fork["res"]
+            && si["si_status"] == 3,
+        || format!("waitid: {w}"),
+    );
+    let prctl = |opt: &str| {
+        t.recs
+            .iter()
+            .find(|r| is_call(r, "prctl") && r["args"]["option"] == opt)
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    let name = prctl("PR_GET_NAME");
+    p.check(name["args"]["arg2"] == "sysdig-test", || {
+        format!("PR_GET_NAME: {name}")
+    });
+    let sig = prctl("PR_SET_PDEATHSIG");
+    p.check(sig["args"]["arg2"] == "SIGTERM", || {
+        format!("PR_SET_PDEATHSIG: {sig}")
+    });
+    let d = prctl("PR_GET_DUMPABLE");
+    p.check(d["args"].as_object().is_some_and(|a| a.len() == 1), || {
+        format!("PR_GET_DUMPABLE has no argument: {d}")
+    });
+    let (_, cg) = find_from(&t, 0, |r| is_call(r, "capget"));
+    p.check(
+        cg["args"]["hdrp"]["version"] == "_LINUX_CAPABILITY_VERSION_3"
+            && cg["args"]["datap"]["permitted"].is_string(),
+        || format!("capget: {cg}"),
+    );
+    let ioctl = |req: &str| {
+        t.recs
+            .iter()
+            .find(|r| is_call(r, "ioctl") && r["args"]["request"] == req && r["res"] == 0)
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    let ws = ioctl("TIOCGWINSZ");
+    p.check(
+        ws["args"]["arg"] == json!({"ws_row": 30, "ws_col": 100, "ws_xpixel": 0, "ws_ypixel": 0}),
+        || format!("TIOCGWINSZ: {ws}"),
+    );
+    let tc = ioctl("TCGETS");
+    p.check(
+        tc["args"]["arg"]["c_cflag"]
+            .as_str()
+            .is_some_and(|f| f.contains("CREAD")),
+        || format!("TCGETS: {tc}"),
+    );
+    p.assert_none();
+}
