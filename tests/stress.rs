@@ -640,12 +640,10 @@ fn signal_storm_getppid_no_spurious_eintr() {
             problems.push(format!("{ctx}: {nrecs} getppid records, want {N}"));
         }
         // Every record has the result: the (same) parent pid.
-        let first = recs.first().map(|r| r["res"].clone());
-        for r in &recs {
-            if !r["res"].as_i64().is_some_and(|v| v > 0) || Some(r["res"].clone()) != first {
-                problems.push(format!("{ctx}: bad result: {r}"));
-                break;
-            }
+        let good =
+            |r: &&Value| r["res"].as_i64().is_some_and(|v| v > 0) && r["res"] == recs[0]["res"];
+        if let Some(r) = recs.iter().find(|r| !good(r)) {
+            problems.push(format!("{ctx}: bad result: {r}"));
         }
     }
     assert!(
