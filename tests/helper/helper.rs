@@ -82,6 +82,14 @@
 //!   on raw `read(rd, buf, 1)`, counting -EINTR returns, until it gets the byte.
 //!   Prints `signals_sent=N handled=H eintr=K read=1`. Here too the ptrace exit stop of an
 //!   interrupted `read` holds -ERESTARTSYS (-512); user space then sees -EINTR.
+//! - `signal-storm [N=2000] [US=200]`: `rt_sigaction(SIGALRM, handler, 0)` (no SA_RESTART,
+//!   via libc::sigaction; the handler counts deliveries); `setitimer(ITIMER_REAL)` firing
+//!   every US microseconds; N x raw `getppid()`, counting -1/EINTR returns and any other
+//!   error separately; `setitimer(ITIMER_REAL, 0)` to disarm. Prints
+//!   `calls=N eintr=K other=O handled=H` and exits 0. getppid never sleeps, so natively
+//!   K=0 and O=0 always; a signal can only make it fail with EINTR when a tracer holds the
+//!   call where a signal interrupts it (seccomp user notification not yet received).
+//!   H > 0 unless N calls take less than US microseconds.
 //! - `threads [T=4] [M=100]`: raw `openat(AT_FDCWD, "/dev/null", O_WRONLY)` = fd; T std
 //!   threads each make M x raw `getppid()` then M x raw `write(fd, "t", 1)`; join all; raw
 //!   `close(fd)`. Prints `threads=T calls=M`. Totals: T*M getppid, T*M write to fd.
@@ -534,6 +542,55 @@ fn case_signals_eintr(args: &[String]) {
     signals_common(args, false);
 }
 
+static ALARMS: AtomicU32 = AtomicU32::new(0);
+
+extern "C" fn on_sigalrm(_sig: c_int) {
+    ALARMS.fetch_add(1, Ordering::SeqCst);
+}
+
+/// Arms (`us` > 0) or disarms (`us` = 0) a periodic ITIMER_REAL.
+fn set_timer(us: i64) {
+    let tv = libc::timeval {
+        tv_sec: (us / 1_000_000) as libc::time_t,
+        tv_usec: (us % 1_000_000) as libc::suseconds_t,
+    };
+    let it = libc::itimerval {
+        it_interval: tv,
+        it_value: tv,
+    };
+    // SAFETY: `it` is a valid itimerval; the old value is not wanted.
+    if unsafe { libc::setitimer(libc::ITIMER_REAL, &it, std::ptr::null_mut()) } != 0 {
+        panic!("setitimer: {}", std::io::Error::last_os_error());
+    }
+}
+
+fn case_signal_storm(args: &[String]) {
+    let n: u64 = num(args, 0, 2000);
+    let us: i64 = num(args, 1, 200);
+    if us <= 0 {
+        usage_error("signal-storm: US must be positive");
+    }
+    install_handler(
+        libc::SIGALRM,
+        on_sigalrm as *const () as libc::sighandler_t,
+        0,
+    );
+    set_timer(us);
+    let (mut eintr, mut other) = (0u64, 0u64);
+    for _ in 0..n {
+        match sys!(libc::SYS_getppid) {
+            Ok(_) => {}
+            Err(libc::EINTR) => eintr += 1,
+            Err(_) => other += 1,
+        }
+    }
+    set_timer(0);
+    let handled = ALARMS.load(Ordering::SeqCst);
+    emit(&format!(
+        "calls={n} eintr={eintr} other={other} handled={handled}\n"
+    ));
+}
+
 fn case_threads(args: &[String]) {
     let t: usize = num(args, 0, 4);
     let m: usize = num(args, 1, 100);
@@ -944,6 +1001,11 @@ const CASES: &[(&str, &str, CaseFn)] = &[
         "signals-eintr",
         "signals-eintr [N=10]: pipe read loop counting EINTR across N SIGUSR1",
         case_signals_eintr,
+    ),
+    (
+        "signal-storm",
+        "signal-storm [N=2000] [US=200]: N getppid under SIGALRM every US us (no SA_RESTART)",
+        case_signal_storm,
     ),
     (
         "threads",
