@@ -87,6 +87,12 @@ MY_SYSDIG_NO_USER_NOTIF=1 $T --only getppid -- sysdig-test-helper getppid 50 > /
 n=$(cnt /tmp/o getppid '"res":'); s=$(grep -c "stops under ptrace" /tmp/e)
 [ $rc = 0 ] && [ "$n" = 50 ] && [ "$s" = 1 ] && pass "ptrace-only" || fail "ptrace-only" "rc=$rc count=$n said=$s"
 
+# rt_sigreturn's mask, read from the signal frame at the arch's offset above the stack
+# pointer: SIGUSR1 handled while SIGUSR2 is blocked restores [USR2].
+$T --only rt_sigreturn -- sysdig-test-helper sigframe > /dev/null; rc=$?
+n=$(cnt /tmp/o rt_sigreturn '"mask":"\[USR2\]"')
+[ $rc = 0 ] && [ "$n" = 1 ] && pass "sigframe-mask" || fail "sigframe-mask" "rc=$rc records with [USR2]=$n: $(grep rt_sigreturn /tmp/o)"
+
 for t in /tests/*; do
     [ -x "$t" ] || continue
     "$t" --test-threads=1 > /tmp/ut 2>&1; r=$?; grep "test result" /tmp/ut; [ $r = 0 ] && pass "unit $(basename $t)" || { tail -5 /tmp/ut; fail "unit $(basename $t)" "see above"; }

@@ -163,6 +163,7 @@ const FAMILIES: &[(&str, &[&str])] = &[
         &[
             "rt_sigaction",
             "rt_sigprocmask",
+            "rt_sigreturn",
             "sigaltstack",
             "rt_sigtimedwait",
         ],
@@ -589,4 +590,25 @@ termios.tcflush(s, termios.TCIOFLUSH)
         decoded.contains(&name)
     });
     assert!(n >= 25, "only {n} lines compared");
+}
+
+#[test]
+fn signal_frames_match_strace() {
+    // rt_sigreturn shows the mask it restores, read from the signal frame
+    // on the stack: here SIGUSR2 blocked while SIGUSR1's handler runs, and
+    // nothing blocked after SIGUSR2 is unblocked (and then delivered).
+    let snippet = r#"
+import os, signal
+signal.signal(signal.SIGUSR1, lambda *a: None)
+signal.signal(signal.SIGUSR2, lambda *a: None)
+signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR2})
+os.kill(os.getpid(), signal.SIGUSR1)
+os.kill(os.getpid(), signal.SIGUSR2)
+signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGUSR2})
+os.kill(os.getpid(), signal.SIGUSR1)
+"#;
+    let n = compare_calls(&[python3(), "-c", snippet], &|| {}, &|name| {
+        ["rt_sigreturn", "kill"].contains(&name)
+    });
+    assert!(n >= 6, "only {n} lines compared");
 }

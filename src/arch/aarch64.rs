@@ -60,4 +60,7 @@ pub static AARCH64: Arch = Arch {
     epoll_data_off: 8,
     // clone(flags, stack, parent_tid, tls, child_tid): CONFIG_CLONE_BACKWARDS.
     arg_order: &[("clone", [1, 0, 2, 3, 4, 5])],
+    // sp is the frame: 128-byte siginfo, then uc_flags, uc_link and
+    // uc_stack (24) before uc_sigmask.
+    sigframe_mask: 128 + 8 + 8 + 24,
 };

@@ -58,6 +58,10 @@ pub struct Arch {
     /// prints it (child_stack, flags, parent_tid, tls, child_tidptr), which
     /// no architecture's registers follow.
     pub arg_order: &'static [(&'static str, [u8; 6])],
+    /// Where `rt_sigreturn` finds the signal mask it restores: this far
+    /// above the stack pointer at its entry, in the signal frame the
+    /// kernel built (`uc.uc_sigmask` of `struct rt_sigframe`).
+    pub sigframe_mask: u64,
 }
 
 impl Arch {
@@ -66,6 +70,24 @@ impl Arch {
         match self.arg_order.iter().find(|(n, _)| *n == name) {
             Some((_, order)) => order.map(|r| regs.get(r as usize).copied().unwrap_or(0)),
             None => *regs,
+        }
+    }
+
+    /// The registers a call's row is decoded from. `rt_sigreturn` takes no
+    /// arguments; its row's one argument is the address of the mask in
+    /// the signal frame, known only from the stack pointer (the ptrace
+    /// stop has it, a notification does not: then 0, and nothing shown).
+    pub fn entry_regs(&self, name: &str, regs: [u64; 6], sp: Option<u64>) -> [u64; 6] {
+        match name {
+            "rt_sigreturn" => [
+                sp.map_or(0, |sp| sp.wrapping_add(self.sigframe_mask)),
+                0,
+                0,
+                0,
+                0,
+                0,
+            ],
+            _ => regs,
         }
     }
 }
@@ -181,6 +203,21 @@ mod tests {
                 assert_eq!(t.number(name), Some(nr));
             }
         }
+    }
+
+    #[test]
+    fn rt_sigreturn_reads_the_frame_above_the_stack_pointer() {
+        let regs = [7, 8, 9, 10, 11, 12];
+        assert_eq!(
+            X86_64.entry_regs("rt_sigreturn", regs, Some(0x1000))[0],
+            0x1000 + 296
+        );
+        assert_eq!(
+            AARCH64.entry_regs("rt_sigreturn", regs, Some(0x1000))[0],
+            0x1000 + 168
+        );
+        assert_eq!(X86_64.entry_regs("rt_sigreturn", regs, None), [0; 6]);
+        assert_eq!(X86_64.entry_regs("read", regs, Some(0x1000)), regs);
     }
 
     #[test]

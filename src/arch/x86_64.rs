@@ -52,4 +52,8 @@ pub static X86_64: Arch = Arch {
     epoll_data_off: 4,
     // clone(flags, stack, parent_tid, child_tid, tls).
     arg_order: &[("clone", [1, 0, 2, 4, 3, 5])],
+    // The handler's `ret` popped the frame's first word (pretcode): sp is
+    // 8 bytes into the frame; uc_sigmask follows uc_flags, uc_link,
+    // uc_stack (24) and the 256-byte sigcontext: 8 + 8 + 24 + 256.
+    sigframe_mask: 296,
 };

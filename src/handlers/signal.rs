@@ -62,6 +62,18 @@ pub fn sigset(ctx: &Ctx, c: &Call) -> Option<Value> {
     Some(ctx.with_struct(c.val, 8, |f| Value::Sym(sigset_string(f.u64(0)))))
 }
 
+/// The signal mask `rt_sigreturn` restores, as strace shows it
+/// (`{mask=[INT]}`); the address comes from `Arch::entry_regs`, 0 when
+/// unknown (then nothing is shown).
+pub fn sigframe(ctx: &Ctx, c: &Call) -> Option<Value> {
+    if c.val == 0 {
+        return None;
+    }
+    Some(ctx.with_struct(c.val, 8, |f| {
+        Value::Struct(vec![("mask", Value::Sym(sigset_string(f.u64(0))))])
+    }))
+}
+
 /// `struct sigaction` as the kernel takes it: handler, flags, restorer, mask.
 pub fn sigaction(ctx: &Ctx, c: &Call) -> Option<Value> {
     Some(ctx.with_struct(c.val, 32, |f| {
@@ -124,6 +136,21 @@ mod tests {
             "[CHLD]"
         );
         assert_eq!(show(sigset, vec![1, 2, 3], 0x1000), "0x1000");
+    }
+
+    #[test]
+    fn signal_frame_mask() {
+        let usr2 = (1u64 << 11).to_ne_bytes().to_vec();
+        assert_eq!(show(sigframe, usr2, 0x1000), "{mask=[USR2]}");
+        // Unknown address (a notification has no stack pointer): nothing shown.
+        let m = Buf::at(0x1000, vec![0; 8]);
+        let c = Call {
+            val: 0,
+            regs: &[0; 6],
+            res: None,
+            entry: None,
+        };
+        assert_eq!(sigframe(&m.ctx(), &c), None);
     }
 
     #[test]

@@ -256,7 +256,8 @@ fn handle(
             mem: &mem,
             snaplen: shared.opts.snaplen,
         };
-        let mut args = decode::decode_entry(spec, &req.data.args, &ctx);
+        let regs = shared.table.arch.entry_regs(spec.name, req.data.args, None);
+        let mut args = decode::decode_entry(spec, &regs, &ctx);
         // Bytes read from a thread that died or was interrupted are garbage.
         // (Without memory there is nothing to distrust: the answer's ENOENT
         // would tell the same, at no extra syscall.)

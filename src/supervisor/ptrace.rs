@@ -236,6 +236,10 @@ impl<'a> Tracer<'a> {
             self.resume(pid, None);
             return;
         };
+        let regs = shared
+            .table
+            .arch
+            .entry_regs(spec.name, regs, Some(si.stack_pointer));
         let info = self.cache.get(tid);
         // Calls this thread completed through the perf path come first.
         shared.perf_new_entry(tid);

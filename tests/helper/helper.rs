@@ -141,6 +141,10 @@
 //!   raw `connect(u2, {AF_UNIX, "\0my-sysdig-test-nonexistent"}, 29)` = -ECONNREFUSED;
 //!   raw `close(u2)`. Prints `port=P listener=L client=C accepted=A sent=4 received=ping`,
 //!   `unix_path res=-2 err=ENOENT`, `unix_abstract res=-111 err=ECONNREFUSED`.
+//! - `sigframe`: raw `rt_sigprocmask(SIG_BLOCK, [USR2], NULL, 8)`; `rt_sigaction(SIGUSR1,
+//!   handler)` (via libc::sigaction); raw `tgkill(pid, tid, SIGUSR1)`: the handler runs
+//!   and its `rt_sigreturn` restores the mask [USR2] (strace: `rt_sigreturn({mask=[USR2]})`).
+//!   Prints `handled=1`.
 
 use std::ffi::CString;
 use std::io::Write;
@@ -589,6 +593,29 @@ fn case_signal_storm(args: &[String]) {
     emit(&format!(
         "calls={n} eintr={eintr} other={other} handled={handled}\n"
     ));
+}
+
+fn case_sigframe(_args: &[String]) {
+    let usr2: u64 = 1 << (libc::SIGUSR2 - 1);
+    must(
+        sys!(
+            libc::SYS_rt_sigprocmask,
+            libc::SIG_BLOCK,
+            &usr2 as *const u64,
+            0usize,
+            8
+        ),
+        "rt_sigprocmask",
+    );
+    install_handler(
+        libc::SIGUSR1,
+        on_sigusr1 as *const () as libc::sighandler_t,
+        0,
+    );
+    let pid = must(sys!(libc::SYS_getpid), "getpid");
+    let tid = must(sys!(libc::SYS_gettid), "gettid");
+    must(sys!(libc::SYS_tgkill, pid, tid, libc::SIGUSR1), "tgkill");
+    emit(&format!("handled={}\n", HANDLED.load(Ordering::SeqCst)));
 }
 
 fn case_threads(args: &[String]) {
@@ -1067,6 +1094,11 @@ const CASES: &[(&str, &str, CaseFn)] = &[
         "socket-connect: TCP on 127.0.0.1 (bind/listen/connect/accept4/sendto/recvfrom), \
          failing AF_UNIX connects",
         case_socket_connect,
+    ),
+    (
+        "sigframe",
+        "sigframe: SIGUSR1 handled while SIGUSR2 is blocked (rt_sigreturn restores [USR2])",
+        case_sigframe,
     ),
 ];
 
