@@ -2,7 +2,9 @@
 # Boot Debian's 6.1 kernels (arm64 in qemu-system-aarch64, amd64 in qemu-system-x86_64)
 # with a busybox initramfs holding the static my-sysdig and sysdig-test-helper, trace real
 # programs inside and check the records. Prints PASS/FAIL per check and "N passed, M failed".
-#   scripts/vm-test.sh [aarch64|x86_64 ...]     (default: both; reuses dist/ if present)
+#   scripts/vm-test.sh [aarch64|x86_64 ...]     (default: both)
+# Builds the static binaries first (scripts/build-static.sh, ~1.5 min); VM_REUSE_DIST=1
+# boots what dist/ already holds instead (stale binaries test old code).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -11,7 +13,11 @@ KVER=${KVER:-6.1.0-56}
 TIMEOUT=${VM_TIMEOUT:-900}
 VM=${CARGO_TARGET_DIR:-$ROOT/target}/vm
 mkdir -p "$VM"
-[ -x dist/aarch64/my-sysdig ] && [ -x dist/x86_64/my-sysdig ] || scripts/build-static.sh
+if [ "${VM_REUSE_DIST:-0}" = 1 ] && [ -x dist/aarch64/my-sysdig ] && [ -x dist/x86_64/my-sysdig ]; then
+    echo "vm-test: reusing dist/ (VM_REUSE_DIST=1)"
+else
+    scripts/build-static.sh
+fi
 for p in qemu-system-arm qemu-system-x86 cpio; do
     dpkg -s $p >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $p
 done
