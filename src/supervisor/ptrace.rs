@@ -18,7 +18,7 @@ use nix::sys::signal::Signal;
 use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::unistd::Pid;
 use std::collections::HashMap;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// How the root command ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,6 +47,35 @@ struct Pending {
 #[derive(Default)]
 struct Tracee {
     pending: Option<Pending>,
+}
+
+/// How long the tracer polls for the next stop before it sleeps in
+/// `waitpid`. A stop wakes a sleeping tracer, and when the tracer sleeps on
+/// another CPU than the tracee (the scheduler often separates them: nothing
+/// in ptrace asks for a same-CPU wake-up) that wake-up dominates the cost
+/// of a stop, most of all in a VM whose idle vCPU has to be woken from
+/// halt (~20-30 us each, four per traced call). A tracer still polling sees
+/// the stop at once. BENCHMARKS.md "Polling for stops": read64 traced
+/// through ptrace 110-130 us -> 35-46 us per call unpinned, 24 -> 17-21 us
+/// with tracer and tracee on one CPU.
+const POLL_FOR: Duration = Duration::from_micros(50);
+
+/// Polls `waitpid` for up to `POLL_FOR` from `since`, yielding the CPU
+/// between polls (a tracee woken on the tracer's own CPU runs at once).
+/// `None` when nothing came: then the caller sleeps in `waitpid`, and polls
+/// again only after a stop that came within `POLL_FOR` (a tracee that
+/// computes between its calls costs one poll window, not one per stop).
+fn poll_stop(since: Instant) -> Option<nix::Result<WaitStatus>> {
+    while since.elapsed() < POLL_FOR {
+        match waitpid(None, Some(WaitPidFlag::__WALL | WaitPidFlag::WNOHANG)) {
+            // SAFETY: sched_yield takes no arguments and cannot fail here.
+            Ok(WaitStatus::StillAlive) => unsafe {
+                libc::sched_yield();
+            },
+            other => return Some(other),
+        }
+    }
+    None
 }
 
 pub struct Tracer<'a> {
@@ -78,8 +107,19 @@ impl<'a> Tracer<'a> {
 
     /// Runs until no tracee is left; returns how the root command ended.
     pub fn run(mut self) -> Option<Exit> {
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let mut poll = cpus > 1;
         loop {
-            match waitpid(None, Some(WaitPidFlag::__WALL)) {
+            let waiting = Instant::now();
+            let polled = if poll { poll_stop(waiting) } else { None };
+            poll = polled.is_some();
+            let next = polled.unwrap_or_else(|| {
+                let r = waitpid(None, Some(WaitPidFlag::__WALL));
+                // Poll again once stops come back quickly.
+                poll = cpus > 1 && waiting.elapsed() < POLL_FOR;
+                r
+            });
+            match next {
                 Ok(status) => {
                     self.on_status(status);
                     self.shared.set_live(self.tracees.len());
