@@ -26,7 +26,7 @@
 #            ptrace; default mode; all calls traced (--no-ret and default); strace -f;
 #            strace -f --seccomp-bpf; the C floor; and the floor, --no-ret, default and
 #            strace pinned to CPU 0.
-#   placement  the getppid loop under default mode, --no-ret and strace -f with the tracer
+#   placement  the getppid loop under --exit-via ptrace, --no-ret and strace -f with the tracer
 #            and the tracee pinned to the same CPU, to different CPUs, or not at all: what
 #            the cross-CPU wake-up costs each mechanism on this machine.
 #   nginx    nginx, 2 workers, `return 200`, on 127.0.0.1 (a free port), ab -n 10000 -c 50
@@ -299,14 +299,14 @@ fi
 # ptrace stops. These runs pin the tracer and the tracee separately (taskset on the tracer,
 # and taskset exec'd under it for the tracee) to show what placement alone costs.
 PLACEMENTS="free/free cpu0/cpu0 cpu0/cpu1 free/cpu0 cpu0/free"
-PLACE_TRACERS="default notif strace"
+PLACE_TRACERS="ptrace notif strace"
 run_place() { # TRACER PLACEMENT -> ns per call
   local tr=$1 tpin=${2%/*} epin=${2#*/} cmd pre=() inner=()
   [ "$tpin" = cpu0 ] && pre=(taskset -c 0)
   # "free" resets the affinity the tracee would inherit from a pinned tracer
   case $epin in cpu0) inner=(taskset -c 0) ;; cpu1) inner=(taskset -c 1) ;; *) inner=(taskset -c "0-$(( $(nproc) - 1 ))") ;; esac
   case $tr in
-    default) cmd=("$MS" exec --only getppid -o "$W/place.rec" --) ;;
+    ptrace) cmd=("$MS" exec --only getppid --exit-via ptrace -o "$W/place.rec" --) ;;
     notif) cmd=("$MS" exec --only getppid --no-ret -o "$W/place.rec" --) ;;
     strace) cmd=(strace -f -qq -o /dev/null -e trace=getppid) ;;
   esac
@@ -326,9 +326,9 @@ if has_part placement && [ "$(nproc)" -ge 2 ]; then
   done
   say ""
   say "## placement: getppid loop, N=$MICRO_N, $PR interleaved rounds: median ns per call"
-  say "$(printf '%-22s %14s %14s %18s' 'tracer/tracee CPU' 'default' '--no-ret' 'strace -f')"
+  say "$(printf '%-22s %18s %14s %18s' 'tracer/tracee CPU' '--exit-via ptrace' '--no-ret' 'strace -f')"
   for pl in $PLACEMENTS; do
-    say "$(printf '%-22s %14s %14s %18s' "$pl" "$(f0 "$(med "$W/place.default.${pl/\//-}")")" \
+    say "$(printf '%-22s %18s %14s %18s' "$pl" "$(f0 "$(med "$W/place.ptrace.${pl/\//-}")")" \
       "$(f0 "$(med "$W/place.notif.${pl/\//-}")")" "$(f0 "$(med "$W/place.strace.${pl/\//-}")")")"
   done
   say "  free: all CPUs; cpuN: taskset -c N. The tracee's affinity is set by taskset exec'd under the tracer."
