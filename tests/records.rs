@@ -1052,28 +1052,7 @@ fn pid_filter_keeps_one_process() {
 /// winsize and termios.
 #[test]
 fn process_and_terminal_calls_are_structured() {
-    let snippet = r#"
-import os, ctypes, threading, fcntl, termios, struct, pty
-libc = ctypes.CDLL(None, use_errno=True)
-t = threading.Thread(target=lambda: None)
-t.start()
-t.join()
-pid = os.fork()
-if pid == 0:
-    os._exit(3)
-libc.waitid(1, pid, ctypes.create_string_buffer(128), 4)
-libc.prctl(15, b"sysdig-test", 0, 0, 0)
-libc.prctl(16, ctypes.create_string_buffer(16), 0, 0, 0)
-libc.prctl(1, 15, 0, 0, 0)
-libc.prctl(3, 0, 0, 0, 0)
-hdr = (ctypes.c_uint32 * 2)(0x20080522, 0)
-libc.capget(hdr, (ctypes.c_uint32 * 6)())
-m, s = pty.openpty()
-fcntl.ioctl(s, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
-fcntl.ioctl(s, termios.TIOCGWINSZ, bytes(8))
-termios.tcgetattr(s)
-"#;
-    let t = trace(Mode::Ret, &[], &[python3(), "-c", snippet]);
+    let t = trace(Mode::Ret, &[], &[python3(), "-c", PROCESS_AND_TERMINAL_PY]);
     t.out.assert_code(0);
     let mut p = Problems::default();
     let (_, c3) = find_from(&t, 0, |r| is_call(r, "clone3"));

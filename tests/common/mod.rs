@@ -645,3 +645,52 @@ pub fn assert_counts_equal(
         diffs.join("\n")
     );
 }
+
+/// A python3 program making the process and terminal calls with dedicated decoders:
+/// clone (fork) and clone3 (a thread), waitid (into zeroed buffers: the kernel leaves
+/// si_utime/si_stime as they were), prctl options, capget/capset, and terminal ioctls on a
+/// pty (strace_diff.rs compares it with strace, records.rs checks its JSON values).
+pub const PROCESS_AND_TERMINAL_PY: &str = r#"
+import os, ctypes, threading, fcntl, termios, struct, pty
+libc = ctypes.CDLL(None, use_errno=True)
+t = threading.Thread(target=lambda: None)
+t.start()
+t.join()
+pid = os.fork()
+if pid == 0:
+    os._exit(3)
+libc.waitid(1, pid, ctypes.create_string_buffer(128), 4)
+r, w = os.pipe()
+pid = os.fork()
+if pid == 0:
+    os.read(r, 1)
+    os._exit(0)
+libc.waitid(0, 0, ctypes.create_string_buffer(128), 4 | 1)
+os.write(w, b"x")
+libc.waitid(2, 0, ctypes.create_string_buffer(128), 4 | 0x01000000)
+libc.waitid(0, 0, ctypes.create_string_buffer(128), 4)
+libc.waitid(0, 0, ctypes.create_string_buffer(128), 4)
+libc.prctl(15, b"sysdig-test", 0, 0, 0)
+libc.prctl(16, ctypes.create_string_buffer(16), 0, 0, 0)
+libc.prctl(1, 15, 0, 0, 0)
+n = ctypes.c_int()
+libc.prctl(2, ctypes.byref(n), 0, 0, 0)
+libc.prctl(23, 21, 0, 0, 0)
+libc.prctl(3, 0, 0, 0, 0)
+libc.prctl(4, 1, 0, 0, 0)
+libc.prctl(36, 1, 0, 0, 0)
+libc.prctl(37, ctypes.byref(n), 0, 0, 0)
+libc.prctl(38, 1, 0, 0, 0)
+hdr = (ctypes.c_uint32 * 2)(0x20080522, 0)
+data = (ctypes.c_uint32 * 6)()
+libc.capget(hdr, data)
+libc.capset(hdr, data)
+m, s = pty.openpty()
+fcntl.ioctl(s, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+fcntl.ioctl(s, termios.TIOCGWINSZ, bytes(8))
+fcntl.ioctl(m, termios.FIONREAD, bytes(4))
+a = termios.tcgetattr(s)
+termios.tcsetattr(s, termios.TCSANOW, a)
+termios.tcsetattr(s, termios.TCSAFLUSH, a)
+termios.tcflush(s, termios.TCIOFLUSH)
+"#;
