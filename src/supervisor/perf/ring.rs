@@ -332,24 +332,47 @@ fn parse(ty: u32, body: &[u8], layout: &Layout) -> Option<Event> {
 
 fn open_event(tp: &SysExit, pid: i32, cpu: i32, ring_bytes: usize) -> Result<OwnedFd, i32> {
     let attr = Attr {
-        type_: PERF_TYPE_TRACEPOINT,
-        size: std::mem::size_of::<Attr>() as u32,
-        config: tp.id,
-        sample_period: 1,
-        sample_type: PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_RAW,
         // Thread exits too: a thread killed inside a call has no sys_exit.
         flags: ATTR_INHERIT | ATTR_TASK | ATTR_WATERMARK | ATTR_USE_CLOCKID,
         // Wake a poller when half the ring is used; readers drain far
         // more often than that in practice.
         wakeup_watermark: (ring_bytes / 2) as u32,
+        ..exit_attr(tp)
+    };
+    perf_event_open(&attr, pid, cpu)
+}
+
+/// Whether this process may open the event at all (perf_event_paranoid,
+/// CAP_PERFMON, seccomp): tried on itself, disabled, and closed at once.
+pub fn permitted(tp: &SysExit) -> Result<(), String> {
+    let attr = Attr {
+        flags: 1 | ATTR_USE_CLOCKID, // disabled
+        ..exit_attr(tp)
+    };
+    perf_event_open(&attr, 0, -1)
+        .map(drop)
+        .map_err(|e| why("perf_event_open", e))
+}
+
+/// A sample per exit of `tp`: thread ids, CLOCK_MONOTONIC time, raw data.
+fn exit_attr(tp: &SysExit) -> Attr {
+    Attr {
+        type_: PERF_TYPE_TRACEPOINT,
+        size: std::mem::size_of::<Attr>() as u32,
+        config: tp.id,
+        sample_period: 1,
+        sample_type: PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_RAW,
         clockid: libc::CLOCK_MONOTONIC,
         ..Attr::default()
-    };
+    }
+}
+
+fn perf_event_open(attr: &Attr, pid: i32, cpu: i32) -> Result<OwnedFd, i32> {
     // SAFETY: attr is a valid perf_event_attr of the size it declares.
     let fd = unsafe {
         libc::syscall(
             libc::SYS_perf_event_open,
-            &attr as *const Attr,
+            attr as *const Attr,
             pid,
             cpu,
             -1,
@@ -361,38 +384,6 @@ fn open_event(tp: &SysExit, pid: i32, cpu: i32, ring_bytes: usize) -> Result<Own
     }
     // SAFETY: a fresh fd this function owns.
     Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
-}
-
-/// Whether this process may open the event at all (perf_event_paranoid,
-/// CAP_PERFMON, seccomp): tried on itself, disabled, and closed at once.
-pub fn permitted(tp: &SysExit) -> Result<(), String> {
-    let attr = Attr {
-        type_: PERF_TYPE_TRACEPOINT,
-        size: std::mem::size_of::<Attr>() as u32,
-        config: tp.id,
-        sample_period: 1,
-        sample_type: PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_RAW,
-        flags: 1 | ATTR_USE_CLOCKID, // disabled
-        clockid: libc::CLOCK_MONOTONIC,
-        ..Attr::default()
-    };
-    // SAFETY: as in open_event.
-    let fd = unsafe {
-        libc::syscall(
-            libc::SYS_perf_event_open,
-            &attr as *const Attr,
-            0,
-            -1,
-            -1,
-            PERF_FLAG_FD_CLOEXEC,
-        )
-    };
-    if fd < 0 {
-        return Err(why("perf_event_open", errno()));
-    }
-    // SAFETY: a fresh fd, closed at once.
-    drop(unsafe { OwnedFd::from_raw_fd(fd as i32) });
-    Ok(())
 }
 
 fn errno() -> i32 {
