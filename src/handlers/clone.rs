@@ -187,34 +187,13 @@ mod tests {
     use crate::handlers::decode::testmem::Buf;
     use crate::handlers::decode::{decode_entry, decode_exit};
     use crate::handlers::table::lookup;
-    use crate::record::tests::strace_string;
-    use crate::record::{Arg, Comm, Format, Record, ResKind};
+    use crate::record::Arg;
+    use crate::record::tests::{record, strace_line, strace_string};
 
     const BASE: u64 = 0x1000;
 
     fn line(args: Vec<Arg>, name: &'static str, res: i64) -> String {
-        let r = Record {
-            ts_ns: 0,
-            pid: 1,
-            tid: 1,
-            comm: Comm::new(b"x"),
-            nr: 0,
-            name,
-            args,
-            res: Some(res),
-            res_kind: ResKind::Int,
-            dur_ns: None,
-            res_path: None,
-            res_decoded: None,
-            interrupted: false,
-        };
-        let mut out = Vec::new();
-        r.format(Format::Strace, &mut out);
-        let s = String::from_utf8(out).unwrap();
-        // Drop the `[pid 1] ` prefix and the padding before `=`.
-        let s = s.trim_end().split_once("] ").unwrap().1.to_string();
-        let (call, res) = s.rsplit_once(") ").unwrap();
-        format!("{call}) {}", res.trim_start())
+        strace_line(&record(name, args, res))
     }
 
     /// One clone call on `arch`, registers in that arch's order.

@@ -723,21 +723,7 @@ mod tests {
                     let mut args = decode_entry(spec, &regs, &ctx);
                     let res = (next() % 300) as i64 - 50;
                     decode_exit(spec, &regs, res, &ctx, &mut args);
-                    let mut rec = crate::record::Record {
-                        ts_ns: 0,
-                        pid: 1,
-                        tid: 1,
-                        comm: crate::record::Comm::new(b"x"),
-                        nr: 0,
-                        name: spec.name,
-                        args,
-                        res: Some(res),
-                        res_kind: crate::record::ResKind::Int,
-                        dur_ns: None,
-                        res_path: None,
-                        res_decoded: None,
-                        interrupted: false,
-                    };
+                    let mut rec = crate::record::tests::record(spec.name, args, res);
                     decode_result(spec, &regs, res, &ctx, &mut rec);
                     let mut out = Vec::new();
                     rec.format(crate::record::Format::Text, &mut out);

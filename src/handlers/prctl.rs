@@ -302,7 +302,7 @@ mod tests {
     use crate::handlers::decode::testmem::Buf;
     use crate::handlers::decode::{decode_entry, decode_exit, decode_result};
     use crate::handlers::table::lookup;
-    use crate::record::{Comm, Format, Record, ResKind};
+    use crate::record::tests::{record, strace_line};
 
     const BASE: u64 = 0x1000;
 
@@ -314,28 +314,9 @@ mod tests {
         let spec = lookup("prctl").unwrap();
         let mut args = decode_entry(spec, &regs, &ctx);
         decode_exit(spec, &regs, res, &ctx, &mut args);
-        let mut r = Record {
-            ts_ns: 0,
-            pid: 1,
-            tid: 1,
-            comm: Comm::new(b"x"),
-            nr: 0,
-            name: "prctl",
-            args,
-            res: Some(res),
-            res_kind: ResKind::Int,
-            dur_ns: None,
-            res_path: None,
-            res_decoded: None,
-            interrupted: false,
-        };
+        let mut r = record("prctl", args, res);
         decode_result(spec, &regs, res, &ctx, &mut r);
-        let mut out = Vec::new();
-        r.format(Format::Strace, &mut out);
-        let s = String::from_utf8(out).unwrap();
-        let s = s.trim_end().split_once("] ").unwrap().1.to_string();
-        let (call, res) = s.split_once(") ").unwrap();
-        format!("{call}) {}", res.trim_start())
+        strace_line(&r)
     }
 
     #[test]

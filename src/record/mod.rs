@@ -422,6 +422,44 @@ pub(crate) mod tests {
         }
     }
 
+    /// A record of call `name` by thread 1 that returned `res`, for
+    /// decoder tests.
+    pub fn record(name: &'static str, args: Vec<Arg>, res: i64) -> Record {
+        Record {
+            ts_ns: 0,
+            pid: 1,
+            tid: 1,
+            comm: Comm::new(b"x"),
+            nr: 0,
+            name,
+            args,
+            res: Some(res),
+            res_kind: ResKind::Int,
+            dur_ns: None,
+            res_path: None,
+            res_decoded: None,
+            interrupted: false,
+        }
+    }
+
+    /// `r`'s strace line without the pid prefix and with one space before
+    /// ` = `: `prctl(PR_GET_DUMPABLE) = 1 (SUID_DUMP_USER)`.
+    pub fn strace_line(r: &Record) -> String {
+        let mut out = Vec::new();
+        r.format(Format::Strace, &mut out);
+        let s = String::from_utf8_lossy(&out);
+        let s = s.trim_end();
+        let s = s.split_once("] ").map_or(s, |(_, rest)| rest);
+        // The first `)` followed by padding and `= ` ends the call.
+        for (i, _) in s.match_indices(')') {
+            let rest = s[i + 1..].trim_start();
+            if rest.starts_with("= ") {
+                return format!("{} {rest}", &s[..=i]);
+            }
+        }
+        s.to_string()
+    }
+
     /// A value as the strace format shows it.
     pub fn strace_value(v: &Value, out: &mut Vec<u8>) {
         super::strace::value(v, out)
