@@ -550,10 +550,7 @@ mod tests {
     }
 
     fn mem(bytes: &[u8]) -> Buf {
-        Buf {
-            base: BASE,
-            bytes: bytes.to_vec(),
-        }
+        Buf::at(BASE, bytes.to_vec())
     }
 
     #[test]

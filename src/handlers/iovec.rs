@@ -145,10 +145,7 @@ mod tests {
         b[24..32].copy_from_slice(&6u64.to_ne_bytes());
         b[64..69].copy_from_slice(b"hello");
         b[80..86].copy_from_slice(b"world!");
-        Buf {
-            base: BASE,
-            bytes: b,
-        }
+        Buf::at(BASE, b)
     }
 
     fn ctx(m: &Buf, snaplen: usize) -> Ctx<'_> {
@@ -201,10 +198,7 @@ mod tests {
         let mut b = mem().bytes;
         b[32..40].copy_from_slice(&1u64.to_ne_bytes());
         b[40..48].copy_from_slice(&5u64.to_ne_bytes());
-        let m = Buf {
-            base: BASE,
-            bytes: b,
-        };
+        let m = Buf::at(BASE, b);
         let regs = [1, BASE + 32, 1, 0, 0, 0];
         let c = Call {
             val: BASE + 32,
@@ -226,10 +220,7 @@ mod tests {
         let h = 128;
         b[h + 16..h + 24].copy_from_slice(&BASE.to_ne_bytes());
         b[h + 24..h + 32].copy_from_slice(&2u64.to_ne_bytes());
-        let m = Buf {
-            base: BASE,
-            bytes: b,
-        };
+        let m = Buf::at(BASE, b);
         let regs = [3, BASE + 128, 0, 0, 0, 0];
         let c = Call {
             val: BASE + 128,
