@@ -123,6 +123,11 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
     if cfg.fd_paths {
         trapped.extend(supervisor::fdtable::required_calls().filter_map(|n| table.number(n)));
     }
+    // Thread names (JSON's comm, --comm) change with prctl(PR_SET_NAME): it
+    // is seen, selected or not, so the cached names stay true (rare, cheap).
+    if cfg.format == Format::Json || comm.is_some() {
+        trapped.extend(table.number("prctl"));
+    }
     let mut rules: Vec<(u32, Action)> = trapped
         .iter()
         .filter_map(|&nr| table.get(nr as u64).map(|s| (nr, s)))

@@ -965,6 +965,49 @@ fn comm_is_the_programs_after_exec_even_when_execve_is_not_traced() {
 }
 
 #[test]
+fn comm_follows_a_thread_rename_whatever_traces_prctl() {
+    // The renamed thread's later records carry its new name: prctl is seen
+    // even when --only leaves it out, and in the default mode (prctl through
+    // ptrace, getppid through user notification) the rename reaches both
+    // loops' caches.
+    let mut problems = Problems::default();
+    for mode in [Mode::Ret, Mode::NoRet, Mode::Ptrace, Mode::Perf] {
+        for only in ["getppid", "getppid,prctl"] {
+            let t = trace_helper(mode, &["--only", only], &["rename-thread"]);
+            t.assert_code(0);
+            let tid = kv_num(&t.stdout(), "renamed_tid");
+            let comms: Vec<(&Value, &Value)> = t
+                .of("getppid")
+                .into_iter()
+                .map(|r| (&r["tid"], &r["comm"]))
+                .collect();
+            let want = [
+                (json!(tid), json!("sysdig-test-hel")),
+                (json!(tid), json!("renamed")),
+            ];
+            problems.check(
+                comms.len() == 3
+                    && *comms[0].0 == want[0].0
+                    && *comms[0].1 == want[0].1
+                    && *comms[1].0 == want[1].0
+                    && *comms[1].1 == want[1].1
+                    && *comms[2].1 == json!("sysdig-test-hel"),
+                || format!("{mode:?} --only {only}: getppid (tid, comm): {comms:?}"),
+            );
+            let t = trace_helper(
+                mode,
+                &["--only", only, "--comm", "renamed"],
+                &["rename-thread"],
+            );
+            problems.check(t.of("getppid").len() == 1, || {
+                format!("{mode:?} --only {only} --comm renamed: {}", t.dump())
+            });
+        }
+    }
+    problems.assert_none();
+}
+
+#[test]
 fn pid_filter_matching_nothing_still_runs_the_command() {
     for mode in MODES {
         // PID 1 is never in the traced tree.

@@ -22,7 +22,7 @@ use ptrace::Exit;
 use std::os::fd::OwnedFd;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use threads::{ThreadCache, ThreadInfo};
+use threads::{Renames, ThreadCache, ThreadInfo};
 
 /// `kcmp(2)` type: do two tasks share one descriptor table?
 const KCMP_FILES: libc::c_int = 2;
@@ -72,6 +72,8 @@ pub struct Shared {
     summary: Option<Mutex<Summary>>,
     /// `-y`: every process's descriptor table (both loops use it).
     fds: Option<Mutex<FdTables>>,
+    /// Renames either loop saw: both loops' thread caches drop their names.
+    renames: Renames,
 }
 
 impl Shared {
@@ -109,6 +111,7 @@ impl Shared {
             launch_tid,
             launch_fd,
             launched: AtomicBool::new(false),
+            renames: Renames::default(),
         }
     }
 
@@ -328,12 +331,24 @@ fn res_kind(spec: &Spec) -> ResKind {
     }
 }
 
-/// Keeps the thread cache true after calls that change what it holds.
-fn after_call(cache: &mut ThreadCache, name: &str, tid: i32, tgid: i32, regs: &[u64; 6]) {
+/// Keeps the thread cache true after calls that change what it holds. A
+/// rename also reaches the other loop's cache (`Renames`): in the default
+/// mode `prctl` goes through one loop and most calls through the other.
+fn after_call(
+    shared: &Shared,
+    cache: &mut ThreadCache,
+    name: &str,
+    tid: i32,
+    tgid: i32,
+    regs: &[u64; 6],
+) {
     match name {
         "execve" | "execveat" | "exit_group" => cache.forget_process(tgid),
         "exit" => cache.forget(tid),
-        "prctl" if regs[0] == libc::PR_SET_NAME as u64 => cache.forget(tid),
+        "prctl" if regs[0] == libc::PR_SET_NAME as u64 => {
+            cache.forget(tid);
+            shared.renames.bump();
+        }
         _ => {}
     }
 }

@@ -150,6 +150,7 @@ fn receive(shared: &Shared, fd: RawFd, done: &AtomicBool) {
         if let Some(perf) = &shared.perf {
             perf.new_entry(shared, req.pid as i32);
         }
+        cache.sync(&shared.renames);
         let (mut rec, pid) = handle(shared, fd, &req, &mut cache);
         if let Some(perf) = &shared.perf {
             let nr = req.data.nr as u64;
@@ -285,6 +286,6 @@ fn handle(
         shared.annotate(r);
     }
     shared.fd_effects(tid, info.tgid, nr, &req.data.args, None);
-    super::after_call(cache, spec.name, tid, info.tgid, &req.data.args);
+    super::after_call(shared, cache, spec.name, tid, info.tgid, &req.data.args);
     (rec, info.tgid)
 }

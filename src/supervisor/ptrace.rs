@@ -136,6 +136,7 @@ impl<'a> Tracer<'a> {
     }
 
     fn on_status(&mut self, status: WaitStatus) {
+        self.cache.sync(&self.shared.renames);
         match status {
             WaitStatus::Exited(pid, code) => self.gone(pid, Exit::Code(code), false),
             WaitStatus::Signaled(pid, sig, core) => self.gone(pid, Exit::Signal(sig as i32), core),
@@ -317,10 +318,13 @@ impl<'a> Tracer<'a> {
             } else {
                 shared.fd_effects(tid, info.tgid, nr, &regs, None);
                 shared.emit(&rec, &mut self.scratch);
-                super::after_call(&mut self.cache, spec.name, tid, info.tgid, &regs);
+                super::after_call(shared, &mut self.cache, spec.name, tid, info.tgid, &regs);
             }
         } else {
             shared.fd_effects(tid, info.tgid, nr, &regs, None);
+            // A call trapped only for bookkeeping (a rename): the thread's
+            // next stop comes after it has run.
+            super::after_call(shared, &mut self.cache, spec.name, tid, info.tgid, &regs);
         }
         self.resume(pid, None);
     }
@@ -349,7 +353,7 @@ impl<'a> Tracer<'a> {
             };
             decode::decode_exit(spec, &regs, res, &ctx, &mut rec.args);
             decode::decode_result(spec, &regs, res, &ctx, &mut rec);
-            super::after_call(&mut self.cache, spec.name, tid, rec.pid, &regs);
+            super::after_call(shared, &mut self.cache, spec.name, tid, rec.pid, &regs);
         }
         rec.res = Some(res);
         rec.dur_ns = Some(t0.elapsed().as_nanos() as u64);

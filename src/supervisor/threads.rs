@@ -5,6 +5,19 @@
 
 use crate::record::Comm;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Counts the renames (`prctl(PR_SET_NAME)`) either loop has seen. A
+/// rename is seen by one loop only (the one its call went through), but
+/// both caches hold the thread's name: the other loop learns of it here.
+#[derive(Default)]
+pub struct Renames(AtomicU64);
+
+impl Renames {
+    pub fn bump(&self) {
+        self.0.fetch_add(1, Ordering::Release);
+    }
+}
 
 #[derive(Clone, Copy, Debug)]
 pub struct ThreadInfo {
@@ -15,9 +28,22 @@ pub struct ThreadInfo {
 #[derive(Default)]
 pub struct ThreadCache {
     map: HashMap<i32, ThreadInfo>,
+    /// `Renames` when the names were read.
+    renames: u64,
 }
 
 impl ThreadCache {
+    /// Drops every cached name after a rename seen by either loop (which
+    /// thread it was is not known here; renames are rare). Called before
+    /// each stop or notification is handled.
+    pub fn sync(&mut self, renames: &Renames) {
+        let now = renames.0.load(Ordering::Acquire);
+        if now != self.renames {
+            self.map.clear();
+            self.renames = now;
+        }
+    }
+
     pub fn get(&mut self, tid: i32) -> ThreadInfo {
         if let Some(i) = self.map.get(&tid) {
             return *i;
@@ -108,5 +134,24 @@ mod tests {
         let mut c = ThreadCache::default();
         let me = std::process::id() as i32;
         assert_eq!(c.get(me).tgid, me);
+    }
+
+    #[test]
+    fn rename_seen_elsewhere_drops_names() {
+        let renames = Renames::default();
+        let mut c = ThreadCache::default();
+        let me = std::process::id() as i32;
+        c.map.insert(
+            me,
+            ThreadInfo {
+                tgid: 1,
+                comm: Comm::new(b"stale"),
+            },
+        );
+        c.sync(&renames);
+        assert_eq!(c.get(me).tgid, 1, "no rename: the cached entry stays");
+        renames.bump();
+        c.sync(&renames);
+        assert_eq!(c.get(me).tgid, me, "after a rename the entry is read again");
     }
 }

@@ -803,6 +803,25 @@ fn case_clone_thread_exit(_args: &[String]) {
     emit(&format!("thread_tid={tid} exit=3 joined=1\n"));
 }
 
+/// A thread calls getppid, renames itself with prctl(PR_SET_NAME, "renamed"),
+/// calls getppid again; the main thread then calls getppid once.
+fn case_rename_thread(_args: &[String]) {
+    let tid = std::thread::spawn(|| {
+        must(sys!(libc::SYS_getppid), "getppid");
+        let name = b"renamed\0";
+        must(
+            sys!(libc::SYS_prctl, libc::PR_SET_NAME, name.as_ptr(), 0, 0, 0),
+            "prctl(PR_SET_NAME)",
+        );
+        must(sys!(libc::SYS_getppid), "getppid");
+        must(sys!(libc::SYS_gettid), "gettid")
+    })
+    .join()
+    .expect("renaming thread panicked");
+    must(sys!(libc::SYS_getppid), "getppid");
+    emit(&format!("renamed_tid={tid}\n"));
+}
+
 fn case_sigsegv(_args: &[String]) {
     let addr: usize = std::hint::black_box(0);
     // SAFETY: not safe at all: loads from address 0 to die from SIGSEGV.
@@ -1073,6 +1092,11 @@ const CASES: &[(&str, &str, CaseFn)] = &[
         "clone-thread-exit",
         "clone-thread-exit: a pthread ends with raw exit(3); main pthread_joins it",
         case_clone_thread_exit,
+    ),
+    (
+        "rename-thread",
+        "rename-thread: a thread calls getppid, prctl(PR_SET_NAME, \"renamed\"), getppid; main getppid",
+        case_rename_thread,
     ),
     (
         "sigsegv",
