@@ -168,6 +168,39 @@ fn signals_restart_and_eintr_match_the_program() {
 /// notification loop drains the rings before it handles one, so the rings never hold
 /// more than one undrained exit per thread; a loss would show as a warning and calls
 /// with no result.
+/// A call its thread never returns from, because another thread ended the process
+/// (exit_group) or replaced it (execve), has no result on either path, as strace
+/// shows it (`= ?`): the perf event does see that call exit, but with the
+/// kernel-internal restart code of a thread that is being killed (`-ERESTARTSYS`,
+/// `-ERESTARTNOHAND`), never a value the program could see.
+#[test]
+fn calls_cut_by_exit_group_or_exec_have_no_result_on_both_paths() {
+    for (case, code) in [("thread-exit-group", 4), ("thread-exec", 0)] {
+        for mode in EXIT_VIA {
+            let t = trace_helper(mode, &["--only", "read,execve,exit_group"], &[case]);
+            t.assert_code(code);
+            let pid = kv_num(&t.stdout(), "pid");
+            let cut: Vec<&Value> = t
+                .of("read")
+                .into_iter()
+                .filter(|r| r["args"]["count"] == 1 && r["comm"] != "true")
+                .collect();
+            assert_eq!(
+                cut.len(),
+                1,
+                "{mode:?} {case}: the blocked read: {}",
+                t.dump()
+            );
+            assert!(
+                cut[0]["res"].is_null() && cut[0]["err"].is_null(),
+                "{mode:?} {case}: the read its thread died in has no result: {}",
+                cut[0]
+            );
+            assert_eq!(cut[0]["pid"], pid, "{}", cut[0]);
+        }
+    }
+}
+
 #[test]
 fn tiny_ring_loses_nothing() {
     let t = {

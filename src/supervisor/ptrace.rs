@@ -187,6 +187,9 @@ impl<'a> Tracer<'a> {
                 ) {
                     // Group stop: stay stopped without swallowing the stop,
                     // until SIGCONT.
+                    if let Some(perf) = &self.shared.perf {
+                        perf.group_stop(self.shared, pid.as_raw());
+                    }
                     self.event(pid.as_raw(), |out| siginfo::stopped_line(sig as i32, out));
                     // SAFETY: PTRACE_LISTEN takes no pointers.
                     unsafe { libc::ptrace(libc::PTRACE_LISTEN, pid.as_raw(), 0, 0) };

@@ -771,6 +771,21 @@ fn case_thread_exec(_args: &[String]) {
     exit_group(1);
 }
 
+/// A thread blocks in read on a pipe nobody writes; main sleeps 50 ms and
+/// ends the process with exit_group(4), killing the thread inside its read.
+fn case_thread_exit_group(_args: &[String]) {
+    let (rd, _wr) = pipe_raw();
+    let _t = std::thread::spawn(move || {
+        let mut buf = [0u8; 1];
+        let r = sys!(libc::SYS_read, rd, buf.as_mut_ptr(), 1);
+        eprintln!("thread-exit-group: read returned unexpectedly: {}", show(r));
+        exit_group(1);
+    });
+    std::thread::sleep(Duration::from_millis(50));
+    emit(&format!("pid={}\n", std::process::id()));
+    exit_group(4);
+}
+
 const THREAD_EXIT_CODE: c_long = 3;
 
 static THREAD_TID: AtomicI64 = AtomicI64::new(0);
@@ -1087,6 +1102,11 @@ const CASES: &[(&str, &str, CaseFn)] = &[
         "thread-exec",
         "thread-exec: a thread execs /bin/true while main blocks in read on a pipe",
         case_thread_exec,
+    ),
+    (
+        "thread-exit-group",
+        "thread-exit-group: a thread blocks in read on a pipe; main exit_group(4)s 50 ms later",
+        case_thread_exit_group,
     ),
     (
         "clone-thread-exit",

@@ -51,6 +51,13 @@ struct State {
     /// a signal interrupted it while it waited for the supervisor. See
     /// `take_restart`.
     restarts: HashMap<i32, u32>,
+    /// Calls whose exit carried a restart code (`-ERESTARTSYS` ...): the
+    /// thread either goes on to a signal, or was killed inside the call
+    /// (another thread's exit_group or execve: ptrace shows no exit then,
+    /// and the record says `res=?`). Written once the thread is seen to
+    /// live on (a signal or group stop, its next call) with the value, or
+    /// with no result when it dies first. See `settle`.
+    interrupted: HashMap<i32, (Pending, i64, u64)>,
     /// Signals held back by the tracer while it let the kernel restart an
     /// interrupted call: `(tid, tgid, signal, when held)`, sent again once
     /// the restarted call has been received (it can no longer be
@@ -76,6 +83,7 @@ impl PerfExits {
                 deaths: Vec::new(),
                 lost: 0,
                 restarts: HashMap::new(),
+                interrupted: HashMap::new(),
                 held: Vec::new(),
                 scratch: Vec::with_capacity(4096),
                 batch: Vec::new(),
@@ -101,6 +109,7 @@ impl PerfExits {
     pub fn new_entry(&self, shared: &Shared, tid: i32) {
         let mut st = self.state.lock();
         self.drain(&mut st, shared);
+        settle(&mut st, shared, tid, true);
         if let Some(old) = st.pending.remove(&tid) {
             unreturned(&mut st.scratch, shared, old);
         }
@@ -115,6 +124,7 @@ impl PerfExits {
         let mut st = self.state.lock();
         st.restarts.remove(&call.tid);
         release_held(&mut st, |t, _| t == call.tid);
+        settle(&mut st, shared, call.tid, true);
         if let Some(old) = st.pending.remove(&call.tid) {
             // Its exit never came: lost, or the call did not return.
             unreturned(&mut st.scratch, shared, old);
@@ -142,9 +152,19 @@ impl PerfExits {
     pub fn take_restart(&self, shared: &Shared, tid: i32) -> bool {
         let mut st = self.state.lock();
         self.drain(&mut st, shared);
+        // Stopped for a signal: its interrupted call, if any, returned.
+        settle(&mut st, shared, tid, true);
         // A signal already held means the restart is still ahead: any
         // other signal delivered before it would see ERESTARTSYS too.
         st.restarts.remove(&tid).is_some() || st.held.iter().any(|h| h.0 == tid)
+    }
+
+    /// `tid` is in a group stop: it lives on, so a call it left with a
+    /// restart code returned (it did not die inside it).
+    pub fn group_stop(&self, shared: &Shared, tid: i32) {
+        let mut st = self.state.lock();
+        self.drain(&mut st, shared);
+        settle(&mut st, shared, tid, true);
     }
 
     /// The tracer held back `sig` for `tid` (see `take_restart`); it is sent
@@ -161,6 +181,12 @@ impl PerfExits {
         let mut st = self.state.lock();
         self.drain(&mut st, shared);
         self.flush_waiting(&mut st, shared);
+        // Interrupted calls of threads never seen again: ended inside them.
+        let mut cut: Vec<i32> = st.interrupted.keys().copied().collect();
+        cut.sort_by_key(|t| st.interrupted.get(t).map(|i| i.0.t0_ns));
+        for tid in cut {
+            settle(&mut st, shared, tid, false);
+        }
         let mut left: Vec<Pending> = st.pending.drain().map(|(_, p)| p).collect();
         left.sort_by_key(|p| p.t0_ns);
         for p in left {
@@ -244,6 +270,9 @@ impl PerfExits {
                         .find(|(_, p)| p.pid == pid && p.nr as i64 == nr)
                         .map(|(&t, _)| t);
                     if caller.is_some() {
+                        // The old leader left its call to die (its exit
+                        // may have come first, with a restart code).
+                        settle(st, shared, tid, false);
                         if let Some(old) = st.pending.remove(&tid) {
                             unreturned(&mut st.scratch, shared, old);
                         }
@@ -260,7 +289,11 @@ impl PerfExits {
                 };
                 if let Some((k, p)) = key.and_then(|k| st.pending.remove(&k).map(|p| (k, p))) {
                     st.restarts.remove(&tid);
-                    if let Some(rec) = complete(shared, k, p, ret, time_ns) {
+                    if RESTART_CODES.contains(&-ret) {
+                        // Returned to a signal, or killed: `settle` tells.
+                        settle(st, shared, k, true);
+                        st.interrupted.insert(k, (p, ret, time_ns));
+                    } else if let Some(rec) = complete(shared, k, p, ret, time_ns) {
                         emit(&mut st.scratch, shared, &rec);
                     }
                 }
@@ -340,8 +373,29 @@ pub struct Entered {
 /// The kernel-internal errno a call interrupted by a signal returns with.
 const ERESTARTSYS: i64 = 512;
 
+/// The kernel-internal codes of a call left for a signal (ERESTARTSYS,
+/// ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK).
+const RESTART_CODES: [i64; 4] = [512, 513, 514, 516];
+
+/// Writes `tid`'s interrupted call, if it has one: with its return value
+/// when the thread `lived` on, else as never returned (killed inside it).
+fn settle(st: &mut State, shared: &Shared, tid: i32, lived: bool) {
+    let Some((p, ret, time_ns)) = st.interrupted.remove(&tid) else {
+        return;
+    };
+    if !lived {
+        unreturned(&mut st.scratch, shared, p);
+    } else if let Some(rec) = complete(shared, tid, p, ret, time_ns) {
+        emit(&mut st.scratch, shared, &rec);
+    }
+}
+
 /// A dead thread's call entered before its death never returns.
 fn bury(st: &mut State, shared: &Shared, d: Death) {
+    // Left with a restart code and then dead with no stop between: killed.
+    if st.interrupted.get(&d.tid).is_some_and(|i| i.2 <= d.time_ns) {
+        settle(st, shared, d.tid, false);
+    }
     if st.pending.get(&d.tid).is_some_and(|p| p.t0_ns < d.time_ns) {
         if let Some(p) = st.pending.remove(&d.tid) {
             unreturned(&mut st.scratch, shared, p);
