@@ -54,19 +54,86 @@ struct Tracee {
 /// another CPU than the tracee (the scheduler often separates them: nothing
 /// in ptrace asks for a same-CPU wake-up) that wake-up dominates the cost
 /// of a stop, most of all in a VM whose idle vCPU has to be woken from
-/// halt (~20-30 us each, four per traced call). A tracer still polling sees
-/// the stop at once. BENCHMARKS.md "Polling for stops": read64 traced
-/// through ptrace 110-130 us -> 35-46 us per call unpinned, 24 -> 17-21 us
-/// with tracer and tracee on one CPU.
-const POLL_FOR: Duration = Duration::from_micros(50);
+/// halt (~20-100 us each, four per traced call, depending on the host). A
+/// tracer still polling sees the stop at once (BENCHMARKS.md "Polling for
+/// stops"). How soon the next stop comes depends on the machine, so the
+/// window follows the gaps between stops (`PollWindow`).
+mod poll {
+    use std::time::Duration;
 
-/// Polls `waitpid` for up to `POLL_FOR` from `since`, yielding the CPU
+    /// Bounds of the window: below 50 us stops are missed on any VM seen;
+    /// above 250 us a tracee that sleeps between short bursts of calls
+    /// would cost the tracer too much CPU (one window per burst).
+    pub const MIN: Duration = Duration::from_micros(50);
+    pub const MAX: Duration = Duration::from_micros(250);
+    /// Gaps longer than this are the tracee computing or sleeping, not
+    /// the round trip: they do not move the window.
+    const BURST_GAP: Duration = Duration::from_millis(1);
+
+    /// Twice the typical gap between resuming the tracee and its next stop
+    /// (a moving average over recent stops), within `MIN..=MAX`.
+    pub struct PollWindow {
+        avg_ns: u64,
+    }
+
+    impl Default for PollWindow {
+        fn default() -> Self {
+            PollWindow {
+                avg_ns: MIN.as_nanos() as u64 / 2,
+            }
+        }
+    }
+
+    impl PollWindow {
+        pub fn get(&self) -> Duration {
+            Duration::from_nanos(self.avg_ns.saturating_mul(2)).clamp(MIN, MAX)
+        }
+
+        /// A stop came `gap` after the tracer began waiting for it.
+        pub fn observe(&mut self, gap: Duration) {
+            if gap < BURST_GAP {
+                let g = gap.as_nanos() as u64;
+                // 1/8 weight: a few slow stops move it, one does not.
+                self.avg_ns = self.avg_ns - self.avg_ns / 8 + g / 8;
+            }
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn window_follows_the_gaps_within_bounds() {
+            let mut w = PollWindow::default();
+            assert_eq!(w.get(), MIN);
+            for _ in 0..100 {
+                w.observe(Duration::from_micros(90));
+            }
+            let got = w.get().as_micros();
+            assert!((170..=180).contains(&got), "{got}");
+            for _ in 0..100 {
+                w.observe(Duration::from_micros(400));
+            }
+            assert_eq!(w.get(), MAX);
+            // Long pauses (a sleeping tracee) leave it where it was.
+            w.observe(Duration::from_millis(50));
+            assert_eq!(w.get(), MAX);
+            for _ in 0..100 {
+                w.observe(Duration::from_micros(5));
+            }
+            assert_eq!(w.get(), MIN);
+        }
+    }
+}
+
+/// Polls `waitpid` for up to `window` from `since`, yielding the CPU
 /// between polls (a tracee woken on the tracer's own CPU runs at once).
 /// `None` when nothing came: then the caller sleeps in `waitpid`, and polls
-/// again only after a stop that came within `POLL_FOR` (a tracee that
+/// again only after a stop that came within the window (a tracee that
 /// computes between its calls costs one poll window, not one per stop).
-fn poll_stop(since: Instant) -> Option<nix::Result<WaitStatus>> {
-    while since.elapsed() < POLL_FOR {
+fn poll_stop(since: Instant, window: Duration) -> Option<nix::Result<WaitStatus>> {
+    while since.elapsed() < window {
         match waitpid(None, Some(WaitPidFlag::__WALL | WaitPidFlag::WNOHANG)) {
             // SAFETY: sched_yield takes no arguments and cannot fail here.
             Ok(WaitStatus::StillAlive) => unsafe {
@@ -109,16 +176,24 @@ impl<'a> Tracer<'a> {
     pub fn run(mut self) -> Option<Exit> {
         let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
         let mut poll = cpus > 1;
+        let mut window = poll::PollWindow::default();
         loop {
             let waiting = Instant::now();
-            let polled = if poll { poll_stop(waiting) } else { None };
+            let polled = if poll {
+                poll_stop(waiting, window.get())
+            } else {
+                None
+            };
             poll = polled.is_some();
             let next = polled.unwrap_or_else(|| {
                 let r = waitpid(None, Some(WaitPidFlag::__WALL));
                 // Poll again once stops come back quickly.
-                poll = cpus > 1 && waiting.elapsed() < POLL_FOR;
+                poll = cpus > 1 && waiting.elapsed() < window.get();
                 r
             });
+            if cpus > 1 {
+                window.observe(waiting.elapsed());
+            }
             match next {
                 Ok(status) => {
                     self.on_status(status);
@@ -206,6 +281,7 @@ impl<'a> Tracer<'a> {
     /// queue: see `force_restart` (x86_64) and, where the kernel decides the
     /// restart before this stop (aarch64), the hold below.
     ///
+    /// Delivering the signal to a call interrupted in the notification
     /// queue (not received yet, so it never ran) would turn the kernel's
     /// ERESTARTSYS into EINTR for a handler without SA_RESTART: a failure
     /// the program never sees untraced. The signal is held back instead
