@@ -4,7 +4,7 @@
 #   bench/run.sh [--quick] [--parts LIST] [--rounds R] [--keep]
 #
 #   --quick        fewer calls, requests and rounds (1.5-2.5 minutes on 2 vCPUs;
-#                  the full run takes 8-12 minutes)
+#                  the full run takes 8-25 minutes, depending on the host)
 #   --parts LIST   comma-separated subset of: floor,micro,placement,nginx,records,rss
 #                  (default: all)
 #   --rounds R     rounds of the interleaved parts (default 9, --quick 3; placement: at most 5)
