@@ -363,3 +363,26 @@ fn help_mentions_every_option() {
     out.assert_code(0);
     assert!(out.stdout_str().contains("exec"), "{}", out.stdout_str());
 }
+
+#[test]
+fn unwritable_records_leave_the_command_alone_and_exit_1() {
+    // /dev/full opens but refuses every write: the command still runs to its end with
+    // its own output, and the lost records are reported once, with exit 1.
+    let out = run_tracer(&[
+        "exec",
+        "-o",
+        "/dev/full",
+        "--",
+        "sh",
+        "-c",
+        "echo hi; exit 3",
+    ]);
+    out.assert_code(1);
+    assert_eq!(out.stdout_str(), "hi\n");
+    let err = out.stderr_str();
+    assert!(
+        err.starts_with("my-sysdig: writing records: "),
+        "stderr {err:?}"
+    );
+    assert_eq!(err.lines().count(), 1, "one error line, got {err:?}");
+}
