@@ -1177,3 +1177,38 @@ fn process_and_terminal_calls_are_structured() {
     );
     p.assert_none();
 }
+
+// ------------------------------------------------------------------ numbers without a syscall
+
+/// A number no syscall has is traced as strace traces it: named `syscall_0x190`, six raw
+/// arguments, ENOSYS, one record per call, whichever path gives the result (x86_64 leaves
+/// 335..423 to the other ABIs: 400 stays free).
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn numbers_without_a_syscall_are_traced_with_strace_names() {
+    let st = strace(None, &[HELPER, "nosys", "400"]);
+    assert_eq!(st.of("syscall_0x190").len(), 1, "strace: {}", st.raw);
+    for mode in MODES.iter().chain(EXIT_VIA.iter()).copied() {
+        let t = trace_helper(mode, &[], &["nosys", "400"]);
+        t.assert_code(0);
+        assert_eq!(t.stdout(), "nosys nr=400 res=-38 err=ENOSYS\n");
+        let recs = t.of("syscall_0x190");
+        assert_eq!(recs.len(), 1, "{mode:?}: {}", t.dump());
+        let r = recs[0];
+        assert_eq!(r["nr"], json!(400), "{r}");
+        for i in 0..6 {
+            let want = format!("{:#x}", i + 1);
+            assert_eq!(r["args"][format!("arg{i}")], json!(want), "{mode:?}: {r}");
+        }
+        match mode {
+            Mode::NoRet => assert!(r["res"].is_null(), "{r}"),
+            _ => {
+                assert_eq!(r["res"], json!(-38), "{mode:?}: {r}");
+                assert_eq!(r["err"], "ENOSYS", "{r}");
+            }
+        }
+    }
+    // Named in --only like any call.
+    let t = trace_helper(Mode::Ret, &["--only", "syscall_0x190"], &["nosys", "400"]);
+    assert_eq!(t.recs.len(), 1, "{}", t.dump());
+}

@@ -140,6 +140,24 @@ static RAW_ARGS: [ArgSpec; 6] = [
     },
 ];
 
+/// Numbers past the highest syscall the `syscalls` crate knows that still
+/// get a row: a kernel newer than the crate implements them, and a program
+/// may probe them. (Further numbers are not traced.)
+const SPARE_NUMBERS: usize = 64;
+
+/// The row of a number no syscall of the arch has (yet): strace's name,
+/// `syscall_0x1d6`, six raw arguments. Built once per table, so the few
+/// hundred names are leaked once, not per call.
+fn unassigned(nr: usize) -> Spec {
+    Spec {
+        name: Box::leak(format!("syscall_{nr:#x}").into_boxed_str()),
+        args: &RAW_ARGS,
+        class: 0,
+        ret: Ret::Int,
+        res_decode: None,
+    }
+}
+
 /// The table of one architecture, indexed by syscall number.
 pub struct SyscallTable {
     pub arch: &'static Arch,
@@ -150,7 +168,7 @@ impl SyscallTable {
     pub fn new(arch: &'static Arch) -> Self {
         let list = (arch.syscalls)();
         let max = list.iter().map(|&(nr, _)| nr).max().unwrap_or(0) as usize;
-        let mut by_nr = vec![None; max + 1];
+        let mut by_nr = vec![None; max + 1 + SPARE_NUMBERS];
         for (nr, name) in list {
             let spec = arch
                 .overrides
@@ -167,6 +185,13 @@ impl SyscallTable {
                 });
             // The row's name may be shared; the arch's name is authoritative.
             by_nr[nr as usize] = Some(Spec { name, ..spec });
+        }
+        // Holes (numbers of other ABIs, arch-specific ranges left empty)
+        // and the spare numbers: traced like any call, as strace does.
+        for (nr, row) in by_nr.iter_mut().enumerate() {
+            if row.is_none() {
+                *row = Some(unassigned(nr));
+            }
         }
         SyscallTable { arch, by_nr }
     }
@@ -203,6 +228,26 @@ mod tests {
                 assert_eq!(t.number(name), Some(nr));
             }
         }
+    }
+
+    #[test]
+    fn numbers_without_a_syscall_get_strace_names() {
+        for arch in [&X86_64, &AARCH64] {
+            let t = SyscallTable::new(arch);
+            let max = (arch.syscalls)().iter().map(|&(nr, _)| nr).max().unwrap();
+            let next = t.get(max as u64 + 1).unwrap();
+            assert_eq!(next.name, format!("syscall_{:#x}", max + 1));
+            assert_eq!(next.args.len(), 6);
+            let last = max as u64 + SPARE_NUMBERS as u64;
+            assert!(t.get(last).is_some() && t.get(last + 1).is_none());
+            assert_eq!(t.number(&format!("syscall_{last:#x}")), Some(last as u32));
+        }
+        // A hole that stays one: x86_64 leaves 335..=423 to the other ABIs.
+        let x = SyscallTable::new(&X86_64);
+        assert_eq!(x.get(400).unwrap().name, "syscall_0x190");
+        // arm64's arch-specific range 244..=259 is empty.
+        let a = SyscallTable::new(&AARCH64);
+        assert_eq!(a.get(250).unwrap().name, "syscall_0xfa");
     }
 
     #[test]

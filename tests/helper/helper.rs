@@ -225,6 +225,7 @@ fn errno_name(e: c_int) -> &'static str {
         libc::EBADF => "EBADF",
         libc::EINVAL => "EINVAL",
         libc::ENAMETOOLONG => "ENAMETOOLONG",
+        libc::ENOSYS => "ENOSYS",
         _ => "E?",
     }
 }
@@ -852,6 +853,12 @@ fn case_sigsegv(_args: &[String]) {
     exit_group(1);
 }
 
+fn case_nosys(args: &[String]) {
+    let nr: c_long = num(args, 0, 400);
+    let r = sys!(nr, 1, 2, 3, 4, 5, 6);
+    emit(&format!("nosys nr={nr} {}\n", show(r)));
+}
+
 fn case_nanosleep(args: &[String]) {
     let ms: i64 = num(args, 0, 1);
     if !(0..1000).contains(&ms) {
@@ -1127,6 +1134,11 @@ const CASES: &[(&str, &str, CaseFn)] = &[
         "nanosleep",
         "nanosleep [MS=1]: nanosleep({0, MS ms}, NULL)",
         case_nanosleep,
+    ),
+    (
+        "nosys",
+        "nosys [NR=400]: syscall(NR, 1, 2, 3, 4, 5, 6) for a number no syscall has (x86_64: 335..423 are the other ABIs')",
+        case_nosys,
     ),
     (
         "pingpong",
