@@ -273,6 +273,44 @@ fn exit_and_kill_lines_as_strace() {
 }
 
 #[test]
+fn exec_from_a_thread_supersedes_the_leader_as_strace() {
+    let cmd = [HELPER, "thread-exec"];
+    let (_, theirs) = strace_raw(&[], &cmd);
+    let (out, mine) = my_strace(&[], &cmd, true);
+    out.assert_code(0);
+    // The leader's line names the thread that called execve.
+    let check = |lines: &[&str], who: &str| {
+        let leader = split_tid(lines[0]).0;
+        let caller = lines
+            .iter()
+            .find(|l| l.contains("execve(\"/bin/true\""))
+            .map(|l| split_tid(l).0)
+            .unwrap_or_else(|| panic!("{who}: no execve of /bin/true"));
+        let want = format!("{leader} +++ superseded by execve in pid {caller} +++");
+        let n = lines.iter().filter(|l| l.contains("superseded")).count();
+        assert_eq!(n, 1, "{who}: {lines:#?}");
+        assert!(lines.contains(&want.as_str()), "{who}: no {want:?}");
+    };
+    check(
+        &mine.iter().map(String::as_str).collect::<Vec<_>>(),
+        "my-sysdig",
+    );
+    check(&theirs.lines().collect::<Vec<_>>(), "strace");
+    let norm = |v: Vec<String>| -> Vec<String> {
+        v.into_iter()
+            .map(|l| match l.split_once(" in pid ") {
+                Some((a, _)) => format!("{a} in pid N +++"),
+                None => l,
+            })
+            .collect()
+    };
+    assert_eq!(
+        norm(process_lines(mine.iter().map(String::as_str))),
+        norm(process_lines(theirs.lines()))
+    );
+}
+
+#[test]
 fn sigchld_and_exits_of_a_forking_program_as_strace() {
     let cmd = [HELPER, "fork-exec"];
     let (_, theirs) = strace_raw(&[], &cmd);

@@ -280,6 +280,12 @@ pub fn exited_line(code: i32, out: &mut Vec<u8>) {
     let _ = write!(out, "+++ exited with {code} +++");
 }
 
+/// `+++ superseded by execve in pid 4243 +++`: the thread group leader's
+/// line when another of its threads (`former`) execs and takes its tid.
+pub fn superseded_line(former: i32, out: &mut Vec<u8>) {
+    let _ = write!(out, "+++ superseded by execve in pid {former} +++");
+}
+
 /// `+++ killed by SIGKILL +++`, `+++ killed by SIGSEGV (core dumped) +++`.
 pub fn killed_line(sig: i32, core: bool, out: &mut Vec<u8>) {
     out.extend_from_slice(b"+++ killed by ");

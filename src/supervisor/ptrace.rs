@@ -467,6 +467,8 @@ impl<'a> Tracer<'a> {
                 if let Some(rec) = self.tracees.get_mut(&tid).and_then(|t| t.pending.take()) {
                     self.finish_unreturned(rec.rec);
                 }
+                // strace's line for the leader the exec replaces.
+                self.event(tid, |out| siginfo::superseded_line(former, out));
                 // The record keeps the tid of the thread that called execve.
                 if let Some(t) = self.tracees.remove(&former) {
                     self.tracees.insert(tid, t);
