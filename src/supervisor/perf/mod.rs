@@ -380,6 +380,10 @@ const RESTART_CODES: [i64; 4] = [512, 513, 514, 516];
 /// Writes `tid`'s interrupted call, if it has one: with its return value
 /// when the thread `lived` on, else as never returned (killed inside it).
 fn settle(st: &mut State, shared: &Shared, tid: i32, lived: bool) {
+    // Called twice per notification: skip the hashing in the usual case.
+    if st.interrupted.is_empty() {
+        return;
+    }
     let Some((p, ret, time_ns)) = st.interrupted.remove(&tid) else {
         return;
     };
