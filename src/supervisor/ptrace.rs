@@ -184,15 +184,14 @@ impl<'a> Tracer<'a> {
             } else {
                 None
             };
-            poll = polled.is_some();
-            let next = polled.unwrap_or_else(|| {
-                let r = waitpid(None, Some(WaitPidFlag::__WALL));
-                // Poll again once stops come back quickly.
-                poll = cpus > 1 && waiting.elapsed() < window.get();
-                r
-            });
+            let caught = polled.is_some();
+            let next = polled.unwrap_or_else(|| waitpid(None, Some(WaitPidFlag::__WALL)));
             if cpus > 1 {
-                window.observe(waiting.elapsed());
+                let gap = waiting.elapsed();
+                // Poll again after a caught stop, or once a slept-for one
+                // comes back quickly.
+                poll = caught || gap < window.get();
+                window.observe(gap);
             }
             match next {
                 Ok(status) => {
