@@ -3,6 +3,7 @@
 
 use crate::arch::{self, SyscallTable};
 use crate::error::{Error, Result};
+use crate::handlers::socketcall;
 use crate::launcher::{self, Command, filter::Action};
 use crate::record::decor::Decor;
 use crate::record::summary::SummaryMode;
@@ -66,7 +67,10 @@ const PERF_PAGES: usize = 64;
 /// Runs the command under the tracer; returns the exit code.
 pub fn run(cfg: ExecConfig) -> Result<i32> {
     let table = SyscallTable::new(arch::native());
-    let traced = select::parse(cfg.only.as_deref(), &table)?;
+    // A 32-bit program's calls (i386 on x86_64) are traced by name too.
+    let compat_table = table.arch.compat.map(SyscallTable::new);
+    let selection = select::parse_abis(cfg.only.as_deref(), &table, compat_table.as_ref())?;
+    let traced = selection.native;
     if cfg.snaplen > MAX_SNAPLEN {
         return Err(Error::usage(format!(
             "--snaplen: at most {MAX_SNAPLEN} bytes"
@@ -162,6 +166,56 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
             }
         }
     }
+    // The compat ABI's rules: the same choice by name, except that its
+    // return values never come from perf (see `Shared::exit_via_perf`).
+    let mut compat = None;
+    let mut compat_rules = Vec::new();
+    if let Some(ct) = &compat_table {
+        // What the native rules trap for bookkeeping (-y, renames, execs),
+        // by name; selected names are in `selection.compat` already.
+        let bookkeeping: Vec<u32> = rules
+            .iter()
+            .filter_map(|&(nr, _)| table.get(nr as u64))
+            .filter_map(|s| ct.number(s.name))
+            .collect();
+        let mut selected = vec![false; ct.iter().map(|(nr, _)| nr as usize + 1).max().unwrap_or(0)];
+        for &nr in &selection.compat {
+            selected[nr as usize] = true;
+        }
+        // 32-bit glibc makes its socket calls through socketcall, which is
+        // shown as the call it carries: trapped when one of those is
+        // selected (the supervisor keeps only the selected ones).
+        let socketcall = ct.number("socketcall").filter(|_| {
+            socketcall::names()
+                .filter_map(|n| ct.number(n))
+                .any(|nr| selected[nr as usize])
+        });
+        let mut nrs: Vec<u32> = selection
+            .compat
+            .iter()
+            .copied()
+            .chain(bookkeeping)
+            .chain(socketcall)
+            .collect();
+        nrs.sort_unstable();
+        nrs.dedup();
+        for nr in nrs {
+            let Some(spec) = ct.get(nr as u64) else {
+                continue;
+            };
+            let hidden = !selected[nr as usize] && Some(nr) != socketcall;
+            let notify = cfg.no_ret || (notify_ok && (!spec.needs_exit() || hidden));
+            compat_rules.push((
+                nr,
+                if notify {
+                    Action::Notify
+                } else {
+                    Action::Trace
+                },
+            ));
+        }
+        compat = Some(selected);
+    }
     let perf_nrs: Vec<u32> = rules
         .iter()
         .filter(|&&(nr, a)| a == Action::Notify && table.get(nr as u64).is_some_and(via_perf))
@@ -171,7 +225,11 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
         .filter(|_| !perf_nrs.is_empty())
         .map(|tp| exit_source(tp, &table, &perf_nrs));
     let mut flags = 0;
-    if rules.iter().any(|&(_, a)| a == Action::Notify) {
+    if rules
+        .iter()
+        .chain(&compat_rules)
+        .any(|&(_, a)| a == Action::Notify)
+    {
         flags = libc::SECCOMP_FILTER_FLAG_NEW_LISTENER;
         // Linux 5.19: once received, a request is not interrupted by
         // non-fatal signals, which closes most of the restart window.
@@ -180,7 +238,13 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
             flags = killable;
         }
     }
-    let prog = launcher::filter::build(&rules)?;
+    let prog = launcher::filter::build(
+        &rules,
+        compat_table.as_ref().map(|t| launcher::filter::Compat {
+            audit_arch: t.arch.audit_arch,
+            rules: &compat_rules,
+        }),
+    )?;
     let out = open_output(cfg.output.as_ref())?;
     let writer =
         Writer::spawn(out).map_err(|e| Error::fail(format!("starting the writer thread: {e}")))?;
@@ -230,8 +294,8 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
         opts,
         writer.sink(),
         selected,
-        spawned.pid.as_raw(),
-        spawned.ctl_fd,
+        compat_table.zip(compat),
+        (spawned.pid.as_raw(), spawned.ctl_fd),
         perf,
     );
     let exit = supervisor::run(&shared, spawned.pid, spawned.listener, use_ptrace);

@@ -9,12 +9,35 @@ use std::collections::BTreeSet;
 
 /// Syscall numbers selected by `list` (all when `None`).
 pub fn parse(list: Option<&str>, table: &SyscallTable) -> Result<BTreeSet<u32>> {
-    let all: BTreeSet<u32> = table.iter().map(|(nr, _)| nr).collect();
-    let Some(list) = list else {
-        return Ok(all);
+    parse_abis(list, table, None).map(|s| s.native)
+}
+
+/// What `--only` selects in each ABI the tree may call through.
+#[derive(Debug, Default)]
+pub struct Selection {
+    pub native: BTreeSet<u32>,
+    /// Numbers of the compat ABI (`Arch::compat`), by the same names.
+    pub compat: BTreeSet<u32>,
+}
+
+/// As `parse`, for the native table and, when given, its compat ABI's: a
+/// name applies to the call of that name in each, and is an error only
+/// when neither has it (`mmap2` exists only for i386 programs).
+pub fn parse_abis(
+    list: Option<&str>,
+    table: &SyscallTable,
+    compat: Option<&SyscallTable>,
+) -> Result<Selection> {
+    let all = |t: &SyscallTable| -> BTreeSet<u32> { t.iter().map(|(nr, _)| nr).collect() };
+    let everything = Selection {
+        native: all(table),
+        compat: compat.map(all).unwrap_or_default(),
     };
-    let mut include = BTreeSet::new();
-    let mut exclude = BTreeSet::new();
+    let Some(list) = list else {
+        return Ok(everything);
+    };
+    let mut include = Selection::default();
+    let mut exclude = Selection::default();
     let mut any_positive = false;
     for item in list.split(',').map(str::trim) {
         if item.is_empty() {
@@ -24,19 +47,35 @@ pub fn parse(list: Option<&str>, table: &SyscallTable) -> Result<BTreeSet<u32>> 
             Some(w) => (true, w),
             None => (false, item),
         };
-        let set = resolve(word, table)?;
-        if negate {
-            exclude.extend(set);
+        let native = resolve(word, table, compat);
+        let other = compat.map(|c| resolve(word, c, None));
+        let (native, other) = match (native, other) {
+            (Ok(n), Some(Ok(c))) => (n, c),
+            (Ok(n), Some(Err(_)) | None) => (n, BTreeSet::new()),
+            (Err(_), Some(Ok(c))) => (BTreeSet::new(), c),
+            (Err(e), _) => return Err(e),
+        };
+        let into = if negate {
+            &mut exclude
         } else {
             any_positive = true;
-            include.extend(set);
-        }
+            &mut include
+        };
+        into.native.extend(native);
+        into.compat.extend(other);
     }
-    let base = if any_positive { include } else { all };
-    Ok(base.difference(&exclude).copied().collect())
+    let base = if any_positive { include } else { everything };
+    Ok(Selection {
+        native: base.native.difference(&exclude.native).copied().collect(),
+        compat: base.compat.difference(&exclude.compat).copied().collect(),
+    })
 }
 
-fn resolve(word: &str, table: &SyscallTable) -> Result<BTreeSet<u32>> {
+fn resolve(
+    word: &str,
+    table: &SyscallTable,
+    compat: Option<&SyscallTable>,
+) -> Result<BTreeSet<u32>> {
     if let Some(cls) = word.strip_prefix('%') {
         let Some(&(_, bit)) = class::NAMES.iter().find(|(n, _)| *n == cls) else {
             let names: Vec<String> = class::NAMES.iter().map(|(n, _)| format!("%{n}")).collect();
@@ -63,19 +102,20 @@ fn resolve(word: &str, table: &SyscallTable) -> Result<BTreeSet<u32>> {
             "--only: '{word}' is a syscall on {} but not on {}{}",
             a.name,
             table.arch.name,
-            suggest(word, table)
+            suggest(word, table, compat)
         )));
     }
     Err(Error::usage(format!(
         "--only: unknown syscall '{word}'{}",
-        suggest(word, table)
+        suggest(word, table, compat)
     )))
 }
 
 /// ` (did you mean: a, b?)` with the nearest names, or nothing.
-fn suggest(word: &str, table: &SyscallTable) -> String {
+fn suggest(word: &str, table: &SyscallTable, compat: Option<&SyscallTable>) -> String {
     let mut scored: Vec<(usize, &str)> = table
         .iter()
+        .chain(compat.into_iter().flat_map(|c| c.iter()))
         .map(|(_, s)| s.name)
         .filter_map(|n| {
             let d = distance(word, n);
@@ -84,6 +124,7 @@ fn suggest(word: &str, table: &SyscallTable) -> String {
         })
         .collect();
     scored.sort();
+    scored.dedup();
     scored.truncate(4);
     if scored.is_empty() {
         return String::new();
@@ -161,5 +202,30 @@ mod tests {
         assert_eq!(distance("read", "read"), 0);
         assert_eq!(distance("raed", "read"), 2);
         assert_eq!(distance("", "abc"), 3);
+    }
+
+    #[test]
+    fn names_select_the_call_of_that_name_in_both_abis() {
+        let t = t();
+        let c = SyscallTable::new(&arch::I386);
+        let sel = parse_abis(Some("write,getuid32"), &t, Some(&c)).unwrap();
+        assert_eq!(sel.native, [1].into());
+        assert_eq!(sel.compat, [4, 199].into());
+        // Everything, minus an exclusion in both.
+        let sel = parse_abis(Some("!write"), &t, Some(&c)).unwrap();
+        assert!(!sel.native.contains(&1) && !sel.compat.contains(&4));
+        assert!(sel.compat.contains(&199) && sel.native.contains(&0));
+        let all = parse_abis(None, &t, Some(&c)).unwrap();
+        assert!(all.compat.len() > 400, "{}", all.compat.len());
+        // A name neither has is still an error, with both ABIs' suggestions.
+        let e = parse_abis(Some("getuid33"), &t, Some(&c))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("unknown syscall 'getuid33'") && e.contains("getuid32"),
+            "{e}"
+        );
+        // Without the compat table, i386's names are unknown.
+        assert!(parse_abis(Some("getuid32"), &t, None).is_err());
     }
 }

@@ -1212,3 +1212,133 @@ fn numbers_without_a_syscall_are_traced_with_strace_names() {
     let t = trace_helper(Mode::Ret, &["--only", "syscall_0x190"], &["nosys", "400"]);
     assert_eq!(t.recs.len(), 1, "{}", t.dump());
 }
+
+// ------------------------------------------------------------------ the i386 ABI
+
+/// The i386 calls the helper's `int80` case makes, in order: (name, strace's arguments).
+#[cfg(target_arch = "x86_64")]
+const INT80_CALLS: [(&str, &str); 5] = [
+    ("getpid", ""),
+    ("write", r#"1, "int80 write\n", 12"#),
+    ("open", r#""/nonexistent/int80", O_RDONLY"#),
+    ("getuid32", ""),
+    ("write", "1, 0x10, 5"),
+];
+
+/// A 32-bit call (i386 through `int 0x80`, which the kernel runs as a 32-bit program's) is
+/// traced with the i386 table in every mode: its own numbers and names (`getuid32`), its
+/// arguments read as 32-bit, its result, and `"abi":"i386"`; the program gets the same
+/// results as untraced (it used to get ENOSYS). The native call after it is native again.
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn i386_calls_are_traced_with_their_own_table_in_every_mode() {
+    let st = strace(None, &[HELPER, "int80"]);
+    let plain = run_plain(&[HELPER, "int80"]);
+    let want_out = plain.stdout_str();
+    assert_eq!(kv_num(&want_out, "write"), 12, "{want_out}");
+    // strace agrees on the arguments (the oracle for what the calls are).
+    for (name, args) in INT80_CALLS {
+        assert!(
+            st.calls.iter().any(|c| c.name == name && c.args == args),
+            "strace has no {name}({args}): {}",
+            st.raw
+        );
+    }
+    for mode in MODES.iter().chain(EXIT_VIA.iter()).copied() {
+        let t = trace_helper(mode, &[], &["int80"]);
+        t.assert_code(0);
+        let out = t.stdout();
+        let pid = t
+            .recs
+            .first()
+            .map(|r| r["pid"].as_i64().unwrap())
+            .unwrap_or(0);
+        assert_eq!(kv_num(&out, "getpid"), pid, "{mode:?}: {out}");
+        for key in ["write", "open", "getuid32", "fault"] {
+            assert_eq!(
+                kv(&out)[key],
+                kv(&want_out)[key],
+                "{mode:?}: {key} in {out}"
+            );
+        }
+        let i386: Vec<&Value> = t.recs.iter().filter(|r| r["abi"] == "i386").collect();
+        let names: Vec<&str> = i386
+            .iter()
+            .map(|r| r["syscall"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, INT80_CALLS.map(|c| c.0), "{mode:?}: {}", t.dump());
+        let nrs: Vec<i64> = i386.iter().map(|r| r["nr"].as_i64().unwrap()).collect();
+        assert_eq!(nrs, [20, 4, 5, 199, 4], "{mode:?}");
+        assert_eq!(
+            i386[1]["args"]["buf"], "int80 write\n",
+            "{mode:?}: {}",
+            i386[1]
+        );
+        assert_eq!(
+            i386[2]["args"]["pathname"], "/nonexistent/int80",
+            "{}",
+            i386[2]
+        );
+        assert_eq!(i386[2]["args"]["flags"], "O_RDONLY", "{}", i386[2]);
+        assert_eq!(i386[4]["args"]["buf"]["error"], "EFAULT", "{}", i386[4]);
+        if mode.has_ret() {
+            let res: Vec<Value> = i386.iter().map(|r| r["res"].clone()).collect();
+            assert_eq!(
+                res,
+                [
+                    json!(pid),
+                    json!(12),
+                    json!(-2),
+                    i386[3]["res"].clone(),
+                    json!(-14)
+                ],
+                "{mode:?}"
+            );
+            assert_eq!(i386[3]["res"].as_i64(), kv(&out)["getuid32"].parse().ok());
+        }
+        let ppid = t.of("getppid");
+        assert_eq!(ppid.len(), 1, "{mode:?}: {}", t.dump());
+        assert!(
+            ppid[0].get("abi").is_none(),
+            "native call marked: {}",
+            ppid[0]
+        );
+    }
+    // --only names a call in either ABI: getuid32 is i386's alone; write is both's.
+    let t = trace_helper(Mode::Ret, &["--only", "getuid32"], &["int80"]);
+    assert_eq!(
+        t.counts(),
+        [("getuid32".to_string(), 1)].into(),
+        "{}",
+        t.dump()
+    );
+    let t = trace_helper(Mode::Ret, &["--only", "write"], &["int80"]);
+    let abis: Vec<bool> = t.of("write").iter().map(|r| r["abi"] == "i386").collect();
+    assert_eq!(abis, [true, true, false], "{}", t.dump());
+}
+
+/// The strace format shows i386 calls as strace does.
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn i386_calls_in_the_strace_format_match_strace() {
+    let only = "getpid,write,open,getuid32";
+    let st = strace(Some(only), &[HELPER, "int80"]);
+    let dir = TempDir::new("int80");
+    let file = dir.join_str("trace.txt");
+    let out = run_tracer(&[
+        "exec", "--format", "strace", "--only", only, "-o", &file, "--", HELPER, "int80",
+    ]);
+    out.assert_code(0);
+    let ours = parse_strace(&std::fs::read_to_string(&file).unwrap());
+    let shape = |c: &StraceCall| {
+        let ret = match c.name.as_str() {
+            // The pid differs from run to run.
+            "getpid" => "PID".to_string(),
+            _ => c.ret.clone().unwrap_or_default(),
+        };
+        format!("{}({}) = {ret}", c.name, c.args)
+    };
+    let theirs: Vec<String> = st.calls.iter().take(5).map(shape).collect();
+    let mine: Vec<String> = ours.iter().take(5).map(shape).collect();
+    assert_eq!(mine, theirs, "strace:\n{}", st.raw);
+}

@@ -43,6 +43,9 @@ super::syscall_list!(syscalls, aarch64);
 pub static AARCH64: Arch = Arch {
     name: "aarch64",
     audit_arch: 0xc000_00b7,
+    word: 8,
+    // AArch32 programs are not traced (their calls fail with ENOSYS).
+    compat: None,
     arg_regs: ["x0", "x1", "x2", "x3", "x4", "x5"],
     nr_reg: "x8",
     ret_reg: "x0",

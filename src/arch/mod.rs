@@ -26,9 +26,11 @@ macro_rules! syscall_list {
 use syscall_list;
 
 mod aarch64;
+mod i386;
 mod x86_64;
 
 pub use aarch64::AARCH64;
+pub use i386::I386;
 pub use x86_64::X86_64;
 
 use crate::handlers::xlat::Xlat;
@@ -38,6 +40,11 @@ pub struct Arch {
     pub name: &'static str,
     /// `AUDIT_ARCH_*`, as in `seccomp_data.arch`.
     pub audit_arch: u32,
+    /// Bytes of a pointer and a long.
+    pub word: usize,
+    /// The other ABI this kernel runs for the arch's programs (i386 on
+    /// x86_64), when its calls are traced too.
+    pub compat: Option<&'static Arch>,
     /// Registers holding arguments 0..5, the syscall number and the result.
     pub arg_regs: [&'static str; 6],
     pub nr_reg: &'static str,
@@ -158,6 +165,29 @@ fn unassigned(nr: usize) -> Spec {
     }
 }
 
+/// A row for a 32-bit ABI: the decoders that read structures laid out for
+/// 64 bits (iovec, stat, timespec, sigaction...) show the pointer instead,
+/// and a `long` is 32 bits. Leaked once per table, as `unassigned`.
+fn narrow(spec: Spec) -> Spec {
+    let args: Vec<ArgSpec> = spec
+        .args
+        .iter()
+        .map(|a| ArgSpec {
+            name: a.name,
+            kind: match a.kind {
+                Kind::Int => Kind::I32,
+                Kind::Timespec | Kind::In(_) | Kind::Out(_) | Kind::InOut(_) => Kind::Ptr,
+                k => k,
+            },
+        })
+        .collect();
+    Spec {
+        args: Box::leak(args.into_boxed_slice()),
+        res_decode: None,
+        ..spec
+    }
+}
+
 /// The table of one architecture, indexed by syscall number.
 pub struct SyscallTable {
     pub arch: &'static Arch,
@@ -170,19 +200,23 @@ impl SyscallTable {
         let max = list.iter().map(|&(nr, _)| nr).max().unwrap_or(0) as usize;
         let mut by_nr = vec![None; max + 1 + SPARE_NUMBERS];
         for (nr, name) in list {
-            let spec = arch
-                .overrides
-                .iter()
-                .find(|s| s.name == name)
-                .or_else(|| table::lookup(name))
-                .copied()
-                .unwrap_or(Spec {
+            // The arch's own rows are written for it; shared rows are
+            // narrowed for a 32-bit ABI.
+            let own = arch.overrides.iter().find(|s| s.name == name).copied();
+            let shared = || {
+                let spec = table::lookup(name).copied().unwrap_or(Spec {
                     name,
                     args: &RAW_ARGS,
                     class: 0,
                     ret: Ret::Int,
                     res_decode: None,
                 });
+                match arch.word {
+                    8 => spec,
+                    _ => narrow(spec),
+                }
+            };
+            let spec = own.unwrap_or_else(shared);
             // The row's name may be shared; the arch's name is authoritative.
             by_nr[nr as usize] = Some(Spec { name, ..spec });
         }
@@ -219,7 +253,7 @@ mod tests {
 
     #[test]
     fn every_syscall_has_a_name_and_its_number() {
-        for arch in [&X86_64, &AARCH64] {
+        for arch in [&X86_64, &AARCH64, &I386] {
             let t = SyscallTable::new(arch);
             for (nr, name) in (arch.syscalls)() {
                 let s = t.get(nr as u64).unwrap();
@@ -248,6 +282,44 @@ mod tests {
         // arm64's arch-specific range 244..=259 is empty.
         let a = SyscallTable::new(&AARCH64);
         assert_eq!(a.get(250).unwrap().name, "syscall_0xfa");
+    }
+
+    #[test]
+    fn i386_rows_read_32_bit_arguments_and_no_64_bit_structures() {
+        assert_eq!(X86_64.compat.map(|a| a.name), Some("i386"));
+        assert!(AARCH64.compat.is_none());
+        let t = SyscallTable::new(&I386);
+        assert_eq!(t.number("getpid"), Some(20));
+        assert_eq!(t.number("getuid32"), Some(199));
+        assert_eq!(t.number("mmap2"), Some(192));
+        assert_eq!(t.number("newfstatat"), None);
+        let kinds = |name: &str| -> Vec<String> {
+            let s = t.get(t.number(name).unwrap() as u64).unwrap();
+            s.args
+                .iter()
+                .map(|a| format!("{}:{:?}", a.name, a.kind))
+                .collect()
+        };
+        // long is 32 bits; paths and byte buffers read as on x86_64.
+        assert_eq!(kinds("lseek")[1], "offset:I32");
+        assert_eq!(kinds("write"), ["fd:Fd", "buf:InBuf(2)", "count:UInt"]);
+        // struct sigaction, iovec and stat are laid out for 32 bits.
+        assert!(
+            kinds("rt_sigaction")[1].ends_with(":Ptr"),
+            "{:?}",
+            kinds("rt_sigaction")
+        );
+        assert!(kinds("writev")[1].ends_with(":Ptr"));
+        assert_eq!(kinds("fstat64"), ["fd:Fd", "statbuf:Ptr"]);
+        // old_mmap takes one pointer; the uid calls no argument.
+        assert_eq!(kinds("mmap"), ["arg:Ptr"]);
+        assert!(kinds("getuid32").is_empty());
+        let fcntl = t.get(t.number("fcntl").unwrap() as u64).unwrap();
+        assert!(fcntl.res_decode.is_none());
+        // x86_64's rows are untouched.
+        let x = SyscallTable::new(&X86_64);
+        let lseek = x.get(x.number("lseek").unwrap() as u64).unwrap();
+        assert!(matches!(lseek.args[1].kind, Kind::Int));
     }
 
     #[test]

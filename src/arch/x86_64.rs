@@ -4,7 +4,7 @@ use super::Arch;
 use crate::handlers::xlat::Xlat;
 
 /// In strace's order (it prints bits in its table's order).
-static OPEN_FLAGS: Xlat = Xlat::with_field(
+pub(super) static OPEN_FLAGS: Xlat = Xlat::with_field(
     &[
         (0, "O_RDONLY"),
         (1, "O_WRONLY"),
@@ -35,6 +35,8 @@ super::syscall_list!(syscalls, x86_64);
 pub static X86_64: Arch = Arch {
     name: "x86_64",
     audit_arch: 0xc000_003e,
+    word: 8,
+    compat: Some(&super::I386),
     arg_regs: ["rdi", "rsi", "rdx", "r10", "r8", "r9"],
     nr_reg: "orig_rax",
     ret_reg: "rax",

@@ -132,24 +132,30 @@ impl Ctx<'_> {
         }
     }
 
+    /// A NULL-terminated array of pointers of the arch's width.
     fn pointers(&self, addr: u64, max: usize) -> Result<(Vec<u64>, bool), i32> {
+        let w = self.arch.word;
         let mut ptrs = Vec::new();
         let mut at = addr;
         let mut chunk = [0u8; 8 * 64];
         while ptrs.len() < max {
-            let want = ((max - ptrs.len()) * 8).min(chunk.len());
+            let want = ((max - ptrs.len()) * w).min(chunk.len());
             let n = self.mem.read(at, &mut chunk[..want])?;
-            if n < 8 {
+            if n < w {
                 return Err(libc::EFAULT);
             }
-            for w in chunk[..n - n % 8].chunks_exact(8) {
-                let p = u64::from_ne_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+            for c in chunk[..n - n % w].chunks_exact(w) {
+                let p = match *c {
+                    [a, b, c, d] => u32::from_ne_bytes([a, b, c, d]) as u64,
+                    [a, b, c, d, e, f, g, h] => u64::from_ne_bytes([a, b, c, d, e, f, g, h]),
+                    _ => 0,
+                };
                 if p == 0 {
                     return Ok((ptrs, false));
                 }
                 ptrs.push(p);
             }
-            at = at.wrapping_add((n - n % 8) as u64);
+            at = at.wrapping_add((n - n % w) as u64);
         }
         Ok((ptrs, true))
     }

@@ -4,6 +4,7 @@
 
 mod caps;
 mod clone;
+pub mod compat;
 pub mod decode;
 mod fcntl;
 pub mod flags;
@@ -14,7 +15,8 @@ mod prctl;
 mod process;
 mod signal;
 pub mod sockaddr;
-mod sockopt;
+pub mod socketcall;
+pub(crate) mod sockopt;
 mod stat;
 pub mod table;
 mod term;

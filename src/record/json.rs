@@ -19,11 +19,12 @@ pub fn format(r: &Record, out: &mut Vec<u8>) {
         r.ts_ns, r.pid, r.tid
     );
     string(&String::from_utf8_lossy(r.comm.as_bytes()), out);
-    let _ = write!(
-        out,
-        ",\"syscall\":\"{}\",\"nr\":{},\"args\":{{",
-        r.name, r.nr
-    );
+    let _ = write!(out, ",\"syscall\":\"{}\",\"nr\":{}", r.name, r.nr);
+    // Only for the compat ABI, whose numbers "nr" then is.
+    if let super::Abi::Compat(abi) = r.abi {
+        let _ = write!(out, ",\"abi\":\"{abi}\"");
+    }
+    out.extend_from_slice(b",\"args\":{");
     for (i, a) in r.args.iter().enumerate() {
         if i > 0 {
             out.push(b',');

@@ -199,6 +199,15 @@ impl Comm {
     }
 }
 
+/// The ABI a call came through: the arch's own, or its compat one (a
+/// 32-bit program's calls on x86_64), named as in `Arch::name`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Abi {
+    #[default]
+    Native,
+    Compat(&'static str),
+}
+
 /// One syscall, as written.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Record {
@@ -211,6 +220,8 @@ pub struct Record {
     pub comm: Comm,
     pub nr: u32,
     pub name: &'static str,
+    /// Which ABI `nr` and `name` belong to.
+    pub abi: Abi,
     pub args: Vec<Arg>,
     /// Raw return value (negative errno on failure); `None` when unknown
     /// (`--no-ret`, or the thread died inside the call).
@@ -390,6 +401,7 @@ pub(crate) mod tests {
             comm: Comm::new(b"cat\n"),
             nr: 0,
             name: "read",
+            abi: Abi::Native,
             args: vec![
                 Arg {
                     name: "fd",
@@ -432,6 +444,7 @@ pub(crate) mod tests {
             comm: Comm::new(b"x"),
             nr: 0,
             name,
+            abi: Abi::Native,
             args,
             res: Some(res),
             res_kind: ResKind::Int,

@@ -143,10 +143,11 @@ struct Entry {
     times: Histogram,
 }
 
-/// Counts per syscall.
+/// Counts per syscall, by name: a 32-bit program's `read` and a 64-bit
+/// one's share a row (their numbers differ).
 #[derive(Debug, Default)]
 pub struct Summary {
-    by_nr: HashMap<u32, Entry>,
+    by_name: HashMap<&'static str, Entry>,
     /// `--no-ret`: neither times nor errors are known.
     no_ret: bool,
 }
@@ -154,13 +155,13 @@ pub struct Summary {
 impl Summary {
     pub fn new(no_ret: bool) -> Self {
         Summary {
-            by_nr: HashMap::new(),
+            by_name: HashMap::new(),
             no_ret,
         }
     }
 
     pub fn add(&mut self, r: &Record) {
-        let e = self.by_nr.entry(r.nr).or_insert_with(|| Entry {
+        let e = self.by_name.entry(r.name).or_insert_with(|| Entry {
             name: r.name,
             calls: 0,
             errors: 0,
@@ -177,7 +178,7 @@ impl Summary {
 
     /// Entries by total time, then calls, then name; and the total.
     fn rows(&self) -> (Vec<&Entry>, Entry) {
-        let mut rows: Vec<&Entry> = self.by_nr.values().collect();
+        let mut rows: Vec<&Entry> = self.by_name.values().collect();
         rows.sort_by(|a, b| {
             b.times
                 .sum()

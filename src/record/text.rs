@@ -16,6 +16,9 @@ fn text_name(name: &str) -> &str {
 
 pub fn format(r: &Record, out: &mut Vec<u8>) {
     let _ = write!(out, "pid={}, {}", r.tid, r.name);
+    if let super::Abi::Compat(abi) = r.abi {
+        let _ = write!(out, ", abi={abi}");
+    }
     for a in r.args.iter().filter(|a| !a.output) {
         arg(a, out);
     }

@@ -32,7 +32,7 @@
 
 use crate::arch::SyscallTable;
 use crate::handlers::{Kind, Ret, Spec};
-use crate::record::{FdPath, Record, Value};
+use crate::record::{Abi, FdPath, Record, Value};
 use std::collections::HashMap;
 
 /// What a call does to the descriptor table (argument registers by index).
@@ -78,6 +78,8 @@ pub const EFFECTS: &[(&str, Effect, bool)] = &[
     ("exit_group", Effect::ExitGroup, true),
     ("fchdir", Effect::Chdir, true),
     ("fcntl", Effect::Fcntl, false),
+    // i386's fcntl with 64-bit locks; same commands for descriptors.
+    ("fcntl64", Effect::Fcntl, false),
     ("rename", Effect::Rename, true),
     ("renameat", Effect::Rename, true),
     ("renameat2", Effect::Rename, true),
@@ -222,34 +224,46 @@ pub struct FdTables<R: Resolve = Proc> {
     shares: HashMap<i32, i32>,
     /// By syscall number.
     effects: Vec<Option<Effect>>,
+    /// By number of the compat ABI (i386 calls of 32-bit programs).
+    compat_effects: Vec<Option<Effect>>,
     resolver: R,
 }
 
+/// What each call of `table` does to descriptors, by number.
+fn effects_of(table: &SyscallTable) -> Vec<Option<Effect>> {
+    let len = table
+        .iter()
+        .map(|(nr, _)| nr as usize + 1)
+        .max()
+        .unwrap_or(0);
+    let mut effects = vec![None; len];
+    for (nr, spec) in table.iter() {
+        effects[nr as usize] = EFFECTS
+            .iter()
+            .find(|e| e.0 == spec.name)
+            .map(|e| e.1)
+            .or((spec.ret == Ret::Fd).then_some(Effect::Creates));
+    }
+    effects
+}
+
 impl FdTables<Proc> {
-    pub fn new(table: &SyscallTable) -> Self {
-        FdTables::with_resolver(table, Proc)
+    pub fn new(table: &SyscallTable, compat: Option<&SyscallTable>) -> Self {
+        let mut t = FdTables::with_resolver(table, Proc);
+        if let Some(c) = compat {
+            t.compat_effects = effects_of(c);
+        }
+        t
     }
 }
 
 impl<R: Resolve> FdTables<R> {
     pub fn with_resolver(table: &SyscallTable, resolver: R) -> Self {
-        let len = table
-            .iter()
-            .map(|(nr, _)| nr as usize + 1)
-            .max()
-            .unwrap_or(0);
-        let mut effects = vec![None; len];
-        for (nr, spec) in table.iter() {
-            effects[nr as usize] = EFFECTS
-                .iter()
-                .find(|e| e.0 == spec.name)
-                .map(|e| e.1)
-                .or((spec.ret == Ret::Fd).then_some(Effect::Creates));
-        }
         FdTables {
             procs: HashMap::new(),
             shares: HashMap::new(),
-            effects,
+            effects: effects_of(table),
+            compat_effects: Vec::new(),
             resolver,
         }
     }
@@ -274,7 +288,24 @@ impl<R: Resolve> FdTables<R> {
     /// (after the call); `None` when the call is seen only at entry: then
     /// only invalidations are safe.
     pub fn apply(&mut self, nr: u64, tgid: i32, tid: i32, regs: &[u64; 6], res: Option<i64>) {
-        let Some(effect) = self.effects.get(nr as usize).copied().flatten() else {
+        self.apply_in(Abi::Native, nr, tgid, tid, regs, res);
+    }
+
+    /// As `apply`, for a call of ABI `abi`.
+    pub fn apply_in(
+        &mut self,
+        abi: Abi,
+        nr: u64,
+        tgid: i32,
+        tid: i32,
+        regs: &[u64; 6],
+        res: Option<i64>,
+    ) {
+        let effects = match abi {
+            Abi::Native => &self.effects,
+            Abi::Compat(_) => &self.compat_effects,
+        };
+        let Some(effect) = effects.get(nr as usize).copied().flatten() else {
             return;
         };
         let fd = |r: u64| r as u32 as i32;
@@ -631,6 +662,7 @@ mod tests {
             comm: Default::default(),
             nr: t.number(name).unwrap(),
             name: t.get(nr(t, name)).unwrap().name,
+            abi: Default::default(),
             args: args
                 .into_iter()
                 .map(|(name, value, output)| crate::record::Arg {

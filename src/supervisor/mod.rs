@@ -10,12 +10,13 @@ pub mod ptrace;
 pub mod threads;
 
 use crate::arch::SyscallTable;
-use crate::handlers::{Ret, Spec};
+use crate::handlers::decode::{Ctx, Memory};
+use crate::handlers::{Ret, Spec, socketcall};
 use crate::record::decor::{self, Decor};
 use crate::record::strace::{self, Framer, PidStyle};
 use crate::record::summary::{Summary, SummaryMode};
 use crate::record::writer::Sink;
-use crate::record::{Comm, Format, Record, ResKind};
+use crate::record::{Abi, Comm, Format, Record, ResKind};
 use fdtable::FdTables;
 use parking_lot::Mutex;
 use ptrace::Exit;
@@ -61,6 +62,8 @@ pub struct Shared {
     /// By syscall number: chosen by `--only`. The filter may trap more
     /// (calls that keep the thread cache true); those get no record.
     selected: Vec<bool>,
+    /// The compat ABI's table (i386 calls on x86_64) and its selection.
+    compat: Option<(SyscallTable, Vec<bool>)>,
     /// Return values from the perf sys_exit event, for the calls in
     /// `via_perf` (by syscall number).
     perf: Option<perf::PerfExits>,
@@ -82,8 +85,8 @@ impl Shared {
         opts: Options,
         sink: Arc<Sink>,
         selected: Vec<bool>,
-        launch_tid: i32,
-        launch_fd: i32,
+        compat: Option<(SyscallTable, Vec<bool>)>,
+        (launch_tid, launch_fd): (i32, i32),
         perf: Option<(perf::PerfExits, Vec<bool>)>,
     ) -> Self {
         let (perf, via_perf) = match perf {
@@ -98,8 +101,11 @@ impl Shared {
             sink.set_framer(Framer::new(style, opts.decor.timestamps));
         }
         Shared {
-            fds: opts.fd_paths.then(|| Mutex::new(FdTables::new(&table))),
+            fds: opts
+                .fd_paths
+                .then(|| Mutex::new(FdTables::new(&table, compat.as_ref().map(|c| &c.0)))),
             selected,
+            compat,
             perf,
             via_perf,
             table,
@@ -125,8 +131,62 @@ impl Shared {
             && regs[0] == self.launch_fd as u64
     }
 
-    /// Whether a call of `tid` gets a record.
-    fn wanted(&self, nr: u64, tid: i32, info: &ThreadInfo, spec: &Spec, regs: &[u64; 6]) -> bool {
+    /// The ABI of a call whose `seccomp_data.arch` (or ptrace's) is
+    /// `audit_arch`, and its table; `None` for one the filter does not let
+    /// reach the supervisor.
+    pub(crate) fn abi(&self, audit_arch: u32) -> Option<(Abi, &SyscallTable)> {
+        if audit_arch == self.table.arch.audit_arch {
+            return Some((Abi::Native, &self.table));
+        }
+        match &self.compat {
+            Some((t, _)) if t.arch.audit_arch == audit_arch => Some((Abi::Compat(t.arch.name), t)),
+            _ => None,
+        }
+    }
+
+    /// The table of `abi`'s calls.
+    pub(crate) fn table_of(&self, abi: Abi) -> &SyscallTable {
+        match (abi, &self.compat) {
+            (Abi::Compat(_), Some((t, _))) => t,
+            _ => &self.table,
+        }
+    }
+
+    /// The row `rec` was decoded with: its number's, or for a socketcall
+    /// the carried call's (see `Shown`).
+    pub(crate) fn spec_of(&self, rec: &Record) -> Option<&Spec> {
+        let t = self.table_of(rec.abi);
+        let row = t.get(rec.nr as u64)?;
+        if row.name == rec.name {
+            return Some(row);
+        }
+        t.number(rec.name)
+            .and_then(|nr| t.get(nr as u64))
+            .or_else(|| socketcall::own_row(rec.name))
+    }
+
+    /// The number whose effects (-y) `rec`'s call has: the carried call's
+    /// for a socketcall.
+    pub(crate) fn effect_nr(&self, rec: &Record) -> u64 {
+        let t = self.table_of(rec.abi);
+        match t.get(rec.nr as u64) {
+            Some(row) if row.name != rec.name => t.number(rec.name).map_or(rec.nr, |n| n) as u64,
+            _ => rec.nr as u64,
+        }
+    }
+
+    /// Whether a call of `tid` gets a record. `nr` is the call's number,
+    /// `shown.nr` the one it is shown as (a socketcall's carried call):
+    /// either selects it.
+    fn wanted(
+        &self,
+        abi: Abi,
+        (nr, shown): (u64, Option<u64>),
+        tid: i32,
+        info: &ThreadInfo,
+        spec: &Spec,
+        regs: &[u64; 6],
+    ) -> bool {
         if tid == self.launch_tid && !self.launched.load(Ordering::Relaxed) {
             // The first traced call of the launched process is either the
             // launcher's wait (hidden) or the command's own execve.
@@ -136,7 +196,12 @@ impl Shared {
                 return false;
             }
         }
-        if !self.selected.get(nr as usize).copied().unwrap_or(false) {
+        let selected = match (abi, &self.compat) {
+            (Abi::Compat(_), Some((_, s))) => s,
+            _ => &self.selected,
+        };
+        let sel = |n: u64| selected.get(n as usize).copied().unwrap_or(false);
+        if !sel(nr) && !shown.is_some_and(sel) {
             return false;
         }
         if self.opts.pid.is_some_and(|p| p != info.tgid) {
@@ -148,9 +213,10 @@ impl Shared {
         true
     }
 
-    /// Whether this call's return value comes from the perf event.
-    fn exit_via_perf(&self, nr: u64) -> bool {
-        self.via_perf.get(nr as usize).copied().unwrap_or(false)
+    /// Whether this call's return value comes from the perf event (never
+    /// for the compat ABI: the per-call tracepoints skip its calls).
+    fn exit_via_perf(&self, abi: Abi, nr: u64) -> bool {
+        abi == Abi::Native && self.via_perf.get(nr as usize).copied().unwrap_or(false)
     }
 
     /// Writes the perf path's completed calls (keeps each thread's records
@@ -285,7 +351,7 @@ impl Shared {
     /// is written, after `fd_effects`, for the result and output arguments.
     pub fn annotate(&self, rec: &mut Record) {
         let Some(fds) = &self.fds else { return };
-        if let Some(spec) = self.table.get(rec.nr as u64) {
+        if let Some(spec) = self.spec_of(rec) {
             fdtable::annotate(&mut fds.lock(), spec, rec);
         }
     }
@@ -293,9 +359,16 @@ impl Shared {
     /// `-y`: keeps the descriptor tables true after call `nr` of `tid`
     /// (process `tgid`), whether or not it gets a record. `res` is its
     /// return value, `None` when the call is seen only at entry.
-    pub fn fd_effects(&self, tid: i32, tgid: i32, nr: u64, regs: &[u64; 6], res: Option<i64>) {
+    pub fn fd_effects(
+        &self,
+        abi: Abi,
+        (tid, tgid): (i32, i32),
+        nr: u64,
+        regs: &[u64; 6],
+        res: Option<i64>,
+    ) {
         if let Some(fds) = &self.fds {
-            fds.lock().apply(nr, tgid, tid, regs, res);
+            fds.lock().apply_in(abi, nr, tgid, tid, regs, res);
         }
     }
 
@@ -320,6 +393,62 @@ impl Shared {
 
     fn warn(&self, msg: &str) {
         eprintln!("my-sysdig: {msg}");
+    }
+}
+
+/// A call as it is shown: a socketcall as the socket call it carries, with
+/// that call's row and arguments; any other call as it is.
+pub(crate) struct Shown<'a> {
+    pub spec: &'a Spec,
+    pub regs: [u64; 6],
+    /// The carried call's own number, when it has one (`send` has none).
+    pub nr: Option<u64>,
+    /// Whether finding it read tracee memory (the socketcall's array).
+    pub read: bool,
+}
+
+/// How call `spec` (of `table`) with `regs` is shown (see `Shown`).
+pub(crate) fn shown<'a>(
+    table: &'a SyscallTable,
+    spec: &'a Spec,
+    regs: [u64; 6],
+    mem: &dyn Memory,
+) -> Shown<'a> {
+    let plain = Shown {
+        spec,
+        regs,
+        nr: None,
+        read: false,
+    };
+    if spec.name != "socketcall" {
+        return plain;
+    }
+    let ctx = Ctx {
+        arch: table.arch,
+        mem,
+        snaplen: 0,
+    };
+    let Some((name, words)) = socketcall::unpack(&ctx, regs[0], regs[1]) else {
+        return Shown {
+            read: true,
+            ..plain
+        };
+    };
+    let nr = table.number(name);
+    match nr
+        .and_then(|n| table.get(n as u64))
+        .or_else(|| socketcall::own_row(name))
+    {
+        Some(row) => Shown {
+            spec: row,
+            regs: words,
+            nr: nr.map(u64::from),
+            read: true,
+        },
+        None => Shown {
+            read: true,
+            ..plain
+        },
     }
 }
 

@@ -154,7 +154,8 @@ fn receive(shared: &Shared, fd: RawFd, done: &AtomicBool) {
         let (mut rec, pid) = handle(shared, fd, &req, &mut cache);
         if let Some(perf) = &shared.perf {
             let nr = req.data.nr as u64;
-            if shared.exit_via_perf(nr) {
+            let abi = shared.abi(req.data.arch).map(|a| a.0);
+            if abi.is_some_and(|abi| shared.exit_via_perf(abi, nr)) {
                 // Its return value comes from the perf event: pending from
                 // now on, before the call can run and exit.
                 perf.enter(
@@ -237,9 +238,15 @@ fn handle(
 ) -> (Option<Record>, i32) {
     let tid = req.pid as i32;
     let nr = req.data.nr as u64;
-    let Some(spec) = shared.table.get(nr) else {
+    // The filter sends only the native and compat ABIs' calls.
+    let Some((abi, table)) = shared.abi(req.data.arch) else {
         return (None, tid);
     };
+    let Some(spec) = table.get(nr) else {
+        return (None, tid);
+    };
+    let mem = ProcMem { tid };
+    let shown = super::shown(table, spec, req.data.args, &mem);
     let info = match shared.launch_wait(tid, spec, &req.data.args) {
         true => ThreadInfo {
             tgid: tid,
@@ -247,24 +254,25 @@ fn handle(
         },
         false => cache.get(tid),
     };
-    let keep = shared.wanted(nr, tid, &info, spec, &req.data.args);
+    let keep = shared.wanted(abi, (nr, shown.nr), tid, &info, spec, &req.data.args);
     let mut rec = None;
     if keep {
         let ts_ns = super::realtime_ns();
-        let mem = ProcMem { tid };
         let ctx = Ctx {
-            arch: shared.table.arch,
+            arch: table.arch,
             mem: &mem,
             snaplen: shared.opts.snaplen,
         };
-        let regs = shared.table.arch.entry_regs(spec.name, req.data.args, None);
-        let mut args = decode::decode_entry(spec, &regs, &ctx);
+        let regs = table.arch.entry_regs(shown.spec.name, shown.regs, None);
+        let mut args = decode::decode_entry(shown.spec, &regs, &ctx);
+        let mut name = shown.spec.name;
         // Bytes read from a thread that died or was interrupted are garbage.
         // (Without memory there is nothing to distrust: the answer's ENOENT
         // would tell the same, at no extra syscall.)
-        let interrupted = spec.reads_memory() && !ioctl::id_valid(fd, req.id);
+        let interrupted = (shown.read || shown.spec.reads_memory()) && !ioctl::id_valid(fd, req.id);
         if interrupted {
-            args = decode::raw_args(spec, &req.data.args, shared.table.arch);
+            args = decode::raw_args(spec, &req.data.args, table.arch);
+            name = spec.name;
         }
         rec = Some(Record {
             ts_ns,
@@ -272,7 +280,8 @@ fn handle(
             tid,
             comm: info.comm,
             nr: nr as u32,
-            name: spec.name,
+            name,
+            abi,
             args,
             res: None,
             res_kind: super::res_kind(spec),
@@ -285,7 +294,8 @@ fn handle(
     if let Some(r) = rec.as_mut() {
         shared.annotate(r);
     }
-    shared.fd_effects(tid, info.tgid, nr, &req.data.args, None);
-    super::after_call(shared, cache, spec.name, tid, info.tgid, &req.data.args);
+    let effect_nr = shown.nr.unwrap_or(nr);
+    shared.fd_effects(abi, (tid, info.tgid), effect_nr, &shown.regs, None);
+    super::after_call(shared, cache, shown.spec.name, tid, info.tgid, &shown.regs);
     (rec, info.tgid)
 }

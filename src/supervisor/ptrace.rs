@@ -351,21 +351,27 @@ impl<'a> Tracer<'a> {
         // SAFETY: op says the seccomp member of the union is the valid one.
         let (nr, regs) = unsafe { (si.u.seccomp.nr, si.u.seccomp.args) };
         let shared = self.shared;
-        let Some(spec) = shared.table.get(nr) else {
+        let Some((abi, table)) = shared.abi(si.arch) else {
             self.resume(pid, None);
             return;
         };
-        let regs = shared
-            .table
+        let Some(spec) = table.get(nr) else {
+            self.resume(pid, None);
+            return;
+        };
+        let mem = ProcMem { tid };
+        let shown = super::shown(table, spec, regs, &mem);
+        let regs = table
             .arch
-            .entry_regs(spec.name, regs, Some(si.stack_pointer));
+            .entry_regs(shown.spec.name, shown.regs, Some(si.stack_pointer));
+        let spec = shown.spec;
+        let effect_nr = shown.nr.unwrap_or(nr);
         let info = self.cache.get(tid);
         // Calls this thread completed through the perf path come first.
         shared.perf_new_entry(tid);
-        if shared.wanted(nr, tid, &info, spec, &regs) {
-            let mem = ProcMem { tid };
+        if shared.wanted(abi, (nr, shown.nr), tid, &info, spec, &regs) {
             let ctx = Ctx {
-                arch: shared.table.arch,
+                arch: table.arch,
                 mem: &mem,
                 snaplen: shared.opts.snaplen,
             };
@@ -376,6 +382,7 @@ impl<'a> Tracer<'a> {
                 comm: info.comm,
                 nr: nr as u32,
                 name: spec.name,
+                abi,
                 args: decode::decode_entry(spec, &regs, &ctx),
                 res: None,
                 res_kind: super::res_kind(spec),
@@ -394,12 +401,12 @@ impl<'a> Tracer<'a> {
                     t0: Instant::now(),
                 });
             } else {
-                shared.fd_effects(tid, info.tgid, nr, &regs, None);
+                shared.fd_effects(abi, (tid, info.tgid), effect_nr, &regs, None);
                 shared.emit(&rec, &mut self.scratch);
                 super::after_call(shared, &mut self.cache, spec.name, tid, info.tgid, &regs);
             }
         } else {
-            shared.fd_effects(tid, info.tgid, nr, &regs, None);
+            shared.fd_effects(abi, (tid, info.tgid), effect_nr, &regs, None);
             // A call trapped only for bookkeeping (a rename): the thread's
             // next stop comes after it has run.
             super::after_call(shared, &mut self.cache, spec.name, tid, info.tgid, &regs);
@@ -422,10 +429,11 @@ impl<'a> Tracer<'a> {
             }
         };
         let shared = self.shared;
-        if let Some(spec) = shared.table.get(rec.nr as u64) {
+        let table = shared.table_of(rec.abi);
+        if let Some(spec) = shared.spec_of(&rec) {
             let mem = ProcMem { tid };
             let ctx = Ctx {
-                arch: shared.table.arch,
+                arch: table.arch,
                 mem: &mem,
                 snaplen: shared.opts.snaplen,
             };
@@ -435,7 +443,13 @@ impl<'a> Tracer<'a> {
         }
         rec.res = Some(res);
         rec.dur_ns = Some(t0.elapsed().as_nanos() as u64);
-        shared.fd_effects(tid, rec.pid, rec.nr as u64, &regs, Some(res));
+        shared.fd_effects(
+            rec.abi,
+            (tid, rec.pid),
+            shared.effect_nr(&rec),
+            &regs,
+            Some(res),
+        );
         shared.annotate(&mut rec);
         shared.emit(&rec, &mut self.scratch);
     }
@@ -474,6 +488,10 @@ impl<'a> Tracer<'a> {
                 }
                 self.cache.forget(former);
             }
+        }
+        // Its execve returned 0, whether or not perf sees that exit.
+        if let Some(perf) = &self.shared.perf {
+            perf.exec_done(tid);
         }
         let tgid = self.cache.get(tid).tgid;
         self.cache.forget_process(tgid);

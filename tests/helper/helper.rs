@@ -859,6 +859,64 @@ fn case_nosys(args: &[String]) {
     emit(&format!("nosys nr={nr} {}\n", show(r)));
 }
 
+/// One i386 syscall through `int 0x80` from 64-bit code: the kernel runs
+/// it as a 32-bit program's (seccomp sees AUDIT_ARCH_I386). rbx is LLVM's,
+/// so the first argument goes through a swap; the kernel clears r8-r11.
+#[cfg(target_arch = "x86_64")]
+fn int80(nr: u32, a: u32, b: u32, c: u32) -> i64 {
+    let r: i32;
+    // SAFETY: a syscall with integer arguments; registers as declared.
+    unsafe {
+        std::arch::asm!(
+            "xchg {a:r}, rbx",
+            "int 0x80",
+            "xchg {a:r}, rbx",
+            a = inout(reg) a as u64 => _,
+            inlateout("eax") nr => r,
+            in("ecx") b,
+            in("edx") c,
+            out("r8") _,
+            out("r9") _,
+            out("r10") _,
+            out("r11") _,
+        );
+    }
+    r as i64
+}
+
+#[cfg(target_arch = "x86_64")]
+fn case_int80(_: &[String]) {
+    // Below 4 GiB, where a 32-bit pointer reaches.
+    let low = sys!(
+        libc::SYS_mmap,
+        0usize,
+        4096usize,
+        libc::PROT_READ | libc::PROT_WRITE,
+        libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_32BIT,
+        -1,
+        0
+    );
+    let low = must(low, "mmap MAP_32BIT") as usize;
+    let text = b"int80 write\n";
+    let path = b"/nonexistent/int80\0";
+    // SAFETY: the fresh page holds both.
+    unsafe {
+        std::ptr::copy_nonoverlapping(text.as_ptr(), low as *mut u8, text.len());
+        std::ptr::copy_nonoverlapping(path.as_ptr(), (low + 64) as *mut u8, path.len());
+    }
+    let low = low as u32;
+    let pid = int80(20, 0, 0, 0); // getpid
+    let wrote = int80(4, 1, low, text.len() as u32); // write
+    let open = int80(5, low + 64, 0, 0); // open(path, O_RDONLY)
+    let uid = int80(199, 0, 0, 0); // getuid32
+    let fault = int80(4, 1, 16, 5); // write from an unmapped address
+    let ppid = sys!(libc::SYS_getppid);
+    emit(&format!(
+        "int80 getpid={pid} write={wrote} open={open} getuid32={uid} fault={fault} then {}\n",
+        show(ppid)
+    ));
+}
+
 fn case_nanosleep(args: &[String]) {
     let ms: i64 = num(args, 0, 1);
     if !(0..1000).contains(&ms) {
@@ -1139,6 +1197,13 @@ const CASES: &[(&str, &str, CaseFn)] = &[
         "nosys",
         "nosys [NR=400]: syscall(NR, 1, 2, 3, 4, 5, 6) for a number no syscall has (x86_64: 335..423 are the other ABIs')",
         case_nosys,
+    ),
+    #[cfg(target_arch = "x86_64")]
+    (
+        "int80",
+        "int80: i386 calls through int 0x80 (getpid, write, open of a missing path, getuid32, \
+         write from a bad pointer), then a native getppid",
+        case_int80,
     ),
     (
         "pingpong",

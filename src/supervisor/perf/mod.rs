@@ -16,10 +16,10 @@ pub mod tracefs;
 
 use super::Shared;
 use crate::handlers::decode::{self, Ctx};
-use crate::record::Record;
+use crate::record::{Abi, Record};
 use parking_lot::Mutex;
 use ring::{Event, ExitEvents};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// A call between its notification and its exit sample.
 struct Pending {
@@ -66,6 +66,11 @@ struct State {
     scratch: Vec<u8>,
     /// Events read but not yet handled (see `pass`).
     batch: Vec<Event>,
+    /// Threads whose execve succeeded (ptrace's exec event) before its
+    /// exit sample was seen. A 32-bit program's first return counts as a
+    /// compat call, which `syscalls:sys_exit_*` skips: no sample comes then,
+    /// and the call returned 0.
+    execs: HashSet<i32>,
 }
 
 /// The perf exit path of one traced tree.
@@ -87,6 +92,7 @@ impl PerfExits {
                 held: Vec::new(),
                 scratch: Vec::with_capacity(4096),
                 batch: Vec::new(),
+                execs: HashSet::new(),
             }),
             execve,
         }
@@ -111,8 +117,26 @@ impl PerfExits {
         self.drain(&mut st, shared);
         settle(&mut st, shared, tid, true);
         if let Some(old) = st.pending.remove(&tid) {
-            unreturned(&mut st.scratch, shared, old);
+            self.no_exit(&mut st, shared, tid, old);
         }
+    }
+
+    /// `tid` completed an execve: the ptrace exec event, before the new
+    /// program runs (see `State::execs`).
+    pub fn exec_done(&self, tid: i32) {
+        self.state.lock().execs.insert(tid);
+    }
+
+    /// `tid`'s pending call `p` is over with no exit sample: an execve the
+    /// exec event vouched for returned 0; anything else did not return.
+    fn no_exit(&self, st: &mut State, shared: &Shared, tid: i32, p: Pending) {
+        if st.execs.remove(&tid) && self.is_execve(p.nr as i64) {
+            if let Some(rec) = complete(shared, tid, p, 0, monotonic_ns()) {
+                emit(&mut st.scratch, shared, &rec);
+            }
+            return;
+        }
+        unreturned(&mut st.scratch, shared, p);
     }
 
     /// A call whose return value will come from the rings (`rec` is `None`
@@ -127,8 +151,9 @@ impl PerfExits {
         settle(&mut st, shared, call.tid, true);
         if let Some(old) = st.pending.remove(&call.tid) {
             // Its exit never came: lost, or the call did not return.
-            unreturned(&mut st.scratch, shared, old);
+            self.no_exit(&mut st, shared, call.tid, old);
         }
+        st.execs.remove(&call.tid);
         if let Some(rec) = &call.rec {
             // The strace format shows the entry now; after the drain, so
             // that this thread's earlier calls come first.
@@ -187,10 +212,10 @@ impl PerfExits {
         for tid in cut {
             settle(&mut st, shared, tid, false);
         }
-        let mut left: Vec<Pending> = st.pending.drain().map(|(_, p)| p).collect();
-        left.sort_by_key(|p| p.t0_ns);
-        for p in left {
-            unreturned(&mut st.scratch, shared, p);
+        let mut left: Vec<(i32, Pending)> = st.pending.drain().collect();
+        left.sort_by_key(|(_, p)| p.t0_ns);
+        for (tid, p) in left {
+            self.no_exit(&mut st, shared, tid, p);
         }
         if st.lost > 0 {
             shared.warn(&format!(
@@ -289,6 +314,7 @@ impl PerfExits {
                 };
                 if let Some((k, p)) = key.and_then(|k| st.pending.remove(&k).map(|p| (k, p))) {
                     st.restarts.remove(&tid);
+                    st.execs.remove(&k);
                     if RESTART_CODES.contains(&-ret) {
                         // Returned to a signal, or killed: `settle` tells.
                         settle(st, shared, k, true);
@@ -322,8 +348,9 @@ impl PerfExits {
 /// captured" (this path reads no memory at exit), except those that need no
 /// memory at this snaplen, decoded as the ptrace path would.
 fn complete(shared: &Shared, tid: i32, p: Pending, ret: i64, time_ns: u64) -> Option<Record> {
-    // -y: what the call did to the descriptor table, record or not.
-    shared.fd_effects(tid, p.pid, p.nr as u64, &p.regs, Some(ret));
+    // -y: what the call did to the descriptor table, record or not. (Only
+    // native calls take this path: see `Shared::exit_via_perf`.)
+    shared.fd_effects(Abi::Native, (tid, p.pid), p.nr as u64, &p.regs, Some(ret));
     let mut rec = p.rec?;
     if let Some(spec) = shared.table.get(rec.nr as u64) {
         let snaplen = shared.opts.snaplen;

@@ -1,0 +1,122 @@
+//! 32-bit programs on x86_64: a static i386 program (tests/i386/prog.c, built
+//! with Debian's i686 cross compiler, which scripts/install-deps.sh installs)
+//! runs as it does untraced and is traced call for call as strace sees it,
+//! socketcall's socket calls and i386's own calls (_llseek, getuid32)
+//! included, in every mode.
+#![cfg(target_arch = "x86_64")]
+
+mod common;
+
+use common::*;
+use std::process::Command;
+
+/// Builds the program into `dir`; returns its path.
+fn build(dir: &TempDir) -> String {
+    let bin = dir.join_str("prog32");
+    let src = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/i386/prog.c");
+    let out = run(Command::new("i686-linux-gnu-gcc").args(["-static", "-O2", "-o", &bin, src]));
+    assert_eq!(
+        out.code(),
+        Some(0),
+        "i686-linux-gnu-gcc (scripts/install-deps.sh installs it): {}",
+        out.stderr_str()
+    );
+    bin
+}
+
+/// `0x...` values (addresses differ between runs) as `0x?`.
+fn no_addresses(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find("0x") {
+        out.push_str(&rest[..i]);
+        out.push_str("0x?");
+        rest = rest[i + 2..].trim_start_matches(|c: char| c.is_ascii_hexdigit());
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn a_32_bit_program_runs_as_untraced_and_each_call_has_one_record() {
+    let dir = TempDir::new("compat");
+    let bin = build(&dir);
+    let input = dir.join_str("input.txt");
+    std::fs::write(&input, "hello\n").unwrap();
+    let plain = run_plain(&[&bin, &input]);
+    assert_eq!(plain.code(), Some(3), "{}", plain.stderr_str());
+    let want = plain.stdout_str();
+    assert!(
+        want.contains("read=6 data=hello") && want.contains("lseek=2"),
+        "{want}"
+    );
+    let st = strace(None, &[&bin, &input]);
+    let mut counts = st.counts();
+    for name in ["socket", "connect", "_llseek", "getuid32", "openat", "read"] {
+        assert!(
+            counts.contains_key(name),
+            "strace shows no {name}: {}",
+            st.raw
+        );
+    }
+    // Values that differ between runs by nature.
+    counts.remove("getrandom");
+    for mode in MODES.iter().chain(EXIT_VIA.iter()).copied() {
+        let t = trace(mode, &[], &[&bin, &input]);
+        t.assert_code(3);
+        assert_eq!(t.stdout(), want, "{mode:?}");
+        let mut ours = t.counts();
+        ours.remove("getrandom");
+        assert_eq!(ours, counts, "{mode:?}: {}\nstrace:\n{}", t.dump(), st.raw);
+        // The launcher's execve is native; everything after it is i386's.
+        let exec = t.position(|r| r["syscall"] == "execve").unwrap();
+        assert!(t.recs[exec].get("abi").is_none(), "{}", t.recs[exec]);
+        for r in &t.recs[exec + 1..] {
+            assert_eq!(r["abi"], "i386", "{mode:?}: {r}");
+        }
+        if mode.has_ret() {
+            // The first return of a 32-bit program is a compat one: the
+            // per-call perf tracepoint skips it, the exec event vouches.
+            assert_eq!(t.recs[exec]["res"], 0, "{mode:?}: {}", t.recs[exec]);
+            let conn = &t.of("connect")[0];
+            assert_eq!(conn["err"], "ECONNREFUSED", "{conn}");
+            assert_eq!(conn["nr"], 102, "socketcall's number: {conn}");
+            assert_eq!(conn["args"]["addr"]["sin_addr"], "127.0.0.1", "{conn}");
+        }
+    }
+}
+
+#[test]
+fn a_32_bit_program_in_the_strace_format_matches_strace() {
+    let dir = TempDir::new("compat");
+    let bin = build(&dir);
+    let input = dir.join_str("input.txt");
+    std::fs::write(&input, "hello\n").unwrap();
+    let only = "openat,read,close,_llseek,socket,connect,getuid32,write";
+    let st = strace(Some(only), &[&bin, &input]);
+    let file = dir.join_str("trace.txt");
+    let out = run_tracer(&[
+        "exec", "--format", "strace", "-s", "32", "--only", only, "-o", &file, "--", &bin, &input,
+    ]);
+    out.assert_code(3);
+    let ours = parse_strace(&std::fs::read_to_string(&file).unwrap());
+    let lines = |calls: &[StraceCall]| -> Vec<String> {
+        calls
+            .iter()
+            .map(|c| {
+                let ret = c.ret.as_deref().unwrap_or("").trim();
+                no_addresses(&format!("{}({}) = {ret}", c.name, c.args))
+            })
+            .collect()
+    };
+    assert_eq!(lines(&ours), lines(&st.calls), "strace:\n{}", st.raw);
+    // With --only, socketcall is trapped for its socket calls, and only
+    // the selected ones are shown.
+    let t = trace(Mode::Ret, &["--only", "connect"], &[&bin, &input]);
+    assert_eq!(
+        t.counts(),
+        [("connect".to_string(), 1)].into(),
+        "{}",
+        t.dump()
+    );
+}

@@ -1,0 +1,36 @@
+/* A static 32-bit (i386) program for tests/compat.rs: file, socket, memory and
+ * id calls through i386's own syscalls (_llseek, socketcall, mmap2, getuid32).
+ * Prints what it saw; exits 3. Usage: prog32 FILE */
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int main(int argc, char **argv) {
+    if (argc < 2)
+        return 2;
+    char buf[64] = {0};
+    struct stat st;
+    int fd = open(argv[1], O_RDONLY);
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    int f = fstat(fd, &st);
+    off_t at = lseek(fd, 2, SEEK_SET);
+    close(fd);
+    int missing = open("/nonexistent/prog32", O_RDONLY);
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(1),
+                            .sin_addr.s_addr = htonl(0x7f000001)};
+    int c = connect(s, (struct sockaddr *)&a, sizeof a);
+    close(s);
+    char *big = malloc(1 << 20); /* mmap2 */
+    memset(big, 1, 1 << 20);
+    free(big); /* munmap */
+    printf("read=%zd data=%s fstat=%d size=%lld lseek=%lld missing=%d connect=%d uid=%d\n",
+           n, strtok(buf, "\n"), f, (long long)st.st_size, (long long)at, missing, c,
+           (int)getuid());
+    return 3;
+}
