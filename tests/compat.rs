@@ -92,7 +92,7 @@ fn a_32_bit_program_in_the_strace_format_matches_strace() {
     let bin = build(&dir);
     let input = dir.join_str("input.txt");
     std::fs::write(&input, "hello\n").unwrap();
-    let only = "openat,read,close,_llseek,socket,connect,getuid32,write";
+    let only = "openat,read,statx,close,_llseek,socket,connect,getuid32,write";
     let st = strace(Some(only), &[&bin, &input]);
     let file = dir.join_str("trace.txt");
     let out = run_tracer(&[

@@ -51,6 +51,7 @@ pub static AARCH64: Arch = Arch {
     ret_reg: "x0",
     syscalls,
     overrides: OVERRIDES,
+    whole_rows: &[],
     open_flags: &OPEN_FLAGS,
     o_creat: 0o100,
     o_tmpfile: 0o20000000,

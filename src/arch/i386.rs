@@ -19,14 +19,8 @@ static OVERRIDES: &[Spec] = &[
     sc!(select, DESC, Int; arg: Ptr),
     sc!(mmap2, DESC | MEMORY, Hex; addr: Ptr, length: UInt, prot: Flags(&PROT_FLAGS), flags: Flags(&MAP_FLAGS), fd: Fd, pgoffset: Hex),
     sc!(socketcall, NET, Int; call: Int, args: Ptr),
-    // Shared rows whose decoders read only registers or 32-bit words (the
-    // rest of a shared row is narrowed: see `SyscallTable::new`).
-    sc!(socket, NET, Fd; domain: Enum(&ADDRESS_FAMILIES), type: Flags(&SOCK_TYPES), protocol: In(sockopt::protocol)),
-    sc!(socketpair, NET, Int; domain: Enum(&ADDRESS_FAMILIES), type: Flags(&SOCK_TYPES), protocol: In(sockopt::protocol), sv: Ptr),
-    sc!(accept, NET, Fd; sockfd: Fd, addr: SockAddrOut(2), addrlen: InOut(sockopt::socklen)),
-    sc!(accept4, NET, Fd; sockfd: Fd, addr: SockAddrOut(2), addrlen: InOut(sockopt::socklen), flags: Flags(&SOCK_FLAGS)),
-    sc!(getsockname, NET, Int; sockfd: Fd, addr: SockAddrOut(2), addrlen: InOut(sockopt::socklen)),
-    sc!(getpeername, NET, Int; sockfd: Fd, addr: SockAddrOut(2), addrlen: InOut(sockopt::socklen)),
+    // The rest of a shared socket row is safe (see WHOLE_ROWS); the option
+    // values can be structures with longs (timeval).
     sc!(setsockopt, NET, Int; sockfd: Fd, level: Enum(&SOCKET_LEVELS), optname: In(sockopt::optname), optval: Ptr, optlen: UInt),
     sc!(getsockopt, NET, Int; sockfd: Fd, level: Enum(&SOCKET_LEVELS), optname: In(sockopt::optname), optval: Ptr, optlen: Ptr),
     // 64-bit offsets and lengths come in two registers, low half first.
@@ -69,6 +63,32 @@ static OVERRIDES: &[Spec] = &[
     sc!(fchown32, DESC, Int; fd: Fd, owner: UInt, group: UInt),
 ];
 
+/// Shared rows whose decoders fit i386 as they are: registers, 32-bit
+/// words, and structures with one layout for both ABIs (statx, pollfd,
+/// the packed epoll_event, sigset, socklen_t, sockaddr, int pairs, utsname,
+/// 64-bit time in the `_time64` calls).
+static WHOLE_ROWS: &[&str] = &[
+    "accept",
+    "accept4",
+    "clock_nanosleep_time64",
+    "epoll_ctl",
+    "epoll_pwait",
+    "epoll_wait",
+    "futex_time64",
+    "getpeername",
+    "getrandom",
+    "getsockname",
+    "pipe",
+    "pipe2",
+    "ppoll_time64",
+    "prlimit64",
+    "rt_sigprocmask",
+    "socket",
+    "socketpair",
+    "statx",
+    "uname",
+];
+
 super::syscall_list!(syscalls, x86);
 
 pub static I386: Arch = Arch {
@@ -81,6 +101,7 @@ pub static I386: Arch = Arch {
     ret_reg: "eax",
     syscalls,
     overrides: OVERRIDES,
+    whole_rows: WHOLE_ROWS,
     // The generic values, as x86_64's.
     open_flags: &super::x86_64::OPEN_FLAGS,
     o_creat: 0o100,

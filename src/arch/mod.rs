@@ -53,6 +53,10 @@ pub struct Arch {
     pub syscalls: fn() -> Vec<(u32, &'static str)>,
     /// Rows that differ from the shared table on this arch.
     pub overrides: &'static [Spec],
+    /// For a 32-bit ABI: shared rows taken whole, their structures being
+    /// laid out the same for both ABIs (statx, pollfd, sigset, int pairs);
+    /// other shared rows are narrowed (see `narrow`).
+    pub whole_rows: &'static [&'static str],
     pub open_flags: &'static Xlat,
     pub o_creat: u64,
     pub o_tmpfile: u64,
@@ -165,10 +169,11 @@ fn unassigned(nr: usize) -> Spec {
     }
 }
 
-/// A row for a 32-bit ABI: the decoders that read structures laid out for
-/// 64 bits (iovec, stat, timespec, sigaction...) show the pointer instead,
-/// and a `long` is 32 bits. Leaked once per table, as `unassigned`.
-fn narrow(spec: Spec) -> Spec {
+/// A row for a 32-bit ABI: a `long` is 32 bits, and (unless `whole`) the
+/// decoders that read structures laid out for 64 bits (iovec, stat,
+/// timespec, sigaction...) show the pointer instead. Leaked once per table,
+/// as `unassigned`.
+fn narrow(spec: Spec, whole: bool) -> Spec {
     let args: Vec<ArgSpec> = spec
         .args
         .iter()
@@ -176,14 +181,14 @@ fn narrow(spec: Spec) -> Spec {
             name: a.name,
             kind: match a.kind {
                 Kind::Int => Kind::I32,
-                Kind::Timespec | Kind::In(_) | Kind::Out(_) | Kind::InOut(_) => Kind::Ptr,
+                Kind::Timespec | Kind::In(_) | Kind::Out(_) | Kind::InOut(_) if !whole => Kind::Ptr,
                 k => k,
             },
         })
         .collect();
     Spec {
         args: Box::leak(args.into_boxed_slice()),
-        res_decode: None,
+        res_decode: spec.res_decode.filter(|_| whole),
         ..spec
     }
 }
@@ -213,7 +218,7 @@ impl SyscallTable {
                 });
                 match arch.word {
                     8 => spec,
-                    _ => narrow(spec),
+                    _ => narrow(spec, arch.whole_rows.contains(&name)),
                 }
             };
             let spec = own.unwrap_or_else(shared);
@@ -316,6 +321,15 @@ mod tests {
         assert!(kinds("getuid32").is_empty());
         let fcntl = t.get(t.number("fcntl").unwrap() as u64).unwrap();
         assert!(fcntl.res_decode.is_none());
+        // Structures with one layout for both ABIs are decoded.
+        assert!(
+            kinds("statx")[4].starts_with("statxbuf:Out("),
+            "{:?}",
+            kinds("statx")
+        );
+        assert!(kinds("socket")[2].starts_with("protocol:In("));
+        let ppoll = t.get(t.number("ppoll_time64").unwrap() as u64).unwrap();
+        assert!(ppoll.res_decode.is_some());
         // x86_64's rows are untouched.
         let x = SyscallTable::new(&X86_64);
         let lseek = x.get(x.number("lseek").unwrap() as u64).unwrap();
