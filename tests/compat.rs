@@ -52,7 +52,9 @@ fn a_32_bit_program_runs_as_untraced_and_each_call_has_one_record() {
     );
     let st = strace(None, &[&bin, &input]);
     let mut counts = st.counts();
-    for name in ["socket", "connect", "_llseek", "getuid32", "openat", "read"] {
+    for name in [
+        "socket", "connect", "_llseek", "getuid32", "openat", "read", "writev",
+    ] {
         assert!(
             counts.contains_key(name),
             "strace shows no {name}: {}",
@@ -92,7 +94,7 @@ fn a_32_bit_program_in_the_strace_format_matches_strace() {
     let bin = build(&dir);
     let input = dir.join_str("input.txt");
     std::fs::write(&input, "hello\n").unwrap();
-    let only = "openat,read,statx,close,_llseek,socket,connect,getuid32,write";
+    let only = "openat,read,readv,writev,statx,close,_llseek,socket,connect,getuid32,write";
     let st = strace(Some(only), &[&bin, &input]);
     let file = dir.join_str("trace.txt");
     let out = run_tracer(&[

@@ -64,7 +64,8 @@ static OVERRIDES: &[Spec] = &[
 ];
 
 /// Shared rows whose decoders fit i386 as they are: registers, 32-bit
-/// words, and structures with one layout for both ABIs (statx, pollfd,
+/// words, structures read with the arch's word size (iovec), and
+/// structures with one layout for both ABIs (statx, pollfd,
 /// the packed epoll_event, sigset, socklen_t, sockaddr, int pairs, utsname,
 /// 64-bit time in the `_time64` calls).
 static WHOLE_ROWS: &[&str] = &[
@@ -82,11 +83,13 @@ static WHOLE_ROWS: &[&str] = &[
     "pipe2",
     "ppoll_time64",
     "prlimit64",
+    "readv",
     "rt_sigprocmask",
     "socket",
     "socketpair",
     "statx",
     "uname",
+    "writev",
 ];
 
 super::syscall_list!(syscalls, x86);

@@ -259,6 +259,13 @@ impl Fields<'_> {
     pub fn i64(&self, at: usize) -> i64 {
         i64::from_ne_bytes(self.bytes(at))
     }
+    /// An unsigned word of `w` bytes (a pointer or a long: 4 or 8).
+    pub fn word(&self, at: usize, w: usize) -> u64 {
+        match w {
+            4 => self.u32(at),
+            _ => self.u64(at),
+        }
+    }
     /// A NUL-terminated string in a fixed-size field.
     pub fn cstr(&self, at: usize, len: usize) -> Value {
         let f = self.0.get(at..(at + len).min(self.0.len())).unwrap_or(&[]);

@@ -19,7 +19,9 @@ pub fn iovecs(ctx: &Ctx, addr: u64, n: u64, budget: Option<u64>) -> Value {
         return Value::Ptr(0);
     }
     let shown = (n as usize).min(ctx.snaplen.max(1)).min(1024);
-    let b = match ctx.read_exact(addr, shown * 16) {
+    // Two pointer-sized words: base and length (8 bytes each for a 32-bit ABI).
+    let w = ctx.arch.word;
+    let b = match ctx.read_exact(addr, shown * 2 * w) {
         Ok(b) => b,
         Err(errno) => return Value::Fault { addr, errno },
     };
@@ -27,8 +29,8 @@ pub fn iovecs(ctx: &Ctx, addr: u64, n: u64, budget: Option<u64>) -> Value {
     let mut left = budget;
     let items = (0..shown)
         .map(|i| {
-            let base = f.u64(16 * i);
-            let len = f.u64(16 * i + 8);
+            let base = f.word(2 * w * i, w);
+            let len = f.word(2 * w * i + w, w);
             let take = match left {
                 Some(l) => len.min(l),
                 None => len,

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 int main(int argc, char **argv) {
@@ -19,7 +20,12 @@ int main(int argc, char **argv) {
     ssize_t n = read(fd, buf, sizeof buf - 1);
     int f = fstat(fd, &st);
     off_t at = lseek(fd, 2, SEEK_SET);
+    char a1[2], a2[8];
+    struct iovec rv[2] = {{a1, sizeof a1}, {a2, sizeof a2}};
+    ssize_t rn = readv(fd, rv, 2); /* 32-bit iovecs */
     close(fd);
+    struct iovec wv[2] = {{"wri", 3}, {"tev\n", 4}};
+    ssize_t wn = writev(1, wv, 2);
     int missing = open("/nonexistent/prog32", O_RDONLY);
     int s = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(1),
@@ -29,8 +35,9 @@ int main(int argc, char **argv) {
     char *big = malloc(1 << 20); /* mmap2 */
     memset(big, 1, 1 << 20);
     free(big); /* munmap */
-    printf("read=%zd data=%s fstat=%d size=%lld lseek=%lld missing=%d connect=%d uid=%d\n",
-           n, strtok(buf, "\n"), f, (long long)st.st_size, (long long)at, missing, c,
+    printf("read=%zd data=%s fstat=%d size=%lld lseek=%lld readv=%zd writev=%zd missing=%d "
+           "connect=%d uid=%d\n",
+           n, strtok(buf, "\n"), f, (long long)st.st_size, (long long)at, rn, wn, missing, c,
            (int)getuid());
     return 3;
 }
