@@ -71,6 +71,8 @@ static OVERRIDES: &[Spec] = &[
 static WHOLE_ROWS: &[&str] = &[
     "accept",
     "accept4",
+    "clock_getres_time64",
+    "clock_gettime64",
     "clock_nanosleep_time64",
     "epoll_ctl",
     "epoll_pwait",

@@ -375,6 +375,10 @@ pub fn check_shape(mode: Mode, r: &Value) {
             ctx()
         );
     }
+    // Only the compat ABI is named (README: "32-bit programs").
+    if let Some(abi) = r.get("abi") {
+        assert_eq!(abi, "i386", "abi names the compat ABI: {}", ctx());
+    }
 }
 
 impl Trace {

@@ -910,9 +910,11 @@ fn case_int80(_: &[String]) {
     let open = int80(5, low + 64, 0, 0); // open(path, O_RDONLY)
     let uid = int80(199, 0, 0, 0); // getuid32
     let fault = int80(4, 1, 16, 5); // write from an unmapped address
+    let clock = int80(403, libc::CLOCK_MONOTONIC as u32, low + 128, 0); // clock_gettime64
     let ppid = sys!(libc::SYS_getppid);
     emit(&format!(
-        "int80 getpid={pid} write={wrote} open={open} getuid32={uid} fault={fault} then {}\n",
+        "int80 getpid={pid} write={wrote} open={open} getuid32={uid} fault={fault} \
+         clock_gettime64={clock} then {}\n",
         show(ppid)
     ));
 }
@@ -1202,7 +1204,7 @@ const CASES: &[(&str, &str, CaseFn)] = &[
     (
         "int80",
         "int80: i386 calls through int 0x80 (getpid, write, open of a missing path, getuid32, \
-         write from a bad pointer), then a native getppid",
+         write from a bad pointer, clock_gettime64), then a native getppid",
         case_int80,
     ),
     (
