@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build static release binaries of my-sysdig and sysdig-test-helper for
-# x86_64 and aarch64 into dist/<arch>/ (glibc and libseccomp linked statically).
+# x86_64 and aarch64 into dist/<arch>/ (glibc and libseccomp linked statically),
+# and each arch's 32-bit test program (dist/<arch>/prog32).
 #
 #   scripts/build-static.sh            # installs Debian packages as needed (root), builds both
 #   SKIP_INSTALL=1 scripts/build-static.sh
@@ -15,7 +16,8 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 if [ -z "${SKIP_INSTALL:-}" ]; then
     need=0
     for p in rustc-web libstd-rust-web-dev:arm64 gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
-             libseccomp-dev:arm64 libseccomp-dev pkg-config file; do
+             libseccomp-dev:arm64 libseccomp-dev pkg-config file gcc-i686-linux-gnu \
+             libc6-dev-i386-cross gcc-arm-linux-gnueabihf libc6-dev-armhf-cross; do
         dpkg -s "$p" >/dev/null 2>&1 || need=1
     done
     if [ $need = 1 ]; then
@@ -23,7 +25,8 @@ if [ -z "${SKIP_INSTALL:-}" ]; then
         apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rustc-web libstd-rust-web-dev:arm64 \
             gcc-aarch64-linux-gnu libc6-dev-arm64-cross libseccomp-dev:arm64 libseccomp-dev \
-            pkg-config file
+            pkg-config file gcc-i686-linux-gnu libc6-dev-i386-cross gcc-arm-linux-gnueabihf \
+            libc6-dev-armhf-cross
     fi
 fi
 
@@ -45,6 +48,12 @@ env RUSTC=/usr/bin/rustc \
     cargo build --release --target aarch64-unknown-linux-gnu --bins
 cp "$CARGO_TARGET_DIR/aarch64-unknown-linux-gnu/release/my-sysdig" \
    "$CARGO_TARGET_DIR/aarch64-unknown-linux-gnu/release/sysdig-test-helper" dist/aarch64/
+
+# The 32-bit program each VM traces as its compat ABI's (tests/prog32/prog.c):
+# i386 on x86_64, armhf on aarch64.
+echo "== 32-bit test programs"
+i686-linux-gnu-gcc -static -O2 -o dist/x86_64/prog32 tests/prog32/prog.c
+arm-linux-gnueabihf-gcc -static -O2 -o dist/aarch64/prog32 tests/prog32/prog.c
 
 # aarch64 unit tests of the library (arch layer, syscall table, decoders; static), run inside the arm64 VM by scripts/vm-test.sh.
 mkdir -p dist/aarch64/tests

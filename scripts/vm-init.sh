@@ -56,6 +56,16 @@ for mode in default no-ret perf ptrace; do
     # helper: signals 20
     $T $opt -- sysdig-test-helper signals 20 > /dev/null; rc=$?
     [ $rc = 0 ] && pass "signals-$mode" || fail "signals-$mode" "rc=$rc"
+    # a static 32-bit program (i386 on amd64, armhf on arm64: the compat ABI): the same
+    # output and status as untraced; every record after the launcher's execve carries
+    # the ABI; getuid32 (a 32-bit-only call) and connect are seen once each.
+    prog32 /etc/vmtest > /tmp/want; wrc=$?
+    $T $opt -- prog32 /etc/vmtest > /tmp/out; rc=$?
+    all=$(wc -l < /tmp/o); abi=$(grep -c '"abi":"' /tmp/o); u=$(cnt /tmp/o getuid32 '"abi"'); c=$(cnt /tmp/o connect '"abi"')
+    x=$(cnt /tmp/o execve '"res":0'); [ $mode = no-ret ] && x=1
+    if [ $rc = 3 ] && [ $wrc = 3 ] && cmp -s /tmp/out /tmp/want && [ "$abi" = $((all - 1)) ] && [ "$u" = 1 ] \
+        && [ "$c" = 1 ] && [ "$x" = 1 ]; then pass "prog32-$mode"
+    else fail "prog32-$mode" "rc=$rc want $wrc, out=$(cat /tmp/out) want=$(cat /tmp/want), records=$all with abi=$abi getuid32=$u connect=$c execve-res0=$x: $(head -c 600 /tmp/o)"; fi
     # helper: signal-storm N US: N getppid while SIGALRM (no SA_RESTART) fires every US us.
     # A signal landing while a call waits for the supervisor must not become EINTR
     # (the tracer restarts the call; aarch64 holds the signal): eintr=0, N records

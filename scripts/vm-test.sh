@@ -40,7 +40,7 @@ for arch in $ARCHES; do
         [ -e "$r/bin/$a" ] || ln -s busybox "$r/bin/$a"
     done
     ln -sf busybox "$r/bin/sh"
-    cp dist/$arch/my-sysdig dist/$arch/sysdig-test-helper "$r/bin/"
+    cp dist/$arch/my-sysdig dist/$arch/sysdig-test-helper dist/$arch/prog32 "$r/bin/"
     if [ -d dist/$arch/tests ]; then mkdir -p "$r/tests"; cp dist/$arch/tests/* "$r/tests/"; fi
     printf 'hello-vm\n' > "$r/etc/vmtest"
     cp scripts/vm-init.sh "$r/init"; chmod +x "$r/init"

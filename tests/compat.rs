@@ -1,4 +1,4 @@
-//! 32-bit programs on x86_64: a static i386 program (tests/i386/prog.c, built
+//! 32-bit programs on x86_64: a static i386 program (tests/prog32/prog.c, built
 //! with Debian's i686 cross compiler, which scripts/install-deps.sh installs)
 //! runs as it does untraced and is traced call for call as strace sees it,
 //! socketcall's socket calls and i386's own calls (_llseek, getuid32)
@@ -13,7 +13,7 @@ use std::process::Command;
 /// Builds the program into `dir`; returns its path.
 fn build(dir: &TempDir) -> String {
     let bin = dir.join_str("prog32");
-    let src = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/i386/prog.c");
+    let src = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/prog32/prog.c");
     let out = run(Command::new("i686-linux-gnu-gcc").args(["-static", "-O2", "-o", &bin, src]));
     assert_eq!(
         out.code(),

@@ -8,7 +8,7 @@ use crate::handlers::xlat::Xlat;
 
 /// O_DIRECTORY, O_NOFOLLOW, O_DIRECT and O_LARGEFILE differ from x86_64.
 /// In strace's order (it prints bits in its table's order).
-static OPEN_FLAGS: Xlat = Xlat::with_field(
+pub(super) static OPEN_FLAGS: Xlat = Xlat::with_field(
     &[
         (0, "O_RDONLY"),
         (1, "O_WRONLY"),
@@ -44,13 +44,13 @@ pub static AARCH64: Arch = Arch {
     name: "aarch64",
     audit_arch: 0xc000_00b7,
     word: 8,
-    // AArch32 programs are not traced (their calls fail with ENOSYS).
-    compat: None,
+    compat: Some(&super::ARM),
     arg_regs: ["x0", "x1", "x2", "x3", "x4", "x5"],
     nr_reg: "x8",
     ret_reg: "x0",
     syscalls,
     overrides: OVERRIDES,
+    common_rows: &[],
     whole_rows: &[],
     open_flags: &OPEN_FLAGS,
     o_creat: 0o100,

@@ -26,10 +26,13 @@ macro_rules! syscall_list {
 use syscall_list;
 
 mod aarch64;
+mod arm;
 mod i386;
+mod ilp32;
 mod x86_64;
 
 pub use aarch64::AARCH64;
+pub use arm::ARM;
 pub use i386::I386;
 pub use x86_64::X86_64;
 
@@ -53,6 +56,8 @@ pub struct Arch {
     pub syscalls: fn() -> Vec<(u32, &'static str)>,
     /// Rows that differ from the shared table on this arch.
     pub overrides: &'static [Spec],
+    /// After `overrides`: rows a family of ABIs shares (ilp32.rs's).
+    pub common_rows: &'static [Spec],
     /// For a 32-bit ABI: shared rows taken whole, their structures being
     /// laid out the same for both ABIs (statx, pollfd, sigset, int pairs);
     /// other shared rows are narrowed (see `narrow`).
@@ -207,7 +212,12 @@ impl SyscallTable {
         for (nr, name) in list {
             // The arch's own rows are written for it; shared rows are
             // narrowed for a 32-bit ABI.
-            let own = arch.overrides.iter().find(|s| s.name == name).copied();
+            let own = arch
+                .overrides
+                .iter()
+                .chain(arch.common_rows)
+                .find(|s| s.name == name)
+                .copied();
             let shared = || {
                 let spec = table::lookup(name).copied().unwrap_or(Spec {
                     name,
@@ -258,7 +268,7 @@ mod tests {
 
     #[test]
     fn every_syscall_has_a_name_and_its_number() {
-        for arch in [&X86_64, &AARCH64, &I386] {
+        for arch in [&X86_64, &AARCH64, &I386, &ARM] {
             let t = SyscallTable::new(arch);
             for (nr, name) in (arch.syscalls)() {
                 let s = t.get(nr as u64).unwrap();
@@ -292,7 +302,7 @@ mod tests {
     #[test]
     fn i386_rows_read_32_bit_arguments_and_no_64_bit_structures() {
         assert_eq!(X86_64.compat.map(|a| a.name), Some("i386"));
-        assert!(AARCH64.compat.is_none());
+        assert_eq!(AARCH64.compat.map(|a| a.name), Some("arm"));
         let t = SyscallTable::new(&I386);
         assert_eq!(t.number("getpid"), Some(20));
         assert_eq!(t.number("getuid32"), Some(199));
@@ -336,6 +346,26 @@ mod tests {
         let x = SyscallTable::new(&X86_64);
         let lseek = x.get(x.number("lseek").unwrap() as u64).unwrap();
         assert!(matches!(lseek.args[1].kind, Kind::Int));
+    }
+
+    #[test]
+    fn arm_pads_64_bit_arguments_and_shares_the_32_bit_rows() {
+        let t = SyscallTable::new(&ARM);
+        assert_eq!(t.number("getuid32"), Some(199));
+        assert_eq!(t.number("mmap2"), Some(192));
+        assert_eq!(t.number("socketcall"), None, "EABI has the socket calls");
+        let names = |name: &str| -> Vec<&str> {
+            let s = t.get(t.number(name).unwrap() as u64).unwrap();
+            s.args.iter().map(|a| a.name).collect()
+        };
+        assert_eq!(names("pread64")[3..], ["pad", "offset_low", "offset_high"]);
+        assert_eq!(names("getuid32").len(), 0);
+        assert_eq!(names("_llseek"), ["fd", "offset", "result", "whence"]);
+        // i386 has no padding.
+        let x = SyscallTable::new(&I386);
+        let pread = x.get(x.number("pread64").unwrap() as u64).unwrap();
+        assert_eq!(pread.args[3].name, "offset_low");
+        assert_eq!(ARM.epoll_data_off, 8);
     }
 
     #[test]

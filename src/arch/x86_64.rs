@@ -42,6 +42,7 @@ pub static X86_64: Arch = Arch {
     ret_reg: "rax",
     syscalls,
     overrides: &[],
+    common_rows: &[],
     whole_rows: &[],
     open_flags: &OPEN_FLAGS,
     o_creat: 0o100,
