@@ -24,6 +24,15 @@ fn build(dir: &TempDir) -> String {
     bin
 }
 
+/// A temp dir with the built program and its input file: (dir, program, input).
+fn setup() -> (TempDir, String, String) {
+    let dir = TempDir::new("compat");
+    let bin = build(&dir);
+    let input = dir.join_str("input.txt");
+    std::fs::write(&input, "hello\n").unwrap();
+    (dir, bin, input)
+}
+
 /// `0x...` values (addresses differ between runs) as `0x?`.
 fn no_addresses(s: &str) -> String {
     let mut out = String::new();
@@ -39,10 +48,7 @@ fn no_addresses(s: &str) -> String {
 
 #[test]
 fn a_32_bit_program_runs_as_untraced_and_each_call_has_one_record() {
-    let dir = TempDir::new("compat");
-    let bin = build(&dir);
-    let input = dir.join_str("input.txt");
-    std::fs::write(&input, "hello\n").unwrap();
+    let (_dir, bin, input) = setup();
     let plain = run_plain(&[&bin, &input]);
     assert_eq!(plain.code(), Some(3), "{}", plain.stderr_str());
     let want = plain.stdout_str();
@@ -90,10 +96,7 @@ fn a_32_bit_program_runs_as_untraced_and_each_call_has_one_record() {
 
 #[test]
 fn a_32_bit_program_in_the_strace_format_matches_strace() {
-    let dir = TempDir::new("compat");
-    let bin = build(&dir);
-    let input = dir.join_str("input.txt");
-    std::fs::write(&input, "hello\n").unwrap();
+    let (dir, bin, input) = setup();
     let only = "openat,read,readv,writev,statx,close,_llseek,socket,connect,getuid32,write";
     let st = strace(Some(only), &[&bin, &input]);
     let file = dir.join_str("trace.txt");

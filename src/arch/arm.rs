@@ -40,20 +40,9 @@ pub static ARM: Arch = Arch {
     open_flags: &super::aarch64::OPEN_FLAGS,
     o_creat: 0o100,
     o_tmpfile: 0o20000000,
-    // The old `struct stat`; its rows show the pointer.
-    stat: super::StatLayout {
-        size: 64,
-        mode: 8,
-        rdev: 16,
-        st_size: 20,
-    },
+    stat: super::ilp32::OLD_STAT,
     // EABI aligns epoll_event's u64 data to 8 bytes, as arm64 does.
     epoll_data_off: 8,
-    // clone(flags, stack, parent_tid, tls, child_tid): CONFIG_CLONE_BACKWARDS.
-    // _llseek as on i386 (five 32-bit arguments, no padding).
-    arg_order: &[
-        ("clone", [1, 0, 2, 3, 4, 5]),
-        ("_llseek", [0, 1, 3, 4, 2, 5]),
-    ],
+    arg_order: super::ilp32::ARG_ORDER,
     sigframe_mask: 0,
 };

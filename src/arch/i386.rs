@@ -47,22 +47,10 @@ pub static I386: Arch = Arch {
     open_flags: &super::x86_64::OPEN_FLAGS,
     o_creat: 0o100,
     o_tmpfile: 0o20000000,
-    // The old `struct stat` (stat/fstat/lstat); its rows show the pointer.
-    stat: super::StatLayout {
-        size: 64,
-        mode: 8,
-        rdev: 16,
-        st_size: 20,
-    },
+    stat: super::ilp32::OLD_STAT,
     // u64 data at offset 4: i386 aligns it to 4 bytes.
     epoll_data_off: 4,
-    // clone(flags, stack, parent_tid, tls, child_tid): CONFIG_CLONE_BACKWARDS.
-    // _llseek(fd, offset_high, offset_low, result, whence): its row shows
-    // one offset (both halves: compat::llseek_offset), then result.
-    arg_order: &[
-        ("clone", [1, 0, 2, 3, 4, 5]),
-        ("_llseek", [0, 1, 3, 4, 2, 5]),
-    ],
+    arg_order: super::ilp32::ARG_ORDER,
     // rt_sigreturn has no row argument here.
     sigframe_mask: 0,
 };

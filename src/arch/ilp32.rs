@@ -4,6 +4,7 @@
 //! 32-bit ABI whole. Each arch adds its own rows (where it pads 64-bit
 //! arguments to a register pair, for one).
 
+use super::StatLayout;
 use crate::handlers::compat;
 use crate::handlers::flags::*;
 use crate::handlers::sockopt;
@@ -77,4 +78,22 @@ pub(super) static WHOLE_ROWS: &[&str] = &[
     "statx",
     "uname",
     "writev",
+];
+
+/// The old `struct stat` (stat/fstat/lstat) of both: its rows show the
+/// pointer, this documents the layout.
+pub(super) const OLD_STAT: StatLayout = StatLayout {
+    size: 64,
+    mode: 8,
+    rdev: 16,
+    st_size: 20,
+};
+
+/// Rows whose arguments are not in register order, on both.
+/// clone(flags, stack, parent_tid, tls, child_tid): CONFIG_CLONE_BACKWARDS.
+/// _llseek(fd, offset_high, offset_low, result, whence): its row shows one
+/// offset (both halves: compat::llseek_offset), then result.
+pub(super) static ARG_ORDER: &[(&str, [u8; 6])] = &[
+    ("clone", [1, 0, 2, 3, 4, 5]),
+    ("_llseek", [0, 1, 3, 4, 2, 5]),
 ];
