@@ -486,6 +486,25 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn compat_calls_name_their_abi_in_text_and_json_only() {
+        let mut r = sample();
+        r.abi = Abi::Compat("i386");
+        r.nr = 3;
+        let text = fmt(&r, Format::Text);
+        assert!(text.starts_with("pid=4243, read, abi=i386, fd=3,"), "{text}");
+        let json = fmt(&r, Format::Json);
+        assert!(
+            json.contains(r#""syscall":"read","nr":3,"abi":"i386","args":{"#),
+            "{json}"
+        );
+        // strace's trace file has no mark for them.
+        let native = sample();
+        assert_eq!(fmt(&r, Format::Strace), fmt(&native, Format::Strace));
+        assert!(!fmt(&native, Format::Json).contains("abi"));
+        assert!(!fmt(&native, Format::Text).contains("abi"));
+    }
+
+    #[test]
     fn comm_is_cut_at_15_bytes() {
         assert_eq!(
             Comm::new(b"0123456789abcdefgh").as_bytes(),
