@@ -216,6 +216,20 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
         }
         compat = Some(selected);
     }
+    // With no positive --only item, numbers past the tables are traced too
+    // (strace's `syscall_0x3e8`): they stop by default, and the known
+    // numbers no rule traps are let through by rules of their own.
+    let other = selection.open.then_some(if cfg.no_ret {
+        Action::Notify
+    } else {
+        Action::Trace
+    });
+    if other.is_some() {
+        allow_the_rest(&mut rules, &table);
+        if let Some(ct) = &compat_table {
+            allow_the_rest(&mut compat_rules, ct);
+        }
+    }
     let perf_nrs: Vec<u32> = rules
         .iter()
         .filter(|&&(nr, a)| a == Action::Notify && table.get(nr as u64).is_some_and(via_perf))
@@ -229,6 +243,7 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
         .iter()
         .chain(&compat_rules)
         .any(|&(_, a)| a == Action::Notify)
+        || other == Some(Action::Notify)
     {
         flags = libc::SECCOMP_FILTER_FLAG_NEW_LISTENER;
         // Linux 5.19: once received, a request is not interrupted by
@@ -244,6 +259,7 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
             audit_arch: t.arch.audit_arch,
             rules: &compat_rules,
         }),
+        other,
     )?;
     let out = open_output(cfg.output.as_ref())?;
     let writer =
@@ -280,6 +296,7 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
         to_file: cfg.output.is_some(),
         no_ret: cfg.no_ret,
         fd_paths: cfg.fd_paths,
+        unknown_numbers: selection.open,
     };
     let perf = events.map(|ev| {
         let mut via = vec![false; selected.len()];
@@ -309,6 +326,19 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
         Some(e) => Ok(e.code()),
         None => Err(Error::fail("lost track of the command's exit status")),
     }
+}
+
+/// Adds an ALLOW rule for every number of `table` that `rules` does not
+/// list (for a filter that traces the numbers without a rule).
+fn allow_the_rest(rules: &mut Vec<(u32, Action)>, table: &SyscallTable) {
+    let listed: std::collections::BTreeSet<u32> = rules.iter().map(|r| r.0).collect();
+    let rest: Vec<(u32, Action)> = table
+        .iter()
+        .map(|(nr, _)| nr)
+        .filter(|nr| !listed.contains(nr))
+        .map(|nr| (nr, Action::Allow))
+        .collect();
+    rules.extend(rest);
 }
 
 /// The event that gives the perf calls' return values: the call's own

@@ -18,6 +18,9 @@ pub struct Selection {
     pub native: BTreeSet<u32>,
     /// Numbers of the compat ABI (`Arch::compat`), by the same names.
     pub compat: BTreeSet<u32>,
+    /// No positive item: numbers past the tables are selected too (strace
+    /// traces `syscall(1000)` as `syscall_0x3e8` then).
+    pub open: bool,
 }
 
 /// As `parse`, for the native table and, when given, its compat ABI's: a
@@ -32,6 +35,7 @@ pub fn parse_abis(
     let everything = Selection {
         native: all(table),
         compat: compat.map(all).unwrap_or_default(),
+        open: true,
     };
     let Some(list) = list else {
         return Ok(everything);
@@ -68,6 +72,7 @@ pub fn parse_abis(
     Ok(Selection {
         native: base.native.difference(&exclude.native).copied().collect(),
         compat: base.compat.difference(&exclude.compat).copied().collect(),
+        open: !any_positive,
     })
 }
 
@@ -217,6 +222,11 @@ mod tests {
         assert!(sel.compat.contains(&199) && sel.native.contains(&0));
         let all = parse_abis(None, &t, Some(&c)).unwrap();
         assert!(all.compat.len() > 400, "{}", all.compat.len());
+        assert!(
+            all.open && sel.open,
+            "no positive item: unknown numbers too"
+        );
+        assert!(!parse_abis(Some("write"), &t, Some(&c)).unwrap().open);
         // A name neither has is still an error, with both ABIs' suggestions.
         let e = parse_abis(Some("getuid33"), &t, Some(&c))
             .unwrap_err()

@@ -1213,6 +1213,39 @@ fn numbers_without_a_syscall_are_traced_with_strace_names() {
     assert_eq!(t.recs.len(), 1, "{}", t.dump());
 }
 
+/// A number far past the table (1000, 5000: no kernel has them yet) is traced too when
+/// everything is, as strace does; an `--only` list of names leaves it out, an exclusion
+/// does not.
+#[test]
+fn numbers_past_the_table_are_traced_when_everything_is() {
+    for nr in ["1000", "5000"] {
+        let name = format!("syscall_{:#x}", nr.parse::<u32>().unwrap());
+        let st = strace(None, &[HELPER, "nosys", nr]);
+        assert_eq!(st.of(&name).len(), 1, "strace: {}", st.raw);
+        for mode in MODES.iter().chain(EXIT_VIA.iter()).copied() {
+            let t = trace_helper(mode, &[], &["nosys", nr]);
+            t.assert_code(0);
+            assert_eq!(t.stdout(), format!("nosys nr={nr} res=-38 err=ENOSYS\n"));
+            let recs = t.of(&name);
+            assert_eq!(recs.len(), 1, "{mode:?}: {}", t.dump());
+            assert_eq!(
+                recs[0]["nr"],
+                json!(nr.parse::<u32>().unwrap()),
+                "{}",
+                recs[0]
+            );
+            assert_eq!(recs[0]["args"]["arg5"], "0x6", "{}", recs[0]);
+            if mode.has_ret() {
+                assert_eq!(recs[0]["err"], "ENOSYS", "{mode:?}: {}", recs[0]);
+            }
+        }
+        let t = trace_helper(Mode::Ret, &["--only", "getpid"], &["nosys", nr]);
+        assert!(t.of(&name).is_empty(), "{}", t.dump());
+        let t = trace_helper(Mode::Ret, &["--only", "!getpid"], &["nosys", nr]);
+        assert_eq!(t.of(&name).len(), 1, "{}", t.dump());
+    }
+}
+
 // ------------------------------------------------------------------ the i386 ABI
 
 /// The i386 calls the helper's `int80` case makes, in order: (name, strace's arguments).

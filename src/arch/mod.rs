@@ -38,6 +38,8 @@ pub use x86_64::X86_64;
 
 use crate::handlers::xlat::Xlat;
 use crate::handlers::{ArgSpec, Kind, Ret, Spec, table};
+use parking_lot::Mutex;
+use std::collections::HashMap;
 
 pub struct Arch {
     pub name: &'static str,
@@ -198,10 +200,25 @@ fn narrow(spec: Spec, whole: bool) -> Spec {
     }
 }
 
+/// Rows made for numbers past the table, at most (see `SyscallTable::row`).
+const MAX_EXTRA_ROWS: usize = 4096;
+
+/// The row of a number past the table once `MAX_EXTRA_ROWS` are made: a
+/// program probing that many numbers gets them under syscall(2)'s name.
+static ANY_NUMBER: Spec = Spec {
+    name: "syscall",
+    args: &RAW_ARGS,
+    class: 0,
+    ret: Ret::Int,
+    res_decode: None,
+};
+
 /// The table of one architecture, indexed by syscall number.
 pub struct SyscallTable {
     pub arch: &'static Arch,
     by_nr: Vec<Option<Spec>>,
+    /// Rows of numbers past `by_nr` that calls used, made on first use.
+    extra: Mutex<HashMap<u64, &'static Spec>>,
 }
 
 impl SyscallTable {
@@ -242,7 +259,30 @@ impl SyscallTable {
                 *row = Some(unassigned(nr));
             }
         }
-        SyscallTable { arch, by_nr }
+        SyscallTable {
+            arch,
+            by_nr,
+            extra: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The row of `nr`, whatever the number: past the table, strace's
+    /// `syscall_0x3e8` with six raw arguments, made once per number (a
+    /// kernel far newer than the crate, or a program probing numbers).
+    pub fn row(&self, nr: u64) -> &Spec {
+        if let Some(s) = self.get(nr) {
+            return s;
+        }
+        let mut extra = self.extra.lock();
+        if let Some(s) = extra.get(&nr) {
+            return s;
+        }
+        if extra.len() >= MAX_EXTRA_ROWS {
+            return &ANY_NUMBER;
+        }
+        let row: &'static Spec = Box::leak(Box::new(unassigned(nr as usize)));
+        extra.insert(nr, row);
+        row
     }
 
     pub fn get(&self, nr: u64) -> Option<&Spec> {
@@ -366,6 +406,17 @@ mod tests {
         let pread = x.get(x.number("pread64").unwrap() as u64).unwrap();
         assert_eq!(pread.args[3].name, "offset_low");
         assert_eq!(ARM.epoll_data_off, 8);
+    }
+
+    #[test]
+    fn numbers_past_the_table_get_a_row_each() {
+        let t = SyscallTable::new(&X86_64);
+        assert!(t.get(1000).is_none());
+        let a = t.row(1000) as *const Spec;
+        assert_eq!(t.row(1000).name, "syscall_0x3e8");
+        assert_eq!(a, t.row(1000) as *const Spec, "made once");
+        assert_eq!(t.row(0).name, "read");
+        assert_eq!(t.row(5000).args.len(), 6);
     }
 
     #[test]

@@ -15,6 +15,9 @@ pub enum Action {
     Notify,
     /// `SECCOMP_RET_TRACE`: a ptrace stop; the data is the syscall number.
     Trace,
+    /// `SECCOMP_RET_ALLOW`: not traced (a rule only when other numbers are
+    /// traced by default).
+    Allow,
 }
 
 /// The calls of the compat ABI (i386 on x86_64) to trap, by that ABI's
@@ -32,12 +35,17 @@ const TO_COMPAT: u32 = libc::SECCOMP_RET_ERRNO | 0x3ff;
 /// The kernel's limit on a classic BPF program (BPF_MAXINSNS).
 const MAX_INSNS: usize = 4096;
 
-/// Builds the filter: `action` for each listed syscall number, ALLOW for the
-/// rest. Calls of the compat ABI, when given, are checked against its own
-/// rules; calls of any other ABI (x32, or i386 on aarch64's kernels) fail
-/// with ENOSYS rather than run untraced.
-pub fn build(rules: &[(u32, Action)], compat: Option<Compat>) -> Result<Vec<libc::sock_filter>> {
-    let mut prog = native(rules, compat.is_some())?;
+/// Builds the filter: `action` for each listed syscall number, `other` (or
+/// ALLOW) for the rest. Calls of the compat ABI, when given, are checked
+/// against its own rules; calls of any other ABI (x32) fail with ENOSYS
+/// rather than run untraced.
+pub fn build(
+    rules: &[(u32, Action)],
+    compat: Option<Compat>,
+    other: Option<Action>,
+) -> Result<Vec<libc::sock_filter>> {
+    let other = other.unwrap_or(Action::Allow);
+    let mut prog = native(rules, compat.is_some(), other)?;
     if let Some(c) = compat {
         let at = prog.len();
         for (i, ins) in prog.iter_mut().enumerate() {
@@ -45,7 +53,7 @@ pub fn build(rules: &[(u32, Action)], compat: Option<Compat>) -> Result<Vec<libc
                 *ins = stmt(BPF_JA, (at - i - 1) as u32);
             }
         }
-        prog.extend(compat_program(c.audit_arch, c.rules));
+        prog.extend(compat_program(c.audit_arch, c.rules, other));
     }
     if prog.len() > MAX_INSNS {
         return Err(Error::fail(format!(
@@ -79,13 +87,13 @@ fn jump(code: u16, k: u32, jt: u8, jf: u8) -> libc::sock_filter {
     libc::sock_filter { code, jt, jf, k }
 }
 
-fn ret_of(action: Option<Action>) -> u32 {
+fn ret_of(action: Action) -> u32 {
     match action {
-        None => libc::SECCOMP_RET_ALLOW,
-        Some(Action::Notify) => libc::SECCOMP_RET_USER_NOTIF,
+        Action::Allow => libc::SECCOMP_RET_ALLOW,
+        Action::Notify => libc::SECCOMP_RET_USER_NOTIF,
         // The tracer reads the call from PTRACE_GET_SYSCALL_INFO, not
         // from this data.
-        Some(Action::Trace) => libc::SECCOMP_RET_TRACE,
+        Action::Trace => libc::SECCOMP_RET_TRACE,
     }
 }
 
@@ -93,15 +101,19 @@ fn ret_of(action: Option<Action>) -> u32 {
 /// as the native ABI's and translates them by name, which loses numbers
 /// without a name): the arch check, then a binary search over ranges of
 /// numbers that share a return.
-fn compat_program(audit_arch: u32, rules: &[(u32, Action)]) -> Vec<libc::sock_filter> {
+fn compat_program(
+    audit_arch: u32,
+    rules: &[(u32, Action)],
+    other: Action,
+) -> Vec<libc::sock_filter> {
     let mut by_nr: Vec<(u32, Action)> = rules.to_vec();
     by_nr.sort_by_key(|r| r.0);
     by_nr.dedup_by_key(|r| r.0);
     // (first number, return) of each run; the first run starts at 0.
-    let mut runs: Vec<(u32, u32)> = vec![(0, ret_of(None))];
+    let mut runs: Vec<(u32, u32)> = vec![(0, ret_of(other))];
     for &(nr, action) in &by_nr {
-        set_run(&mut runs, nr, ret_of(Some(action)));
-        set_run(&mut runs, nr.saturating_add(1), ret_of(None));
+        set_run(&mut runs, nr, ret_of(action));
+        set_run(&mut runs, nr.saturating_add(1), ret_of(other));
     }
     let mut prog = vec![
         stmt(BPF_LD_W_ABS, DATA_ARCH),
@@ -158,11 +170,16 @@ fn search(runs: &[(u32, u32)], out: &mut Vec<libc::sock_filter>) {
 }
 
 /// The native ABI's program, from libseccomp.
-fn native(rules: &[(u32, Action)], compat: bool) -> Result<Vec<libc::sock_filter>> {
+fn native(rules: &[(u32, Action)], compat: bool, other: Action) -> Result<Vec<libc::sock_filter>> {
     let e = |what: &str, err: libseccomp::error::SeccompError| {
         Error::fail(format!("building the seccomp filter: {what}: {err}"))
     };
-    let mut ctx = ScmpFilterContext::new(ScmpAction::Allow).map_err(|x| e("init", x))?;
+    let scmp = |nr: u32, action| match action {
+        Action::Notify => ScmpAction::Notify,
+        Action::Trace => ScmpAction::Trace(nr as u16),
+        Action::Allow => ScmpAction::Allow,
+    };
+    let mut ctx = ScmpFilterContext::new(scmp(0, other)).map_err(|x| e("init", x))?;
     let badarch = match compat {
         true => ScmpAction::Errno((TO_COMPAT & 0xffff) as i32),
         false => ScmpAction::Errno(libc::ENOSYS),
@@ -173,10 +190,11 @@ fn native(rules: &[(u32, Action)], compat: bool) -> Result<Vec<libc::sock_filter
     ctx.set_ctl_nnp(false).map_err(|x| e("nnp", x))?;
     ctx.set_ctl_optimize(2).map_err(|x| e("binary tree", x))?;
     for &(nr, action) in rules {
-        let act = match action {
-            Action::Notify => ScmpAction::Notify,
-            Action::Trace => ScmpAction::Trace(nr as u16),
-        };
+        let act = scmp(nr, action);
+        // libseccomp refuses a rule that repeats the default.
+        if act == scmp(0, other) {
+            continue;
+        }
         ctx.add_rule(act, ScmpSyscall::from(nr as i32))
             .map_err(|x| e(&format!("rule for syscall {nr}"), x))?;
     }
@@ -214,7 +232,7 @@ mod tests {
 
     #[test]
     fn filter_has_actions_for_rules() {
-        let prog = build(&[(0, Action::Trace), (1, Action::Notify)], None).unwrap();
+        let prog = build(&[(0, Action::Trace), (1, Action::Notify)], None, None).unwrap();
         assert!(!prog.is_empty());
         let rets: Vec<u32> = prog
             .iter()
@@ -290,7 +308,7 @@ mod tests {
             audit_arch: I386,
             rules: &compat,
         };
-        let prog = build(&rules, Some(c)).unwrap();
+        let prog = build(&rules, Some(c), None).unwrap();
         let (n, t, a) = (
             libc::SECCOMP_RET_USER_NOTIF,
             libc::SECCOMP_RET_TRACE,
@@ -319,7 +337,7 @@ mod tests {
         #[cfg(target_arch = "x86_64")]
         assert_eq!(run(&prog, own_arch(), 0x4000_0000 | 39), ENOSYS);
         // Without a compat ABI, i386 fails as before.
-        let prog = build(&rules, None).unwrap();
+        let prog = build(&rules, None, None).unwrap();
         assert_eq!(run(&prog, I386, 20), ENOSYS);
     }
 
@@ -332,7 +350,7 @@ mod tests {
             audit_arch: I386,
             rules: &compat,
         };
-        let prog = build(&[], Some(c)).unwrap();
+        let prog = build(&[], Some(c), None).unwrap();
         assert!(prog.len() > 2 * 256, "{}", prog.len());
         for nr in 0..1000 {
             let want = match nr < 900 && nr % 2 == 0 {
@@ -341,6 +359,25 @@ mod tests {
             };
             assert_eq!(run(&prog, I386, nr), want, "{nr}");
         }
+    }
+
+    #[test]
+    fn numbers_without_a_rule_can_be_traced_by_default() {
+        // Tracing everything but 39: numbers past the tables stop too.
+        let rules = [(39, Action::Allow), (0, Action::Trace)];
+        let compat = [(20, Action::Allow)];
+        let c = Compat {
+            audit_arch: I386,
+            rules: &compat,
+        };
+        let prog = build(&rules, Some(c), Some(Action::Trace)).unwrap();
+        let t = libc::SECCOMP_RET_TRACE;
+        assert_eq!(run(&prog, own_arch(), 39), libc::SECCOMP_RET_ALLOW);
+        assert_eq!(run(&prog, own_arch(), 0) & !0xffff, t);
+        assert_eq!(run(&prog, own_arch(), 1000) & !0xffff, t);
+        assert_eq!(run(&prog, I386, 20), libc::SECCOMP_RET_ALLOW);
+        assert_eq!(run(&prog, I386, 21), t);
+        assert_eq!(run(&prog, I386, 5000), t);
     }
 
     #[test]

@@ -491,7 +491,10 @@ pub(crate) mod tests {
         r.abi = Abi::Compat("i386");
         r.nr = 3;
         let text = fmt(&r, Format::Text);
-        assert!(text.starts_with("pid=4243, read, abi=i386, fd=3,"), "{text}");
+        assert!(
+            text.starts_with("pid=4243, read, abi=i386, fd=3,"),
+            "{text}"
+        );
         let json = fmt(&r, Format::Json);
         assert!(
             json.contains(r#""syscall":"read","nr":3,"abi":"i386","args":{"#),

@@ -46,6 +46,8 @@ pub struct Options {
     pub no_ret: bool,
     /// `-y`: annotate file descriptors with what they refer to.
     pub fd_paths: bool,
+    /// Numbers past the tables are selected (no positive `--only` item).
+    pub unknown_numbers: bool,
 }
 
 /// State both loops read.
@@ -156,7 +158,7 @@ impl Shared {
     /// the carried call's (see `Shown`).
     pub(crate) fn spec_of(&self, rec: &Record) -> Option<&Spec> {
         let t = self.table_of(rec.abi);
-        let row = t.get(rec.nr as u64)?;
+        let row = t.row(rec.nr as u64);
         if row.name == rec.name {
             return Some(row);
         }
@@ -200,7 +202,12 @@ impl Shared {
             (Abi::Compat(_), Some((_, s))) => s,
             _ => &self.selected,
         };
-        let sel = |n: u64| selected.get(n as usize).copied().unwrap_or(false);
+        let sel = |n: u64| {
+            selected
+                .get(n as usize)
+                .copied()
+                .unwrap_or(self.opts.unknown_numbers)
+        };
         if !sel(nr) && !shown.is_some_and(sel) {
             return false;
         }

@@ -242,9 +242,7 @@ fn handle(
     let Some((abi, table)) = shared.abi(req.data.arch) else {
         return (None, tid);
     };
-    let Some(spec) = table.get(nr) else {
-        return (None, tid);
-    };
+    let spec = table.row(nr);
     let mem = ProcMem { tid };
     let shown = super::shown(table, spec, req.data.args, &mem);
     let info = match shared.launch_wait(tid, spec, &req.data.args) {

@@ -355,10 +355,7 @@ impl<'a> Tracer<'a> {
             self.resume(pid, None);
             return;
         };
-        let Some(spec) = table.get(nr) else {
-            self.resume(pid, None);
-            return;
-        };
+        let spec = table.row(nr);
         let mem = ProcMem { tid };
         let shown = super::shown(table, spec, regs, &mem);
         let regs = table
