@@ -361,7 +361,7 @@ http {
 EOF
 }
 NG_SEL=accept4,close,writev
-NGINX_MODES=${NGINX_MODES:-untraced filter filterptrace seldefault selnoret selperf allnoret alldefault strace1 strace3 straceb3 straceall}
+NGINX_MODES=${NGINX_MODES:-untraced filter filterptrace seldefault selnoret selnoret0 selperf allnoret alldefault strace1 strace3 straceb3 straceall}
 ng_label() {
   case $1 in
     untraced) echo "untraced" ;;
@@ -369,6 +369,7 @@ ng_label() {
     filterptrace) echo "my-sysdig --only getppid --exit-via ptrace (no perf event)" ;;
     seldefault) echo "my-sysdig --only $NG_SEL" ;;
     selnoret) echo "my-sysdig --only $NG_SEL --no-ret" ;;
+    selnoret0) echo "my-sysdig --only $NG_SEL -s 0 --no-ret" ;;
     selperf) echo "my-sysdig --only $NG_SEL -s 0 --exit-via perf" ;;
     allnoret) echo "my-sysdig all --no-ret" ;;
     alldefault) echo "my-sysdig all (default)" ;;
@@ -389,6 +390,7 @@ ng_start() {
     filterptrace) cmd=("$MS" exec --only getppid --exit-via ptrace -o "$rec" -- "${ng[@]}") ;;
     seldefault) cmd=("$MS" exec --only $NG_SEL -o "$rec" -- "${ng[@]}") ;;
     selnoret) cmd=("$MS" exec --only $NG_SEL --no-ret -o "$rec" -- "${ng[@]}") ;;
+    selnoret0) cmd=("$MS" exec --only $NG_SEL -s 0 --no-ret -o "$rec" -- "${ng[@]}") ;;
     selperf) cmd=("$MS" exec --only $NG_SEL -s 0 --exit-via perf -o "$rec" -- "${ng[@]}") ;;
     allnoret) cmd=("$MS" exec --no-ret -o "$rec" -- "${ng[@]}") ;;
     alldefault) cmd=("$MS" exec -o "$rec" -- "${ng[@]}") ;;
