@@ -220,10 +220,12 @@ impl Shared {
         true
     }
 
-    /// Whether this call's return value comes from the perf event (never
-    /// for the compat ABI: the per-call tracepoints skip its calls).
-    fn exit_via_perf(&self, abi: Abi, nr: u64) -> bool {
-        abi == Abi::Native && self.via_perf.get(nr as usize).copied().unwrap_or(false)
+    /// Whether the return value of call `nr` of `audit_arch`'s ABI comes
+    /// from the perf event (never for the compat ABI: the per-call
+    /// tracepoints skip its calls).
+    fn exit_via_perf(&self, audit_arch: u32, nr: u64) -> bool {
+        audit_arch == self.table.arch.audit_arch
+            && self.via_perf.get(nr as usize).copied().unwrap_or(false)
     }
 
     /// Writes the perf path's completed calls (keeps each thread's records

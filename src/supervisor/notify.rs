@@ -154,8 +154,7 @@ fn receive(shared: &Shared, fd: RawFd, done: &AtomicBool) {
         let (mut rec, pid) = handle(shared, fd, &req, &mut cache);
         if let Some(perf) = &shared.perf {
             let nr = req.data.nr as u64;
-            let abi = shared.abi(req.data.arch).map(|a| a.0);
-            if abi.is_some_and(|abi| shared.exit_via_perf(abi, nr)) {
+            if shared.exit_via_perf(req.data.arch, nr) {
                 // Its return value comes from the perf event: pending from
                 // now on, before the call can run and exit.
                 perf.enter(
