@@ -237,7 +237,7 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
         .collect();
     let perf_src = perf_tp
         .filter(|_| !perf_nrs.is_empty())
-        .map(|tp| exit_source(tp, &table, &perf_nrs));
+        .map(|tp| exit_sources(tp, &table, &perf_nrs));
     let mut flags = 0;
     if rules
         .iter()
@@ -269,13 +269,20 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
     // every thread and process it starts inherits them.
     let mut events = None;
     let mut open_events = |child: nix::unistd::Pid| -> Result<()> {
-        if let Some(src) = &perf_src {
+        if let Some(srcs) = &perf_src {
             let pages = std::env::var("MY_SYSDIG_PERF_PAGES")
                 .ok()
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(PERF_PAGES);
-            let ev = ExitEvents::open(src, child.as_raw(), pages)
-                .map_err(|e| Error::fail(format!("return values via perf: {e}")))?;
+            // The cpu scope when it is permitted, else the task scope.
+            let mut opened = Err(String::new());
+            for src in srcs {
+                opened = ExitEvents::open(src, child.as_raw(), pages);
+                if opened.is_ok() {
+                    break;
+                }
+            }
+            let ev = opened.map_err(|e| Error::fail(format!("return values via perf: {e}")))?;
             events = Some(ev);
         }
         Ok(())
@@ -341,21 +348,45 @@ fn allow_the_rest(rules: &mut Vec<(u32, Action)>, table: &SyscallTable) {
     rules.extend(rest);
 }
 
-/// The event that gives the perf calls' return values: the call's own
-/// `syscalls:sys_exit_<name>` when there is one call, else the raw event,
-/// filtered (see `ring::Source`).
-fn exit_source(raw: SysExit, table: &SyscallTable, nrs: &[u32]) -> Source {
-    let own = match nrs {
-        [nr] if std::env::var_os("MY_SYSDIG_PERF_RAW").is_none() => table
-            .get(*nr as u64)
-            .and_then(|s| tracefs::one_call(&tracefs::event_names(s.name))),
-        _ => None,
-    };
-    match own {
-        Some(tp) => Source::OneCall(tp),
-        None => Source::Raw(raw, nrs.to_vec()),
+/// The events that give the perf calls' return values, best first (see
+/// `ring::Source`): each call's own `syscalls:sys_exit_<name>` in the cpu
+/// scope, when every call has one, they are few (a new thread opens them
+/// all again) and the scope can work here; then, in the task scope, the
+/// call's own event when there is one call, else the raw event, filtered.
+/// `MY_SYSDIG_PERF_SCOPE=task` and `MY_SYSDIG_PERF_RAW=1` force the latter.
+fn exit_sources(raw: SysExit, table: &SyscallTable, nrs: &[u32]) -> Vec<Source> {
+    let force_raw = std::env::var_os("MY_SYSDIG_PERF_RAW").is_some();
+    let task_only = std::env::var("MY_SYSDIG_PERF_SCOPE").is_ok_and(|v| v == "task")
+        || !supervisor::perf::wide::in_initial_pid_namespace();
+    let mut srcs = Vec::new();
+    if !force_raw && nrs.len() <= MAX_CPU_SCOPE_CALLS {
+        let names: Vec<Vec<String>> = nrs
+            .iter()
+            .map(|&nr| {
+                table
+                    .get(nr as u64)
+                    .map_or(vec![], |s| tracefs::event_names(s.name))
+            })
+            .collect();
+        let own: Option<Vec<SysExit>> = tracefs::own_events(&names).into_iter().collect();
+        if let Some(tps) = own {
+            // One layout for all: the reader has one.
+            if !task_only && tps.iter().all(|t| t.layout == tps[0].layout) {
+                srcs.push(Source::Calls(tps.clone()));
+            }
+            if let [tp] = tps[..] {
+                srcs.push(Source::OneCall(tp));
+            }
+        }
     }
+    if !srcs.iter().any(|s| matches!(s, Source::OneCall(_))) {
+        srcs.push(Source::Raw(raw, nrs.to_vec()));
+    }
+    srcs
 }
+
+/// Calls at most that go through the cpu scope (its events: calls x CPUs).
+const MAX_CPU_SCOPE_CALLS: usize = 16;
 
 /// Whether return values may come from perf: the tracepoint found in
 /// tracefs and the event permitted. `--exit-via perf` fails when not;

@@ -25,6 +25,19 @@ const VARYING: &[&str] = &[
     "set_tid_address",
 ];
 
+/// The ways return values come: ptrace exit stops, and the perf exit events
+/// in their two scopes (supervisor/perf/ring.rs): per CPU, filtered to the
+/// tree's threads (the default as root), and inherited per task.
+const PATHS: [(Mode, &[(&str, &str)]); 3] = [
+    (Mode::Ptrace, &[]),
+    (Mode::Perf, &[]),
+    (Mode::Perf, &[("MY_SYSDIG_PERF_SCOPE", "task")]),
+];
+
+fn trace_path(path: (Mode, &[(&str, &str)]), opts: &[&str], cmd: &[&str]) -> Trace {
+    trace_env(path.0, path.1, opts, cmd)
+}
+
 /// `name -> sorted list of results`: what must be equal between the two paths for a
 /// program whose calls do not depend on scheduling.
 fn results_by_name(t: &Trace) -> BTreeMap<String, Vec<String>> {
@@ -54,9 +67,9 @@ fn results_by_name(t: &Trace) -> BTreeMap<String, Vec<String>> {
 fn same_on_both_paths(cmd: &[&str], only: &str, norm: impl Fn(&str) -> String) {
     let oracle = strace(Some(only), cmd);
     let mut seen = Vec::new();
-    for mode in EXIT_VIA {
-        let t = trace(mode, &["--only", only], cmd);
-        let ctx = format!("{mode:?} {cmd:?}");
+    for path in PATHS {
+        let t = trace_path(path, &["--only", only], cmd);
+        let ctx = format!("{path:?} {cmd:?}");
         assert_eq!(t.out.code(), oracle.out.code(), "{ctx}: exit status");
         assert_eq!(
             norm(&t.stdout()),
@@ -71,8 +84,10 @@ fn same_on_both_paths(cmd: &[&str], only: &str, norm: impl Fn(&str) -> String) {
         }
         seen.push((ctx, results_by_name(&t)));
     }
-    let (a, b) = (&seen[0], &seen[1]);
-    assert_eq!(a.1, b.1, "results differ between {} and {}", a.0, b.0);
+    for b in &seen[1..] {
+        let a = &seen[0];
+        assert_eq!(a.1, b.1, "results differ between {} and {}", a.0, b.0);
+    }
 }
 
 /// Runs of digits (pids) become one `#`.
@@ -132,15 +147,15 @@ fn exec_from_a_shell_pipeline() {
 #[test]
 fn signals_restart_and_eintr_match_the_program() {
     for case in ["signals", "signals-eintr"] {
-        for mode in EXIT_VIA {
-            let t = trace(
-                mode,
+        for path in PATHS {
+            let t = trace_path(
+                path,
                 &["--only", "read,rt_sigreturn"],
                 &[HELPER, case, "20"],
             );
             t.assert_code(0);
             let kv = kv(&t.stdout());
-            let ctx = format!("{mode:?} {case}: {}", t.stdout());
+            let ctx = format!("{path:?} {case}: {}", t.stdout());
             assert_eq!(kv["read"], "1", "{ctx}");
             let handled: usize = kv["handled"].parse().unwrap();
             assert_eq!(t.of("rt_sigreturn").len(), handled, "{ctx}");
@@ -176,8 +191,9 @@ fn signals_restart_and_eintr_match_the_program() {
 #[test]
 fn calls_cut_by_exit_group_or_exec_have_no_result_on_both_paths() {
     for (case, code) in [("thread-exit-group", 4), ("thread-exec", 0)] {
-        for mode in EXIT_VIA {
-            let t = trace_helper(mode, &["--only", "read,execve,exit_group"], &[case]);
+        for path in PATHS {
+            let t = trace_path(path, &["--only", "read,execve,exit_group"], &[HELPER, case]);
+            let mode = path;
             t.assert_code(code);
             let pid = kv_num(&t.stdout(), "pid");
             let cut: Vec<&Value> = t
@@ -203,40 +219,60 @@ fn calls_cut_by_exit_group_or_exec_have_no_result_on_both_paths() {
 
 #[test]
 fn tiny_ring_loses_nothing() {
-    let t = {
-        let dir = TempDir::new("tiny-ring");
-        let file = dir.join("records.json");
-        let out = run(std::process::Command::new(TRACER)
-            .env("MY_SYSDIG_PERF_PAGES", "1")
-            .args(["exec", "--exit-via", "perf", "--format", "json", "-o"])
-            .arg(&file)
-            .args([
-                "--only",
-                "getppid,write",
-                "--",
-                HELPER,
-                "threads",
-                "8",
-                "250",
-            ]));
-        out.assert_code(0);
-        assert!(
-            !out.stderr_str().contains("lost"),
-            "perf reported losses: {}",
-            out.stderr_str()
+    for scope in ["cpu", "task"] {
+        let recs = perf_threads(
+            &[
+                ("MY_SYSDIG_PERF_PAGES", "1"),
+                ("MY_SYSDIG_PERF_SCOPE", scope),
+            ],
+            8,
+            250,
         );
-        let raw = std::fs::read_to_string(&file).unwrap();
-        parse_records(&raw, "tiny ring")
-    };
-    let counts = count_by_syscall(&t);
-    assert_eq!(counts.get("getppid"), Some(&2000), "{counts:?}");
+        assert_every_call_returned(scope, &recs, 8, 250);
+    }
+}
+
+/// The cpu scope opens its events again for each new thread (perf/wide.rs): 32 threads
+/// started while the others make calls whose result never changes (getppid), so that
+/// an exit written twice during a replacement, or one missed, would show.
+#[test]
+fn threads_started_during_calls_lose_and_double_nothing() {
+    let recs = perf_threads(&[], 32, 60);
+    assert_every_call_returned("cpu", &recs, 32, 60);
+}
+
+/// `--exit-via perf --only getppid,write` on the helper's `threads N CALLS` case, with
+/// `env` for the tracer; no warning allowed.
+fn perf_threads(env: &[(&str, &str)], n: usize, calls: usize) -> Vec<Value> {
+    let dir = TempDir::new("perf-threads");
+    let file = dir.join("records.json");
+    let out = run(std::process::Command::new(TRACER)
+        .envs(env.iter().copied())
+        .args(["exec", "--exit-via", "perf", "--format", "json", "-o"])
+        .arg(&file)
+        .args(["--only", "getppid,write", "--", HELPER, "threads"])
+        .arg(n.to_string())
+        .arg(calls.to_string()));
+    out.assert_code(0);
+    assert_eq!(out.stderr_str(), "", "{env:?}: warnings");
+    let raw = std::fs::read_to_string(&file).unwrap();
+    parse_records(&raw, "perf threads")
+}
+
+fn assert_every_call_returned(ctx: &str, recs: &[Value], n: usize, calls: usize) {
+    let counts = count_by_syscall(recs);
+    assert_eq!(
+        counts.get("getppid"),
+        Some(&(n * calls)),
+        "{ctx}: {counts:?}"
+    );
     assert_eq!(
         counts.get("write").copied().unwrap_or(0),
-        2000 + 1,
-        "{counts:?}"
+        n * calls + 1,
+        "{ctx}: {counts:?}"
     );
-    for r in &t {
-        assert!(!r["res"].is_null(), "a call with no result: {r}");
+    for r in recs {
+        assert!(!r["res"].is_null(), "{ctx}: a call with no result: {r}");
     }
 }
 
@@ -333,20 +369,25 @@ fn ptrace_only_without_user_notification() {
     }
 }
 
-/// One call through perf uses its own `syscalls:sys_exit_<name>` event, several share the
-/// filtered `raw_syscalls:sys_exit` (MY_SYSDIG_PERF_RAW=1 forces it for one call too):
-/// both give every call of 4 threads its result, with counts equal to strace's.
+/// The events the perf path can use (ring.rs `Source`): each call's own
+/// `syscalls:sys_exit_<name>` per CPU (the cpu scope, as root), the call's own event
+/// inherited per task (MY_SYSDIG_PERF_SCOPE=task), the filtered `raw_syscalls:sys_exit`
+/// (MY_SYSDIG_PERF_RAW=1): each gives every call of 4 threads its result, with counts
+/// equal to strace's.
 #[test]
 fn one_call_event_and_raw_event_agree() {
     let cmd = [HELPER, "threads", "4", "200"];
     let oracle = strace(Some("getppid"), &cmd);
-    for raw in [false, true] {
+    for env in [
+        None,
+        Some(("MY_SYSDIG_PERF_SCOPE", "task")),
+        Some(("MY_SYSDIG_PERF_RAW", "1")),
+    ] {
+        let raw = format!("{env:?}");
         let dir = TempDir::new("one-call");
         let file = dir.join("records.json");
         let mut c = std::process::Command::new(TRACER);
-        if raw {
-            c.env("MY_SYSDIG_PERF_RAW", "1");
-        }
+        c.envs(env);
         let out = run(c
             .args(["exec", "--exit-via", "perf", "--format", "json", "-o"])
             .arg(&file)

@@ -147,8 +147,9 @@ fn receive(shared: &Shared, fd: RawFd, done: &AtomicBool) {
         // descriptor table) hold when this one is decoded, and this
         // thread's previous exit is consumed before its new call is pending
         // (perf.enter relies on it).
+        // (Their records are written after the answer: `flush` below.)
         if let Some(perf) = &shared.perf {
-            perf.new_entry(shared, req.pid as i32);
+            perf.entry_deferred(shared, req.pid as i32);
         }
         cache.sync(&shared.renames);
         let (mut rec, pid) = handle(shared, fd, &req, &mut cache);
@@ -173,6 +174,9 @@ fn receive(shared: &Shared, fd: RawFd, done: &AtomicBool) {
         // A call that does not return (exit_group) is written before the
         // thread can go on to exit: its record precedes the exit line.
         if let Some(r) = rec.take_if(|r| r.res_kind == ResKind::Never) {
+            if let Some(perf) = &shared.perf {
+                perf.flush(shared);
+            }
             shared.emit(&r, &mut scratch);
         }
         // Answer before formatting: the tracee runs on while the record is
@@ -180,6 +184,11 @@ fn receive(shared: &Shared, fd: RawFd, done: &AtomicBool) {
         // takes that call's notification only after emitting. (ENOENT: the
         // call was interrupted or its thread died meanwhile.)
         let _ = ioctl::respond_continue(fd, req.id);
+        // Records the perf path completed before this call: they precede
+        // this thread's record below and its next call's.
+        if let Some(perf) = &shared.perf {
+            perf.flush(shared);
+        }
         if let Some(rec) = rec {
             shared.emit(&rec, &mut scratch);
         }

@@ -222,7 +222,7 @@ impl<'a> Tracer<'a> {
             WaitStatus::Stopped(pid, sig) => {
                 // Signal-delivery stop: deliver it unchanged, unless it
                 // interrupted a call the supervisor had not yet received.
-                self.tracees.entry(pid.as_raw()).or_default();
+                self.track(pid.as_raw());
                 // A held signal gets its line when it is delivered.
                 let sig = self.restart_if_interrupted(pid, sig);
                 let si = match (sig, self.shared.shows_events()) {
@@ -239,13 +239,25 @@ impl<'a> Tracer<'a> {
         }
     }
 
+    /// Notes thread `tid`. One seen for the first time has not run yet
+    /// (this is its first stop, or its parent's clone event): the perf
+    /// path follows it before it is resumed.
+    fn track(&mut self, tid: i32) {
+        if let std::collections::hash_map::Entry::Vacant(v) = self.tracees.entry(tid) {
+            v.insert(Tracee::default());
+            if let Some(perf) = &self.shared.perf {
+                perf.thread_started(self.shared, tid);
+            }
+        }
+    }
+
     fn on_event(&mut self, pid: Pid, sig: Signal, event: i32) {
-        self.tracees.entry(pid.as_raw()).or_default();
+        self.track(pid.as_raw());
         match event {
             libc::PTRACE_EVENT_SECCOMP => self.on_seccomp_stop(pid),
             libc::PTRACE_EVENT_FORK | libc::PTRACE_EVENT_VFORK | libc::PTRACE_EVENT_CLONE => {
                 if let Ok(child) = ptrace::getevent(pid) {
-                    self.tracees.entry(child as i32).or_default();
+                    self.track(child as i32);
                     if self.shared.opts.fd_paths {
                         let parent = self.cache.get(pid.as_raw()).tgid;
                         self.shared.fd_fork(pid.as_raw(), parent, child as i32);
@@ -484,6 +496,9 @@ impl<'a> Tracer<'a> {
                     self.tracees.insert(tid, t);
                 }
                 self.cache.forget(former);
+                if let Some(perf) = &self.shared.perf {
+                    perf.thread_gone(former);
+                }
             }
         }
         // Its execve returned 0, whether or not perf sees that exit.
@@ -512,6 +527,9 @@ impl<'a> Tracer<'a> {
         });
         self.cache.forget(tid);
         self.resend.remove(&tid);
+        if let Some(perf) = &self.shared.perf {
+            perf.thread_gone(tid);
+        }
         if pid == self.root {
             self.exit = Some(how);
         }

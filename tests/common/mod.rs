@@ -265,9 +265,16 @@ pub struct Trace {
 /// Runs `my-sysdig exec [mode] --format json -o FILE OPTS... -- CMD...` and parses the
 /// records. Every record is checked against the JSON schema of SPEC §3.
 pub fn trace(mode: Mode, opts: &[&str], cmd: &[&str]) -> Trace {
+    trace_env(mode, &[], opts, cmd)
+}
+
+/// `trace` with environment variables set for the tracer (its knobs, e.g.
+/// `MY_SYSDIG_PERF_SCOPE`).
+pub fn trace_env(mode: Mode, env: &[(&str, &str)], opts: &[&str], cmd: &[&str]) -> Trace {
     let dir = TempDir::new("trace");
     let file = dir.join("records.json");
     let mut c = Command::new(TRACER);
+    c.envs(env.iter().copied());
     c.arg("exec")
         .args(mode.args())
         .args(["--format", "json", "-o"])

@@ -13,6 +13,7 @@
 
 pub mod ring;
 pub mod tracefs;
+pub mod wide;
 
 use super::Shared;
 use crate::handlers::decode::{self, Ctx};
@@ -71,6 +72,14 @@ struct State {
     /// compat call, which `syscalls:sys_exit_*` skips: no sample comes then,
     /// and the call returned 0.
     execs: HashSet<i32>,
+    /// Completed records not yet written, oldest first. The notification
+    /// thread joins exits before it answers (the join must precede the
+    /// thread's next call) but formats and writes them after the answer,
+    /// while the tracee runs: see `entry_deferred`. Every other reader
+    /// writes them before it returns, so no later line overtakes them.
+    out: Vec<Record>,
+    /// A new thread could not be added to the cpu scope's filter (said once).
+    follow_failed: bool,
 }
 
 /// The perf exit path of one traced tree.
@@ -93,6 +102,8 @@ impl PerfExits {
                 scratch: Vec::with_capacity(4096),
                 batch: Vec::new(),
                 execs: HashSet::new(),
+                out: Vec::new(),
+                follow_failed: false,
             }),
             execve,
         }
@@ -107,6 +118,7 @@ impl PerfExits {
     pub fn sync(&self, shared: &Shared) {
         let mut st = self.state.lock();
         self.drain(&mut st, shared);
+        flush(&mut st, shared);
     }
 
     /// Thread `tid` is entering a new call: writes what has completed and,
@@ -114,11 +126,50 @@ impl PerfExits {
     /// (its exit would have been in the rings by now).
     pub fn new_entry(&self, shared: &Shared, tid: i32) {
         let mut st = self.state.lock();
-        self.drain(&mut st, shared);
-        settle(&mut st, shared, tid, true);
+        self.join_before_entry(&mut st, shared, tid);
+        flush(&mut st, shared);
+    }
+
+    /// As `new_entry`, but the records stay queued until `flush`: the
+    /// notification thread calls this before it answers and `flush` after,
+    /// so that formatting and writing them is not in the tracee's wait.
+    pub fn entry_deferred(&self, shared: &Shared, tid: i32) {
+        let mut st = self.state.lock();
+        self.join_before_entry(&mut st, shared, tid);
+    }
+
+    /// Writes the records that `entry_deferred` and `enter` queued.
+    pub fn flush(&self, shared: &Shared) {
+        flush(&mut self.state.lock(), shared);
+    }
+
+    fn join_before_entry(&self, st: &mut State, shared: &Shared, tid: i32) {
+        self.drain(st, shared);
+        settle(st, shared, tid, true);
         if let Some(old) = st.pending.remove(&tid) {
-            self.no_exit(&mut st, shared, tid, old);
+            self.no_exit(st, shared, tid, old);
         }
+    }
+
+    /// Thread `tid` joined the tree; the tracer calls this before the
+    /// thread runs. In the cpu scope its calls are sampled from now on.
+    pub fn thread_started(&self, shared: &Shared, tid: i32) {
+        let mut st = self.state.lock();
+        // A reused id: what is known of the previous owner's exits is stale.
+        st.restarts.remove(&tid);
+        if let Err(e) = st.events.add_thread(tid) {
+            if !st.follow_failed {
+                st.follow_failed = true;
+                shared.warn(&format!(
+                    "perf: cannot follow new thread {tid} ({e}); calls of threads started from now on are written with res=?"
+                ));
+            }
+        }
+    }
+
+    /// Thread `tid` is gone (the tracer saw it end).
+    pub fn thread_gone(&self, tid: i32) {
+        self.state.lock().events.remove_thread(tid);
     }
 
     /// `tid` completed an execve: the ptrace exec event, before the new
@@ -132,18 +183,18 @@ impl PerfExits {
     fn no_exit(&self, st: &mut State, shared: &Shared, tid: i32, p: Pending) {
         if st.execs.remove(&tid) && self.is_execve(p.nr as i64) {
             if let Some(rec) = complete(shared, tid, p, 0, monotonic_ns()) {
-                emit(&mut st.scratch, shared, &rec);
+                st.out.push(rec);
             }
             return;
         }
-        unreturned(&mut st.scratch, shared, p);
+        unreturned(st, p);
     }
 
     /// A call whose return value will come from the rings (`rec` is `None`
     /// when it gets no record). Called before the notification is answered,
-    /// so its exit cannot be missed, and after a `sync` made since the
-    /// notification was received (`new_entry`), so that the thread's earlier
-    /// exits are in.
+    /// so its exit cannot be missed, and after a drain made since the
+    /// notification was received (`entry_deferred`), so that the thread's
+    /// earlier exits are in. Records it completes are queued for `flush`.
     pub fn enter(&self, shared: &Shared, call: Entered) {
         let mut st = self.state.lock();
         st.restarts.remove(&call.tid);
@@ -157,7 +208,10 @@ impl PerfExits {
         if let Some(rec) = &call.rec {
             // The strace format shows the entry now; after the drain, so
             // that this thread's earlier calls come first.
-            shared.enter(rec, &mut st.scratch);
+            if shared.shows_events() {
+                flush(&mut st, shared);
+                shared.enter(rec, &mut st.scratch);
+            }
         }
         let p = Pending {
             rec: call.rec,
@@ -179,6 +233,7 @@ impl PerfExits {
         self.drain(&mut st, shared);
         // Stopped for a signal: its interrupted call, if any, returned.
         settle(&mut st, shared, tid, true);
+        flush(&mut st, shared);
         // A signal already held means the restart is still ahead: any
         // other signal delivered before it would see ERESTARTSYS too.
         st.restarts.remove(&tid).is_some() || st.held.iter().any(|h| h.0 == tid)
@@ -190,6 +245,7 @@ impl PerfExits {
         let mut st = self.state.lock();
         self.drain(&mut st, shared);
         settle(&mut st, shared, tid, true);
+        flush(&mut st, shared);
     }
 
     /// The tracer held back `sig` for `tid` (see `take_restart`); it is sent
@@ -217,6 +273,7 @@ impl PerfExits {
         for (tid, p) in left {
             self.no_exit(&mut st, shared, tid, p);
         }
+        flush(&mut st, shared);
         if st.lost > 0 {
             shared.warn(&format!(
                 "the perf ring buffer overflowed: {} return values lost; those calls are written with res=?",
@@ -299,7 +356,7 @@ impl PerfExits {
                         // may have come first, with a restart code).
                         settle(st, shared, tid, false);
                         if let Some(old) = st.pending.remove(&tid) {
-                            unreturned(&mut st.scratch, shared, old);
+                            unreturned(st, old);
                         }
                     }
                     caller
@@ -320,7 +377,7 @@ impl PerfExits {
                         settle(st, shared, k, true);
                         st.interrupted.insert(k, (p, ret, time_ns));
                     } else if let Some(rec) = complete(shared, k, p, ret, time_ns) {
-                        emit(&mut st.scratch, shared, &rec);
+                        st.out.push(rec);
                     }
                 }
             }
@@ -415,9 +472,9 @@ fn settle(st: &mut State, shared: &Shared, tid: i32, lived: bool) {
         return;
     };
     if !lived {
-        unreturned(&mut st.scratch, shared, p);
+        unreturned(st, p);
     } else if let Some(rec) = complete(shared, tid, p, ret, time_ns) {
-        emit(&mut st.scratch, shared, &rec);
+        st.out.push(rec);
     }
 }
 
@@ -429,7 +486,7 @@ fn bury(st: &mut State, shared: &Shared, d: Death) {
     }
     if st.pending.get(&d.tid).is_some_and(|p| p.t0_ns < d.time_ns) {
         if let Some(p) = st.pending.remove(&d.tid) {
-            unreturned(&mut st.scratch, shared, p);
+            unreturned(st, p);
         }
     }
 }
@@ -454,14 +511,22 @@ fn release_held(st: &mut State, which: impl Fn(i32, u64) -> bool) {
 }
 
 /// A call whose return value never came.
-fn unreturned(scratch: &mut Vec<u8>, shared: &Shared, p: Pending) {
+fn unreturned(st: &mut State, p: Pending) {
     if let Some(rec) = p.rec {
-        emit(scratch, shared, &rec);
+        st.out.push(rec);
     }
 }
 
-fn emit(scratch: &mut Vec<u8>, shared: &Shared, rec: &Record) {
-    shared.emit(rec, scratch);
+/// Writes the records queued in `st.out`, oldest first.
+fn flush(st: &mut State, shared: &Shared) {
+    if st.out.is_empty() {
+        return;
+    }
+    let mut out = std::mem::take(&mut st.out);
+    for rec in out.drain(..) {
+        shared.emit(&rec, &mut st.scratch);
+    }
+    st.out = out;
 }
 
 /// CLOCK_MONOTONIC now, ns: the clock the perf events are told to use.

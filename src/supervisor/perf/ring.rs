@@ -1,8 +1,15 @@
-//! perf events on a syscall exit tracepoint for one traced tree: one event
-//! per CPU with `inherit` (as `perf record` does: the kernel refuses to
-//! mmap an inherited per-task event), each with its own mmap'd ring buffer,
-//! and a reader that turns the ring's records into `Event`s without a
-//! syscall.
+//! perf events on syscall exit tracepoints for one traced tree, one mmap'd
+//! ring buffer per CPU, and a reader that turns the rings' records into
+//! `Event`s without a syscall. Two scopes:
+//!
+//! - task: one event per CPU on the tree's root with `inherit` (as `perf
+//!   record` does: the kernel refuses to mmap an inherited per-task event).
+//!   Works for any user allowed to trace its own processes, but the kernel
+//!   moves the events in and out at every context switch of every thread
+//!   of the tree.
+//! - cpu (wide.rs): events on every CPU that follow no task, filtered in
+//!   the kernel to the tree's thread ids; nothing moves at a context
+//!   switch. Needs CAP_PERFMON (or root) and the initial pid namespace.
 
 use super::tracefs::{Layout, SysExit};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -38,7 +45,10 @@ impl Event {
 }
 
 // From <linux/perf_event.h>; the libc crate has the ioctls but not all of these.
+const PERF_TYPE_SOFTWARE: u32 = 1;
 const PERF_TYPE_TRACEPOINT: u32 = 2;
+/// `PERF_COUNT_SW_DUMMY`: counts nothing; holds a ring and side-band records.
+const PERF_COUNT_SW_DUMMY: u64 = 9;
 const PERF_SAMPLE_TID: u64 = 1 << 1;
 const PERF_SAMPLE_TIME: u64 = 1 << 2;
 const PERF_SAMPLE_RAW: u64 = 1 << 10;
@@ -48,7 +58,11 @@ const PERF_RECORD_SAMPLE: u32 = 9;
 const PERF_FLAG_FD_CLOEXEC: libc::c_ulong = 1 << 3;
 /// `_IOW('$', 6, char *)`: same encoding on x86_64 and aarch64.
 const PERF_EVENT_IOC_SET_FILTER: libc::c_ulong = 0x4008_2406;
+/// `_IO('$', 0)` and `_IO('$', 5)`.
+const PERF_EVENT_IOC_ENABLE: libc::c_ulong = 0x2400;
+const PERF_EVENT_IOC_SET_OUTPUT: libc::c_ulong = 0x2405;
 // Bits of the attr flags word.
+const ATTR_DISABLED: u64 = 1;
 const ATTR_INHERIT: u64 = 1 << 1;
 const ATTR_TASK: u64 = 1 << 13;
 const ATTR_WATERMARK: u64 = 1 << 14;
@@ -124,12 +138,16 @@ pub enum Source {
     /// event is moved in and out on every context switch of the tree,
     /// ~0.3 us per event per traced call.
     OneCall(SysExit),
+    /// `syscalls:sys_exit_<name>` of each call traced this way, in the cpu
+    /// scope (wide.rs): one event per call and CPU, one ring per CPU.
+    Calls(Vec<SysExit>),
 }
 
 impl Source {
-    fn tracepoint(&self) -> &SysExit {
+    fn tracepoint(&self) -> Option<&SysExit> {
         match self {
-            Source::Raw(tp, _) | Source::OneCall(tp) => tp,
+            Source::Raw(tp, _) | Source::OneCall(tp) => Some(tp),
+            Source::Calls(tps) => tps.first(),
         }
     }
 }
@@ -141,6 +159,9 @@ struct Ring {
     /// Bytes of data (a power of two); the map is one page more.
     size: usize,
     page: usize,
+    /// The last sample read, (tid, nr, ret, time), to drop its twin: see
+    /// `is_twin`.
+    last: Option<(i32, i64, i64, u64)>,
 }
 
 // SAFETY: the mapping is owned by the Ring and only read/written through
@@ -160,6 +181,8 @@ pub struct ExitEvents {
     layout: Layout,
     /// A record that wraps around the end of a ring is copied here.
     wrap: Vec<u8>,
+    /// The cpu scope's events (the rings' fds are then dummy events).
+    wide: Option<super::wide::Wide>,
 }
 
 impl ExitEvents {
@@ -172,26 +195,27 @@ impl ExitEvents {
         // SAFETY: as above.
         let ncpu = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_CONF) }.max(1) as i32;
         let pages = pages.max(1).next_power_of_two();
-        let tp = src.tracepoint();
+        let tp = *src.tracepoint().ok_or("no tracepoint")?;
         let filter = match src {
             Source::Raw(_, nrs) => filter_expr(nrs),
-            Source::OneCall(_) => None,
+            Source::OneCall(_) | Source::Calls(_) => None,
         };
+        let wide = matches!(src, Source::Calls(_));
         let mut rings = Vec::new();
+        let mut cpus = Vec::new();
         for cpu in 0..ncpu {
-            let fd = match open_event(tp, pid, cpu, pages * page) {
+            let opened = match wide {
+                true => open_ring_holder(cpu, pages * page),
+                false => open_event(&tp, pid, cpu, pages * page),
+            };
+            let fd = match opened {
                 Ok(fd) => fd,
                 // An offline CPU runs nothing of ours.
                 Err(libc::ENODEV) => continue,
                 Err(e) => return Err(why("perf_event_open", e)),
             };
             if let Some(f) = &filter {
-                let c = std::ffi::CString::new(f.as_str()).map_err(|_| "filter".to_string())?;
-                // SAFETY: the ioctl reads a NUL-terminated string.
-                if unsafe { libc::ioctl(fd.as_raw_fd(), PERF_EVENT_IOC_SET_FILTER, c.as_ptr()) } < 0
-                {
-                    return Err(why("setting the perf filter", errno()));
-                }
+                set_filter(&fd, f).map_err(|e| why("setting the perf filter", e))?;
             }
             let len = (pages + 1) * page;
             // SAFETY: a shared read-write map of the event's buffer, as
@@ -214,16 +238,56 @@ impl ExitEvents {
                 base: base.cast(),
                 size: pages * page,
                 page,
+                last: None,
             });
+            cpus.push(cpu);
         }
         if rings.is_empty() {
             return Err("perf_event_open: no CPU accepted the event".into());
         }
+        let wide = match src {
+            Source::Calls(tps) => {
+                let holders: Vec<(i32, i32)> = cpus
+                    .iter()
+                    .zip(&rings)
+                    .map(|(&c, r)| (c, r.fd.as_raw_fd()))
+                    .collect();
+                Some(super::wide::Wide::open(tps.clone(), holders, pid)?)
+            }
+            _ => None,
+        };
         Ok(ExitEvents {
             rings,
             layout: tp.layout,
             wrap: Vec::new(),
+            wide,
         })
+    }
+
+    /// Cpu scope: thread `tid` joined the tree (before it runs): its calls
+    /// are sampled from now on. Nothing to do in the task scope, where
+    /// threads inherit the events.
+    pub fn add_thread(&mut self, tid: i32) -> Result<(), String> {
+        match &mut self.wide {
+            Some(w) => w.add(tid),
+            None => Ok(()),
+        }
+    }
+
+    /// Cpu scope: thread `tid` is gone (dropped from the filter the next
+    /// time it is rebuilt).
+    pub fn remove_thread(&mut self, tid: i32) {
+        if let Some(w) = &mut self.wide {
+            w.remove(tid);
+        }
+    }
+
+    /// "cpu" or "task", for messages.
+    pub fn scope(&self) -> &'static str {
+        match self.wide {
+            Some(_) => "cpu",
+            None => "task",
+        }
     }
 
     /// The event fds, to poll for the watermark.
@@ -239,6 +303,8 @@ impl ExitEvents {
             let head = head_ptr.load(Ordering::Acquire);
             let mut tail = tail_ptr.load(Ordering::Relaxed);
             let (base, size, page) = (ring.base, ring.size, ring.page);
+            let windows = self.wide.as_ref().map_or(&[][..], |w| w.windows());
+            let mut last = ring.last;
             while tail < head {
                 let at = (tail as usize) & (size - 1);
                 // SAFETY: the data area is `size` bytes after the meta page.
@@ -254,11 +320,28 @@ impl ExitEvents {
                 }
                 let rec = read_bytes(data, at, len, &mut self.wrap);
                 if let Some(ev) = parse(ty, &rec[8..], &self.layout) {
-                    f(ev);
+                    let twin = match ev {
+                        Event::Exit {
+                            tid,
+                            nr,
+                            ret,
+                            time_ns,
+                            ..
+                        } if !windows.is_empty() => {
+                            let this = (tid, nr, ret, time_ns);
+                            last.replace(this)
+                                .is_some_and(|l| is_twin(l, this, windows))
+                        }
+                        _ => false,
+                    };
+                    if !twin {
+                        f(ev);
+                    }
                 }
                 tail += len as u64;
             }
             tail_ptr.store(tail, Ordering::Release);
+            self.rings[i].last = last;
         }
     }
 }
@@ -296,6 +379,22 @@ fn u32_at(b: &[u8], at: usize) -> Option<u32> {
 
 fn u64_at(b: &[u8], at: usize) -> Option<u64> {
     Some(u64::from_ne_bytes(b.get(at..at + 8)?.try_into().ok()?))
+}
+
+/// Whether sample `this` is the twin of `last`, the sample read just
+/// before it in the same ring: the same exit written by two events. That
+/// happens only while the cpu scope replaces its events (wide.rs), inside
+/// one of the `windows` (start and end, ns) of a replacement: the old and
+/// the new events are both enabled then, and write the exits of the threads
+/// they share one right after the other. No thread can make two calls in a
+/// window (the supervisor answers no notification during a replacement),
+/// so two samples of one thread with the same call and result, both inside
+/// the same window, are one exit.
+fn is_twin(last: (i32, i64, i64, u64), this: (i32, i64, i64, u64), windows: &[(u64, u64)]) -> bool {
+    (last.0, last.1, last.2) == (this.0, this.1, this.2)
+        && windows
+            .iter()
+            .any(|&(s, e)| s <= last.3 && last.3 <= e && s <= this.3 && this.3 <= e)
 }
 
 /// One record's body (after its 8-byte header).
@@ -340,6 +439,60 @@ fn open_event(tp: &SysExit, pid: i32, cpu: i32, ring_bytes: usize) -> Result<Own
         ..exit_attr(tp)
     };
     perf_event_open(&attr, pid, cpu)
+}
+
+/// Cpu scope: the dummy event that owns CPU `cpu`'s ring (the tracepoint
+/// events come and go, wide.rs) and reports thread exits, of every task on
+/// that CPU: the reader ignores those it does not know.
+fn open_ring_holder(cpu: i32, ring_bytes: usize) -> Result<OwnedFd, i32> {
+    let attr = Attr {
+        type_: PERF_TYPE_SOFTWARE,
+        size: std::mem::size_of::<Attr>() as u32,
+        config: PERF_COUNT_SW_DUMMY,
+        flags: ATTR_TASK | ATTR_WATERMARK | ATTR_USE_CLOCKID,
+        wakeup_watermark: (ring_bytes / 2) as u32,
+        clockid: libc::CLOCK_MONOTONIC,
+        ..Attr::default()
+    };
+    perf_event_open(&attr, -1, cpu)
+}
+
+/// Cpu scope: a disabled event on `tp` for every task on `cpu`, filtered by
+/// `filter`, writing into the ring of `holder`. `enable` starts it.
+pub(super) fn open_cpu_event(
+    tp: &SysExit,
+    cpu: i32,
+    filter: &str,
+    holder: i32,
+) -> Result<OwnedFd, String> {
+    let attr = Attr {
+        flags: ATTR_DISABLED | ATTR_USE_CLOCKID,
+        ..exit_attr(tp)
+    };
+    let fd = perf_event_open(&attr, -1, cpu).map_err(|e| why("perf_event_open", e))?;
+    set_filter(&fd, filter).map_err(|e| why("setting the perf filter", e))?;
+    // SAFETY: the ioctl takes another perf event fd by value.
+    if unsafe { libc::ioctl(fd.as_raw_fd(), PERF_EVENT_IOC_SET_OUTPUT, holder) } < 0 {
+        return Err(why("sharing the perf ring", errno()));
+    }
+    Ok(fd)
+}
+
+pub(super) fn enable(fd: &OwnedFd) -> Result<(), String> {
+    // SAFETY: the ioctl takes no argument.
+    if unsafe { libc::ioctl(fd.as_raw_fd(), PERF_EVENT_IOC_ENABLE, 0) } < 0 {
+        return Err(why("enabling the perf event", errno()));
+    }
+    Ok(())
+}
+
+fn set_filter(fd: &OwnedFd, filter: &str) -> Result<(), i32> {
+    let c = std::ffi::CString::new(filter).map_err(|_| libc::EINVAL)?;
+    // SAFETY: the ioctl reads a NUL-terminated string.
+    if unsafe { libc::ioctl(fd.as_raw_fd(), PERF_EVENT_IOC_SET_FILTER, c.as_ptr()) } < 0 {
+        return Err(errno());
+    }
+    Ok(())
 }
 
 /// Whether this process may open the event at all (perf_event_paranoid,
@@ -486,6 +639,23 @@ mod tests {
             assert_eq!(parse(PERF_RECORD_SAMPLE, &s[..n], &TP), None, "{n}");
         }
         assert_eq!(parse(PERF_RECORD_EXIT, &[0; 16], &TP), None);
+    }
+
+    #[test]
+    fn only_twins_inside_a_replacement_are_dropped() {
+        let w = [(100, 200), (1000, 1100)];
+        let a = (8, 3, 12, 150);
+        // The same exit written by the next generation's event.
+        assert!(is_twin(a, (8, 3, 12, 151), &w));
+        // Not both inside one window: two calls.
+        assert!(!is_twin(a, (8, 3, 12, 201), &w));
+        assert!(!is_twin((8, 3, 12, 99), (8, 3, 12, 101), &w));
+        assert!(!is_twin((8, 3, 12, 150), (8, 3, 12, 1050), &w));
+        // Another thread, call or result.
+        assert!(!is_twin(a, (9, 3, 12, 151), &w));
+        assert!(!is_twin(a, (8, 4, 12, 151), &w));
+        assert!(!is_twin(a, (8, 3, 13, 151), &w));
+        assert!(!is_twin(a, (8, 3, 12, 151), &[]));
     }
 
     #[test]

@@ -47,18 +47,34 @@ pub fn sys_exit() -> Result<SysExit> {
 /// `newfstat`). `None` when it has none (a kernel without
 /// CONFIG_FTRACE_SYSCALLS, or a name not known here): the raw event serves.
 pub fn one_call(names: &[String]) -> Option<SysExit> {
-    let files: Vec<String> = names
+    own_events(&[names.to_vec()]).pop().flatten()
+}
+
+/// `one_call` for several calls at once (one private mount at most): each
+/// call's candidate event names, and its event if found.
+pub fn own_events(calls: &[Vec<String>]) -> Vec<Option<SysExit>> {
+    let files: Vec<String> = calls
         .iter()
+        .flatten()
         .flat_map(|n| {
             let dir = format!("events/syscalls/sys_exit_{n}");
             [format!("{dir}/id"), format!("{dir}/format")]
         })
         .collect();
-    let found = read_files(&files).ok()?;
-    found.chunks(2).find_map(|f| match f {
-        [Some(id), Some(fmt)] => parse(id, fmt, "__syscall_nr").ok(),
-        _ => None,
-    })
+    let Ok(found) = read_files(&files) else {
+        return vec![None; calls.len()];
+    };
+    let mut pairs = found.chunks(2);
+    calls
+        .iter()
+        .map(|names| {
+            let mine: Vec<_> = pairs.by_ref().take(names.len()).collect();
+            mine.into_iter().find_map(|f| match f {
+                [Some(id), Some(fmt)] => parse(id, fmt, "__syscall_nr").ok(),
+                _ => None,
+            })
+        })
+        .collect()
 }
 
 /// Calls whose `syscalls:` event is named after the kernel's
@@ -147,7 +163,10 @@ fn read_files(files: &[String]) -> Result<Vec<Option<String>>> {
 /// raw syscalls, so this is safe even in a multi-threaded process.
 fn read_in_private_mount(files: &[String]) -> Result<Vec<Option<String>>> {
     let fail = |why: String| Error::fail(format!("tracefs is not mounted and {why}"));
-    let dir = std::env::temp_dir().join(format!("my-sysdig-tracefs-{}", std::process::id()));
+    // One directory per call: two threads may read at once (tests do).
+    static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("my-sysdig-tracefs-{}-{n}", std::process::id()));
     let c = |s: String| CString::new(s).map_err(|_| fail("a path has a NUL".into()));
     let dir_c = c(dir.display().to_string())?;
     let paths = files
@@ -346,6 +365,13 @@ mod tests {
             one_call(&event_names("fstat")).is_some(),
             "fstat is newfstat"
         );
+        // Several calls in one read, each with its own names.
+        let calls = [
+            event_names("getppid"),
+            vec!["no_such_call".into()],
+            names.to_vec(),
+        ];
+        assert_eq!(own_events(&calls), vec![Some(getppid), None, Some(close)]);
     }
 
     #[test]
