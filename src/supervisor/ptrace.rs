@@ -17,7 +17,8 @@ use nix::sys::ptrace;
 use nix::sys::signal::Signal;
 use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::unistd::Pid;
-use std::collections::HashMap;
+// By thread id (from the kernel), looked up at every stop.
+use rustc_hash::FxHashMap as HashMap;
 use std::time::{Duration, Instant};
 
 /// How the root command ended.
@@ -159,7 +160,7 @@ pub struct Tracer<'a> {
 
 impl<'a> Tracer<'a> {
     pub fn new(shared: &'a Shared, root: Pid) -> Self {
-        let mut tracees = HashMap::new();
+        let mut tracees = HashMap::default();
         tracees.insert(root.as_raw(), Tracee::default());
         Tracer {
             shared,
@@ -168,7 +169,7 @@ impl<'a> Tracer<'a> {
             cache: ThreadCache::default(),
             scratch: Vec::with_capacity(4096),
             exit: None,
-            resend: HashMap::new(),
+            resend: HashMap::default(),
         }
     }
 

@@ -4,7 +4,8 @@
 //! renames itself or exits.
 
 use crate::record::Comm;
-use std::collections::HashMap;
+// Looked up on every notification, by thread id (from the kernel).
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Counts the renames (`prctl(PR_SET_NAME)`) either loop has seen. A

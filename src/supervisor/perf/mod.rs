@@ -20,7 +20,9 @@ use crate::handlers::decode::{self, Ctx};
 use crate::record::{Abi, Record};
 use parking_lot::Mutex;
 use ring::{Event, ExitEvents};
-use std::collections::{HashMap, HashSet};
+// Keyed by thread id, looked up several times per traced call: a plain
+// multiplicative hash (the ids come from the kernel, not an adversary).
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 /// A call between its notification and its exit sample.
 struct Pending {
@@ -93,15 +95,15 @@ impl PerfExits {
         PerfExits {
             state: Mutex::new(State {
                 events,
-                pending: HashMap::new(),
+                pending: HashMap::default(),
                 deaths: Vec::new(),
                 lost: 0,
-                restarts: HashMap::new(),
-                interrupted: HashMap::new(),
+                restarts: HashMap::default(),
+                interrupted: HashMap::default(),
                 held: Vec::new(),
                 scratch: Vec::with_capacity(4096),
                 batch: Vec::new(),
-                execs: HashSet::new(),
+                execs: HashSet::default(),
                 out: Vec::new(),
                 follow_failed: false,
             }),

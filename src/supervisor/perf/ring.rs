@@ -302,6 +302,12 @@ impl ExitEvents {
             let (head_ptr, tail_ptr) = ring.head_tail();
             let head = head_ptr.load(Ordering::Acquire);
             let mut tail = tail_ptr.load(Ordering::Relaxed);
+            if tail == head {
+                // Nothing new. No store either: data_tail shares a cache
+                // line with data_head, which the writing CPU updates at
+                // every sample; a needless store would pull it back here.
+                continue;
+            }
             let (base, size, page) = (ring.base, ring.size, ring.page);
             let windows = self.wide.as_ref().map_or(&[][..], |w| w.windows());
             let mut last = ring.last;
