@@ -169,9 +169,19 @@ impl PerfExits {
         }
     }
 
-    /// Thread `tid` is gone (the tracer saw it end).
+    /// Thread `tid` is gone (the tracer saw it end). In the cpu scope this
+    /// is its death as `Event::ThreadExit` gives it in the task scope: seen
+    /// after the thread's last exit sample was written, so it is stamped now.
     pub fn thread_gone(&self, tid: i32) {
-        self.state.lock().events.remove_thread(tid);
+        let mut st = self.state.lock();
+        st.events.remove_thread(tid);
+        if !st.events.reports_thread_exits() {
+            st.restarts.remove(&tid);
+            st.deaths.push(Death {
+                tid,
+                time_ns: monotonic_ns(),
+            });
+        }
     }
 
     /// `tid` completed an execve: the ptrace exec event, before the new

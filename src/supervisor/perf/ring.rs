@@ -58,11 +58,9 @@ const PERF_RECORD_SAMPLE: u32 = 9;
 const PERF_FLAG_FD_CLOEXEC: libc::c_ulong = 1 << 3;
 /// `_IOW('$', 6, char *)`: same encoding on x86_64 and aarch64.
 const PERF_EVENT_IOC_SET_FILTER: libc::c_ulong = 0x4008_2406;
-/// `_IO('$', 0)` and `_IO('$', 5)`.
-const PERF_EVENT_IOC_ENABLE: libc::c_ulong = 0x2400;
+/// `_IO('$', 5)`.
 const PERF_EVENT_IOC_SET_OUTPUT: libc::c_ulong = 0x2405;
 // Bits of the attr flags word.
-const ATTR_DISABLED: u64 = 1;
 const ATTR_INHERIT: u64 = 1 << 1;
 const ATTR_TASK: u64 = 1 << 13;
 const ATTR_WATERMARK: u64 = 1 << 14;
@@ -282,12 +280,10 @@ impl ExitEvents {
         }
     }
 
-    /// "cpu" or "task", for messages.
-    pub fn scope(&self) -> &'static str {
-        match self.wide {
-            Some(_) => "cpu",
-            None => "task",
-        }
+    /// Whether thread exits come from the rings (the task scope); in the
+    /// cpu scope the tracer reports them.
+    pub fn reports_thread_exits(&self) -> bool {
+        self.wide.is_none()
     }
 
     /// The event fds, to poll for the watermark.
@@ -448,14 +444,15 @@ fn open_event(tp: &SysExit, pid: i32, cpu: i32, ring_bytes: usize) -> Result<Own
 }
 
 /// Cpu scope: the dummy event that owns CPU `cpu`'s ring (the tracepoint
-/// events come and go, wide.rs) and reports thread exits, of every task on
-/// that CPU: the reader ignores those it does not know.
+/// events come and go, wide.rs). No thread exit records: they would come
+/// for every task of the machine and take the ring's room; the tracer
+/// reports the tree's thread deaths instead (`PerfExits::thread_gone`).
 fn open_ring_holder(cpu: i32, ring_bytes: usize) -> Result<OwnedFd, i32> {
     let attr = Attr {
         type_: PERF_TYPE_SOFTWARE,
         size: std::mem::size_of::<Attr>() as u32,
         config: PERF_COUNT_SW_DUMMY,
-        flags: ATTR_TASK | ATTR_WATERMARK | ATTR_USE_CLOCKID,
+        flags: ATTR_WATERMARK | ATTR_USE_CLOCKID,
         wakeup_watermark: (ring_bytes / 2) as u32,
         clockid: libc::CLOCK_MONOTONIC,
         ..Attr::default()
@@ -463,8 +460,10 @@ fn open_ring_holder(cpu: i32, ring_bytes: usize) -> Result<OwnedFd, i32> {
     perf_event_open(&attr, -1, cpu)
 }
 
-/// Cpu scope: a disabled event on `tp` for every task on `cpu`, filtered by
-/// `filter`, writing into the ring of `holder`. `enable` starts it.
+/// Cpu scope: an event on `tp` for every task on `cpu`, filtered by
+/// `filter`, writing into the ring of `holder`. Enabled from the start
+/// (enabling later would cost another inter-processor call): until it has
+/// its filter and its ring, what it samples goes nowhere.
 pub(super) fn open_cpu_event(
     tp: &SysExit,
     cpu: i32,
@@ -472,7 +471,7 @@ pub(super) fn open_cpu_event(
     holder: i32,
 ) -> Result<OwnedFd, String> {
     let attr = Attr {
-        flags: ATTR_DISABLED | ATTR_USE_CLOCKID,
+        flags: ATTR_USE_CLOCKID,
         ..exit_attr(tp)
     };
     let fd = perf_event_open(&attr, -1, cpu).map_err(|e| why("perf_event_open", e))?;
@@ -482,14 +481,6 @@ pub(super) fn open_cpu_event(
         return Err(why("sharing the perf ring", errno()));
     }
     Ok(fd)
-}
-
-pub(super) fn enable(fd: &OwnedFd) -> Result<(), String> {
-    // SAFETY: the ioctl takes no argument.
-    if unsafe { libc::ioctl(fd.as_raw_fd(), PERF_EVENT_IOC_ENABLE, 0) } < 0 {
-        return Err(why("enabling the perf event", errno()));
-    }
-    Ok(())
 }
 
 fn set_filter(fd: &OwnedFd, filter: &str) -> Result<(), i32> {

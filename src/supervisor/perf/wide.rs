@@ -5,8 +5,9 @@
 //! tree's thread ids (`common_pid`, the kernel's tid).
 //!
 //! A perf event's filter can be set once only (`EEXIST` after that), so a
-//! new thread gets a new generation of events: opened disabled with the
-//! new filter and pointed at the same rings, enabled, and only then the old
+//! new thread the filter does not keep yet gets a new generation of
+//! events: opened, given the new filter, pointed at the same rings (an
+//! event writes nothing before it has a ring), and only then the old
 //! generation closed. No exit is missed in between; exits made while both
 //! are enabled are written twice, back to back, and the reader drops the
 //! second (`ring::is_twin`): it can tell them from two calls because the
@@ -83,6 +84,9 @@ impl Wide {
     fn regenerate(&mut self) -> Result<(), String> {
         let start = super::monotonic_ns();
         let tids: Vec<i32> = self.tids.iter().copied().collect();
+        // Exactly the tree's threads (up to MAX_RANGES): ids past them would
+        // save replacements at the next forks, but bring other programs'
+        // calls into the rings, where they take the room the tree's need.
         let ranges = tid_ranges(&tids, MAX_RANGES);
         let filter = filter_text(&ranges);
         let mut new = Vec::with_capacity(self.holders.len() * self.tps.len());
@@ -90,9 +94,6 @@ impl Wide {
             for tp in &self.tps {
                 new.push(ring::open_cpu_event(tp, cpu, &filter, holder)?);
             }
-        }
-        for fd in &new {
-            ring::enable(fd)?;
         }
         // The old generation closes here, after the new one is enabled.
         let had_events = !self.events.is_empty();
