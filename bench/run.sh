@@ -218,7 +218,7 @@ micro_floor() {
 }
 skip_mode() { # MODE -> 0 when it cannot run here
   case ${1#pin-} in
-    perf|ptrace|selperf|filterptrace|filterraw) [ $EXIT_VIA = 0 ] ;;
+    perf|ptrace|selperf|selperftask|filterptrace|filterraw) [ $EXIT_VIA = 0 ] ;;
     strace*) ! command -v strace >/dev/null ;;
     fnotif|ftrace) [ -z "$FLOORBIN" ] ;;
     *) return 1 ;;
@@ -361,7 +361,7 @@ http {
 EOF
 }
 NG_SEL=accept4,close,writev
-NGINX_MODES=${NGINX_MODES:-untraced filter filterptrace seldefault selnoret selnoret0 selperf allnoret alldefault strace1 strace3 straceb3 straceall}
+NGINX_MODES=${NGINX_MODES:-untraced filter filterptrace seldefault selnoret selnoret0 selperf selperftask allnoret alldefault strace1 strace3 straceb3 straceall}
 ng_label() {
   case $1 in
     untraced) echo "untraced" ;;
@@ -371,6 +371,7 @@ ng_label() {
     selnoret) echo "my-sysdig --only $NG_SEL --no-ret" ;;
     selnoret0) echo "my-sysdig --only $NG_SEL -s 0 --no-ret" ;;
     selperf) echo "my-sysdig --only $NG_SEL -s 0 --exit-via perf" ;;
+    selperftask) echo "  same, MY_SYSDIG_PERF_SCOPE=task" ;;
     allnoret) echo "my-sysdig all --no-ret" ;;
     alldefault) echo "my-sysdig all (default)" ;;
     strace1) echo "strace -f -e trace=accept4" ;;
@@ -392,6 +393,7 @@ ng_start() {
     selnoret) cmd=("$MS" exec --only $NG_SEL --no-ret -o "$rec" -- "${ng[@]}") ;;
     selnoret0) cmd=("$MS" exec --only $NG_SEL -s 0 --no-ret -o "$rec" -- "${ng[@]}") ;;
     selperf) cmd=("$MS" exec --only $NG_SEL -s 0 --exit-via perf -o "$rec" -- "${ng[@]}") ;;
+    selperftask) cmd=(env MY_SYSDIG_PERF_SCOPE=task "$MS" exec --only $NG_SEL -s 0 --exit-via perf -o "$rec" -- "${ng[@]}") ;;
     allnoret) cmd=("$MS" exec --no-ret -o "$rec" -- "${ng[@]}") ;;
     alldefault) cmd=("$MS" exec -o "$rec" -- "${ng[@]}") ;;
     strace1) cmd=(strace -f -qq -o /dev/null -e trace=accept4 "${ng[@]}") ;;
