@@ -350,16 +350,17 @@ fn allow_the_rest(rules: &mut Vec<(u32, Action)>, table: &SyscallTable) {
 
 /// The events that give the perf calls' return values, best first (see
 /// `ring::Source`): each call's own `syscalls:sys_exit_<name>` in the cpu
-/// scope, when every call has one, they are few (a new thread opens them
-/// all again) and the scope can work here; then, in the task scope, the
-/// call's own event when there is one call, else the raw event, filtered.
+/// scope, when every call has one, the events are few enough (`cpu_scope_fits`)
+/// and the scope can work here; then, in the task scope, the call's own
+/// event when there is one call, else the raw event, filtered.
 /// `MY_SYSDIG_PERF_SCOPE=task` and `MY_SYSDIG_PERF_RAW=1` force the latter.
 fn exit_sources(raw: SysExit, table: &SyscallTable, nrs: &[u32]) -> Vec<Source> {
     let force_raw = std::env::var_os("MY_SYSDIG_PERF_RAW").is_some();
-    let task_only = std::env::var("MY_SYSDIG_PERF_SCOPE").is_ok_and(|v| v == "task")
-        || !supervisor::perf::wide::in_initial_pid_namespace();
+    let cpu_scope = !std::env::var("MY_SYSDIG_PERF_SCOPE").is_ok_and(|v| v == "task")
+        && supervisor::perf::wide::in_initial_pid_namespace()
+        && cpu_scope_fits(nrs.len());
     let mut srcs = Vec::new();
-    if !force_raw && nrs.len() <= MAX_CPU_SCOPE_CALLS {
+    if !force_raw && (cpu_scope || nrs.len() == 1) {
         let names: Vec<Vec<String>> = nrs
             .iter()
             .map(|&nr| {
@@ -371,7 +372,7 @@ fn exit_sources(raw: SysExit, table: &SyscallTable, nrs: &[u32]) -> Vec<Source> 
         let own: Option<Vec<SysExit>> = tracefs::own_events(&names).into_iter().collect();
         if let Some(tps) = own {
             // One layout for all: the reader has one.
-            if !task_only && tps.iter().all(|t| t.layout == tps[0].layout) {
+            if cpu_scope && tps.iter().all(|t| t.layout == tps[0].layout) {
                 srcs.push(Source::Calls(tps.clone()));
             }
             if let [tp] = tps[..] {
@@ -385,8 +386,33 @@ fn exit_sources(raw: SysExit, table: &SyscallTable, nrs: &[u32]) -> Vec<Source> 
     srcs
 }
 
-/// Calls at most that go through the cpu scope (its events: calls x CPUs).
-const MAX_CPU_SCOPE_CALLS: usize = 16;
+/// Whether the cpu scope's events (one per call and CPU) are few enough:
+/// each new thread opens them all again (an inter-processor call each), and
+/// while it does the old ones are still open, within the descriptor limit.
+fn cpu_scope_fits(calls: usize) -> bool {
+    // SAFETY: sysconf has no preconditions.
+    let cpus = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_CONF) }.max(1) as u64;
+    let events = calls as u64 * cpus;
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: lim is a valid rlimit to fill.
+    let nofile = match unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } {
+        0 => lim.rlim_cur,
+        _ => 1024,
+    };
+    events_fit(events, cpus, nofile)
+}
+
+/// `events` per-CPU events (and `cpus` rings) within the limits, with room
+/// for a second set while a new thread's replaces them.
+fn events_fit(events: u64, cpus: u64, nofile: u64) -> bool {
+    events <= MAX_CPU_SCOPE_EVENTS && 2 * events + cpus + 64 <= nofile
+}
+
+/// Events at most in the cpu scope: 16 calls on 8 CPUs, 2 on 64.
+const MAX_CPU_SCOPE_EVENTS: u64 = 128;
 
 /// Whether return values may come from perf: the tracepoint found in
 /// tracefs and the event permitted. `--exit-via perf` fails when not;
@@ -474,5 +500,23 @@ fn ignore_keyboard_signals() {
     for s in [Signal::SIGINT, Signal::SIGQUIT] {
         // SAFETY: SIG_IGN installs no handler code.
         let _ = unsafe { signal(s, SigHandler::SigIgn) };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_scope_events_stay_within_limits() {
+        // 3 calls on 2 CPUs, the usual descriptor limit.
+        assert!(events_fit(6, 2, 1024));
+        // 16 calls on 8 CPUs is the most; 16 on 64 is too many.
+        assert!(events_fit(128, 8, 1024));
+        assert!(!events_fit(1024, 64, 1 << 20));
+        // Two sets, the rings and a margin must fit in the descriptors.
+        assert!(!events_fit(100, 4, 200));
+        assert!(events_fit(100, 4, 268));
+        assert!(!events_fit(100, 4, 267));
     }
 }

@@ -90,22 +90,34 @@ impl Wide {
         let ranges = tid_ranges(&tids, MAX_RANGES);
         let filter = filter_text(&ranges);
         let mut new = Vec::with_capacity(self.holders.len() * self.tps.len());
-        for &(cpu, holder) in &self.holders {
+        let mut opened = Ok(());
+        'open: for &(cpu, holder) in &self.holders {
             for tp in &self.tps {
-                new.push(ring::open_cpu_event(tp, cpu, &filter, holder)?);
+                match ring::open_cpu_event(tp, cpu, &filter, holder) {
+                    Ok(fd) => new.push(fd),
+                    Err(e) => {
+                        opened = Err(e);
+                        break 'open;
+                    }
+                }
             }
         }
-        // The old generation closes here, after the new one is enabled.
-        let had_events = !self.events.is_empty();
-        self.events = new;
-        self.covered = ranges;
-        if had_events {
+        // Whatever was opened wrote beside the old generation until now.
+        let overlapped = !self.events.is_empty() && !new.is_empty();
+        if opened.is_ok() {
+            // The old generation closes here, after the new one is live.
+            self.events = new;
+            self.covered = ranges;
+        } else {
+            drop(new);
+        }
+        if overlapped {
             if self.windows.len() == WINDOWS {
                 self.windows.remove(0);
             }
             self.windows.push((start, super::monotonic_ns()));
         }
-        Ok(())
+        opened
     }
 }
 
