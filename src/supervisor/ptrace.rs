@@ -498,7 +498,7 @@ impl<'a> Tracer<'a> {
                 }
                 self.cache.forget(former);
                 if let Some(perf) = &self.shared.perf {
-                    perf.thread_gone(former);
+                    perf.thread_renumbered(former);
                 }
             }
         }

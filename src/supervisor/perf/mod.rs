@@ -184,6 +184,13 @@ impl PerfExits {
         }
     }
 
+    /// `former` is no longer a thread id of the tree, though no thread died:
+    /// a non-leader's execve gave its thread the leader's id. Its pending
+    /// execve is joined to the exit that comes with the leader's id.
+    pub fn thread_renumbered(&self, former: i32) {
+        self.state.lock().events.remove_thread(former);
+    }
+
     /// `tid` completed an execve: the ptrace exec event, before the new
     /// program runs (see `State::execs`).
     pub fn exec_done(&self, tid: i32) {
