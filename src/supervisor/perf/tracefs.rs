@@ -42,16 +42,11 @@ pub fn sys_exit() -> Result<SysExit> {
     }
 }
 
-/// Finds `syscalls:sys_exit_<name>` of one call, trying `names` in turn
-/// (the kernel names some calls after their SYSCALL_DEFINE, e.g.
-/// `newfstat`). `None` when it has none (a kernel without
+/// Finds `syscalls:sys_exit_<name>` of each call, given each call's
+/// candidate names, tried in turn (the kernel names some calls after their
+/// SYSCALL_DEFINE, e.g. `newfstat`), in one read of tracefs (one private
+/// mount at most). `None` for a call with no event (a kernel without
 /// CONFIG_FTRACE_SYSCALLS, or a name not known here): the raw event serves.
-pub fn one_call(names: &[String]) -> Option<SysExit> {
-    own_events(&[names.to_vec()]).pop().flatten()
-}
-
-/// `one_call` for several calls at once (one private mount at most): each
-/// call's candidate event names, and its event if found.
 pub fn own_events(calls: &[Vec<String>]) -> Vec<Option<SysExit>> {
     let files: Vec<String> = calls
         .iter()
@@ -89,7 +84,7 @@ const EVENT_ALIASES: &[(&str, &str)] = &[
     ("fadvise64", "fadvise64_64"),
 ];
 
-/// The event names to try for call `name`, for `one_call`.
+/// The event names to try for call `name`, for `own_events`.
 pub fn event_names(name: &str) -> Vec<String> {
     let mut names = vec![name.to_string()];
     names.extend(
@@ -346,6 +341,10 @@ mod tests {
         assert_eq!(got, vec![Some("12\n".into()), None, Some("x".into())]);
         assert_eq!(split_files(b"+12\0", 2), None);
         assert_eq!(split_files(b"?\0", 1), None);
+    }
+
+    fn one_call(names: &[String]) -> Option<SysExit> {
+        own_events(&[names.to_vec()]).pop().flatten()
     }
 
     #[test]
