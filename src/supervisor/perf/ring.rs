@@ -47,7 +47,7 @@ impl Event {
 // From <linux/perf_event.h>; the libc crate has the ioctls but not all of these.
 const PERF_TYPE_SOFTWARE: u32 = 1;
 const PERF_TYPE_TRACEPOINT: u32 = 2;
-/// `PERF_COUNT_SW_DUMMY`: counts nothing; holds a ring and side-band records.
+/// `PERF_COUNT_SW_DUMMY`: counts nothing; holds the cpu scope's rings.
 const PERF_COUNT_SW_DUMMY: u64 = 9;
 const PERF_SAMPLE_TID: u64 = 1 << 1;
 const PERF_SAMPLE_TIME: u64 = 1 << 2;
@@ -198,11 +198,11 @@ impl ExitEvents {
             Source::Raw(_, nrs) => filter_expr(nrs),
             Source::OneCall(_) | Source::Calls(_) => None,
         };
-        let wide = matches!(src, Source::Calls(_));
+        let cpu_scope = matches!(src, Source::Calls(_));
         let mut rings = Vec::new();
         let mut cpus = Vec::new();
         for cpu in 0..ncpu {
-            let opened = match wide {
+            let opened = match cpu_scope {
                 true => open_ring_holder(cpu, pages * page),
                 false => open_event(&tp, pid, cpu, pages * page),
             };

@@ -89,35 +89,31 @@ impl Wide {
         // calls into the rings, where they take the room the tree's need.
         let ranges = tid_ranges(&tids, MAX_RANGES);
         let filter = filter_text(&ranges);
-        let mut new = Vec::with_capacity(self.holders.len() * self.tps.len());
-        let mut opened = Ok(());
-        'open: for &(cpu, holder) in &self.holders {
-            for tp in &self.tps {
-                match ring::open_cpu_event(tp, cpu, &filter, holder) {
-                    Ok(fd) => new.push(fd),
-                    Err(e) => {
-                        opened = Err(e);
-                        break 'open;
-                    }
-                }
-            }
-        }
-        // Whatever was opened wrote beside the old generation until now.
-        let overlapped = !self.events.is_empty() && !new.is_empty();
-        if opened.is_ok() {
+        let opened: Result<Vec<OwnedFd>, String> = self
+            .holders
+            .iter()
+            .flat_map(|&(cpu, holder)| {
+                let filter = &filter;
+                self.tps
+                    .iter()
+                    .map(move |tp| ring::open_cpu_event(tp, cpu, filter, holder))
+            })
+            .collect();
+        let replacing = !self.events.is_empty();
+        let result = opened.map(|new| {
             // The old generation closes here, after the new one is live.
             self.events = new;
             self.covered = ranges;
-        } else {
-            drop(new);
-        }
-        if overlapped {
+        });
+        // Whatever was opened (and, on a failure, dropped by now) wrote
+        // beside the old generation until this moment.
+        if replacing {
             if self.windows.len() == WINDOWS {
                 self.windows.remove(0);
             }
             self.windows.push((start, super::monotonic_ns()));
         }
-        opened
+        result
     }
 }
 
