@@ -10,9 +10,9 @@ use crate::record::summary::SummaryMode;
 use crate::record::writer::Writer;
 use crate::record::{Comm, Format};
 use crate::select;
-use crate::supervisor::perf::PerfExits;
 use crate::supervisor::perf::ring::{self, ExitEvents, Source};
 use crate::supervisor::perf::tracefs::{self, SysExit};
+use crate::supervisor::perf::{Join, PerfExits};
 use crate::supervisor::{self, Options, Shared};
 use std::ffi::OsString;
 use std::fs::File;
@@ -311,7 +311,7 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
             via[nr as usize] = true;
         }
         let execve = [table.number("execve"), table.number("execveat")];
-        (PerfExits::new(ev, execve), via)
+        (PerfExits::new(ev, execve, perf_join(cfg.fd_paths)), via)
     });
     let shared = Shared::new(
         table,
@@ -413,6 +413,18 @@ fn events_fit(events: u64, cpus: u64, nofile: u64) -> bool {
 
 /// Events at most in the cpu scope: 16 calls on 8 CPUs, 2 on 64.
 const MAX_CPU_SCOPE_EVENTS: u64 = 128;
+
+/// When the perf path joins entries to exits: batched, unless `-y` needs
+/// each call's effects before the next is decoded, or
+/// `MY_SYSDIG_PERF_JOIN=entry` asks for the join at every entry (to compare).
+fn perf_join(fd_paths: bool) -> Join {
+    let asked = std::env::var("MY_SYSDIG_PERF_JOIN").ok();
+    if fd_paths || asked.as_deref() == Some("entry") {
+        Join::AtEntry
+    } else {
+        Join::Batched
+    }
+}
 
 /// Whether return values may come from perf: the tracepoint found in
 /// tracefs and the event permitted. `--exit-via perf` fails when not;

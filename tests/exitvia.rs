@@ -27,11 +27,14 @@ const VARYING: &[&str] = &[
 
 /// The ways return values come: ptrace exit stops, and the perf exit events
 /// in their two scopes (supervisor/perf/ring.rs): per CPU, filtered to the
-/// tree's threads (the default as root), and inherited per task.
-const PATHS: [(Mode, &[(&str, &str)]); 3] = [
+/// tree's threads (the default as root), and inherited per task; and the perf
+/// path's join at every entry (supervisor/perf/mod.rs: what `-y` uses) beside
+/// its default, the batched join.
+const PATHS: [(Mode, &[(&str, &str)]); 4] = [
     (Mode::Ptrace, &[]),
     (Mode::Perf, &[]),
     (Mode::Perf, &[("MY_SYSDIG_PERF_SCOPE", "task")]),
+    (Mode::Perf, &[("MY_SYSDIG_PERF_JOIN", "entry")]),
 ];
 
 fn trace_path(path: (Mode, &[(&str, &str)]), opts: &[&str], cmd: &[&str]) -> Trace {
@@ -178,11 +181,6 @@ fn signals_restart_and_eintr_match_the_program() {
     }
 }
 
-/// A one-page ring per CPU (room for ~80 exits) under 8 threads making 4000 traced
-/// calls: nothing may be lost. Each traced call waits for its notification, and the
-/// notification loop drains the rings before it handles one, so the rings never hold
-/// more than one undrained exit per thread; a loss would show as a warning and calls
-/// with no result.
 /// A call its thread never returns from, because another thread ended the process
 /// (exit_group) or replaced it (execve), has no result on either path, as strace
 /// shows it (`= ?`): the perf event does see that call exit, but with the
@@ -217,28 +215,38 @@ fn calls_cut_by_exit_group_or_exec_have_no_result_on_both_paths() {
     }
 }
 
+/// A one-page ring per CPU (room for ~70 exits) under 8 threads making 250 traced
+/// calls each: nothing may be lost. Each traced call waits for its notification. With the
+/// join at entry the notification loop drains the rings before it handles one, so
+/// they never hold more than one undrained exit per thread; with the batched join the
+/// queue of entries is joined before it outgrows half a ring. A loss would show as a
+/// warning and calls with no result.
 #[test]
 fn tiny_ring_loses_nothing() {
-    for scope in ["cpu", "task"] {
+    for (scope, join) in [("cpu", "batched"), ("task", "batched"), ("cpu", "entry")] {
         let recs = perf_threads(
             &[
                 ("MY_SYSDIG_PERF_PAGES", "1"),
                 ("MY_SYSDIG_PERF_SCOPE", scope),
+                ("MY_SYSDIG_PERF_JOIN", join),
             ],
             8,
             250,
         );
-        assert_every_call_returned(scope, &recs, 8, 250);
+        assert_every_call_returned(&format!("{scope} {join}"), &recs, 8, 250);
     }
 }
 
 /// The cpu scope opens its events again for each new thread (perf/wide.rs): 32 threads
 /// started while the others make calls whose result never changes (getppid), so that
-/// an exit written twice during a replacement, or one missed, would show.
+/// an exit written twice during a replacement, or one missed, would show. Both joins:
+/// the batched one must also hold back answers during a replacement.
 #[test]
 fn threads_started_during_calls_lose_and_double_nothing() {
-    let recs = perf_threads(&[], 32, 60);
-    assert_every_call_returned("cpu", &recs, 32, 60);
+    for join in ["batched", "entry"] {
+        let recs = perf_threads(&[("MY_SYSDIG_PERF_JOIN", join)], 32, 60);
+        assert_every_call_returned(join, &recs, 32, 60);
+    }
 }
 
 /// `--exit-via perf --only getppid,write` on the helper's `threads N CALLS` case, with

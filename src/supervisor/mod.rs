@@ -548,9 +548,11 @@ pub fn run(
     exit
 }
 
-/// Drains the perf rings while the notification thread is idle: calls that
-/// completed with no further traced call after them are written within
-/// ~20 ms, and the rings never fill while the tracee computes.
+/// Drains the perf rings every 20 ms at most, at the rings' watermark, or
+/// when the notification thread's queue is long: with the batched join
+/// (perf/mod.rs) this thread joins most calls; otherwise it writes the calls
+/// that completed with no traced call after them, and keeps the rings from
+/// filling while the tracee computes.
 fn perf_poller(shared: &Shared, fds: &[i32], running: &AtomicUsize) {
     let mut pfds: Vec<libc::pollfd> = fds
         .iter()
@@ -564,7 +566,13 @@ fn perf_poller(shared: &Shared, fds: &[i32], running: &AtomicUsize) {
         // SAFETY: pfds is a valid array of pollfd; the fds outlive this
         // thread (owned by shared.perf).
         unsafe { libc::poll(pfds.as_mut_ptr(), pfds.len() as libc::nfds_t, 20) };
-        shared.perf_sync();
+        if let Some(p) = &shared.perf {
+            // The last fd is the notification thread's wake-up (a long queue).
+            if pfds.last().is_some_and(|f| f.revents != 0) {
+                p.woken();
+            }
+            p.sync(shared);
+        }
     }
 }
 

@@ -143,28 +143,34 @@ fn receive(shared: &Shared, fd: RawFd, done: &AtomicBool) {
             Some(_) => super::perf::monotonic_ns(),
             None => 0,
         };
-        // Calls completed before this one first: their effects (-y's
-        // descriptor table) hold when this one is decoded, and this
-        // thread's previous exit is consumed before its new call is pending
-        // (perf.enter relies on it).
-        // (Their records are written after the answer: `flush` below.)
-        if let Some(perf) = &shared.perf {
-            perf.entry_deferred(shared, req.pid as i32);
-        }
+        let via_perf = shared.exit_via_perf(req.data.arch, req.data.nr as u64);
+        // A batched perf call is only queued (perf/mod.rs). Any other call
+        // joins first what completed before it: their effects (-y's
+        // descriptor table) hold when this one is decoded, this thread's
+        // previous exit is consumed before its new call is pending, and its
+        // earlier records precede this one's. (They are written after the
+        // answer: `flush` below.)
+        let joined = match &shared.perf {
+            Some(perf) if !(via_perf && perf.batched()) => {
+                perf.entry_deferred(shared, req.pid as i32);
+                true
+            }
+            _ => false,
+        };
+        let mut drain_now = false;
         cache.sync(&shared.renames);
         let (mut rec, pid) = handle(shared, fd, &req, &mut cache);
         if let Some(perf) = &shared.perf {
-            let nr = req.data.nr as u64;
-            if shared.exit_via_perf(req.data.arch, nr) {
+            if via_perf {
                 // Its return value comes from the perf event: pending from
                 // now on, before the call can run and exit.
-                perf.enter(
+                drain_now = perf.enter(
                     shared,
                     Entered {
                         rec: rec.take(),
                         tid: req.pid as i32,
                         pid,
-                        nr: nr as u32,
+                        nr: req.data.nr as u32,
                         regs: req.data.args,
                         t0_ns,
                     },
@@ -187,7 +193,11 @@ fn receive(shared: &Shared, fd: RawFd, done: &AtomicBool) {
         // Records the perf path completed before this call: they precede
         // this thread's record below and its next call's.
         if let Some(perf) = &shared.perf {
-            perf.flush(shared);
+            if joined {
+                perf.flush(shared);
+            } else if drain_now {
+                perf.sync(shared);
+            }
         }
         if let Some(rec) = rec {
             shared.emit(&rec, &mut scratch);

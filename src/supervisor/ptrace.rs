@@ -504,7 +504,7 @@ impl<'a> Tracer<'a> {
         }
         // Its execve returned 0, whether or not perf sees that exit.
         if let Some(perf) = &self.shared.perf {
-            perf.exec_done(tid);
+            perf.exec_done(self.shared, tid);
         }
         let tgid = self.cache.get(tid).tgid;
         self.cache.forget_process(tgid);

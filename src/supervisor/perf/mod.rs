@@ -4,12 +4,20 @@
 //!
 //! Why the join is exact: a thread makes one call at a time, and the kernel
 //! writes a call's exit sample before the thread can enter its next call.
-//! Every reader drains the rings before it acts on a thread's next entry, so
-//! the first exit sample seen for a thread with a pending call is that call's
-//! (restarts included: the interrupted call exits with ERESTARTSYS, the
-//! restart is a new entry). A pending call still there when the thread enters
-//! again lost its exit (ring full) or never returned; it is written with no
-//! return value, never joined to the wrong exit.
+//! Entries and exits are handled in time order, so the first exit sample
+//! after a thread's pending call is that call's (restarts included: the
+//! interrupted call exits with ERESTARTSYS, the restart is a new entry). A
+//! pending call still there when the thread enters again lost its exit (ring
+//! full) or never returned; it is written with no return value, never joined
+//! to the wrong exit.
+//!
+//! Two ways to keep that order. Eager: every reader drains the rings before
+//! it acts on a thread's next entry (the notification thread does it before
+//! each answer). Lazy (`Join::Batched`): the notification thread only queues
+//! each entry, stamped under the queue's lock, and whoever drains next sorts
+//! the queue in among the ring's events. The notification thread then never
+//! touches the rings, whose control page the kernel writes on every sample:
+//! on nginx that cache-line traffic and the join cost more than the samples.
 
 pub mod ring;
 pub mod tracefs;
@@ -18,8 +26,10 @@ pub mod wide;
 use super::Shared;
 use crate::handlers::decode::{self, Ctx};
 use crate::record::{Abi, Record};
+use nix::sys::eventfd::{EfdFlags, EventFd};
 use parking_lot::Mutex;
 use ring::{Event, ExitEvents};
+use std::os::fd::{AsFd, AsRawFd};
 // Keyed by thread id, looked up several times per traced call: a plain
 // multiplicative hash (the ids come from the kernel, not an adversary).
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
@@ -69,6 +79,8 @@ struct State {
     scratch: Vec<u8>,
     /// Events read but not yet handled (see `pass`).
     batch: Vec<Event>,
+    /// The other half of `PerfExits::queue`, swapped in by `pass`.
+    queued: Vec<(u64, Entered)>,
     /// Threads whose execve succeeded (ptrace's exec event) before its
     /// exit sample was seen. A 32-bit program's first return counts as a
     /// compat call, which `syscalls:sys_exit_*` skips: no sample comes then,
@@ -84,14 +96,51 @@ struct State {
     follow_failed: bool,
 }
 
+/// When the notification thread's entries are joined to the exits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Join {
+    /// Before each answer, after a drain of the rings: the calls' effects
+    /// are known before the next call is decoded (`-y` needs that).
+    AtEntry,
+    /// Queued, and joined at the next drain (the poller's, or another
+    /// loop's): the notification thread's share is one short lock.
+    Batched,
+}
+
+/// A queue this long is joined by the notification thread itself, after
+/// its answer (less with small rings: see `queue_limits`): the poller is not
+/// keeping up, and the queue's memory and the rings' fill stay bounded.
+const QUEUE_MAX: usize = 4096;
+
+/// Bytes of ring per queued entry: each queued call writes one sample (56
+/// bytes) before the next drain; a queue at most this long keeps the rings
+/// under half full.
+const RING_BYTES_PER_ENTRY: usize = 128;
+
+/// A quarter of that wakes the poller, which joins them. It, not the
+/// notification thread, should: while the notification thread joins
+/// thousands of calls, every tracee waits.
+const WAKE_AT: usize = 4;
+
 /// The perf exit path of one traced tree.
 pub struct PerfExits {
     state: Mutex<State>,
+    /// `Join::Batched`: entries not yet handed to `state`.
+    queue: Mutex<Vec<(u64, Entered)>>,
+    /// Queued entries that make `enter` wake the poller, and ask its caller
+    /// to join them.
+    queue_wake: usize,
+    queue_max: usize,
+    /// The poller's wake-up (`None`: no eventfd; the notification thread
+    /// then joins at `queue_max` itself).
+    wake: Option<EventFd>,
+    join: Join,
     execve: [Option<u32>; 2],
 }
 
 impl PerfExits {
-    pub fn new(events: ExitEvents, execve: [Option<u32>; 2]) -> Self {
+    pub fn new(events: ExitEvents, execve: [Option<u32>; 2], join: Join) -> Self {
+        let (queue_wake, queue_max) = queue_limits(events.ring_bytes());
         PerfExits {
             state: Mutex::new(State {
                 events,
@@ -103,17 +152,40 @@ impl PerfExits {
                 held: Vec::new(),
                 scratch: Vec::with_capacity(4096),
                 batch: Vec::new(),
+                queued: Vec::new(),
                 execs: HashSet::default(),
                 out: Vec::new(),
                 follow_failed: false,
             }),
+            queue_wake,
+            queue_max,
+            wake: EventFd::from_value_and_flags(0, EfdFlags::EFD_CLOEXEC | EfdFlags::EFD_NONBLOCK)
+                .ok(),
+            queue: Mutex::new(Vec::new()),
+            join,
             execve,
         }
     }
 
-    /// The event fds, for a poller.
+    /// Whether the notification thread may leave call `nr`'s join to a
+    /// later drain (`enter` alone, no `entry_deferred` or `flush`).
+    pub fn batched(&self) -> bool {
+        self.join == Join::Batched
+    }
+
+    /// The fds a poller waits on: the rings' (readable at the watermark)
+    /// and, last, the wake-up of `enter` (then `woken` resets it).
     pub fn fds(&self) -> Vec<i32> {
-        self.state.lock().events.fds().collect()
+        let mut fds: Vec<i32> = self.state.lock().events.fds().collect();
+        fds.extend(self.wake.as_ref().map(|w| w.as_fd().as_raw_fd()));
+        fds
+    }
+
+    /// The poller saw the wake-up: makes it unreadable again.
+    pub fn woken(&self) {
+        if let Some(w) = &self.wake {
+            let _ = w.read();
+        }
     }
 
     /// Writes every call whose exit has arrived.
@@ -157,8 +229,17 @@ impl PerfExits {
     /// thread runs. In the cpu scope its calls are sampled from now on.
     pub fn thread_started(&self, shared: &Shared, tid: i32) {
         let mut st = self.state.lock();
+        if self.join == Join::Batched {
+            // The reader must know every replacement window since its last
+            // pass (ring::is_twin); the join at entry drains at each call.
+            self.drain(&mut st, shared);
+            flush(&mut st, shared);
+        }
         // A reused id: what is known of the previous owner's exits is stale.
         st.restarts.remove(&tid);
+        // No call is answered during a replacement (see wide.rs): batched
+        // entries are queued under this lock before their answer.
+        let _answers = self.queue.lock();
         if let Err(e) = st.events.add_thread(tid) {
             if !st.follow_failed {
                 st.follow_failed = true;
@@ -193,8 +274,12 @@ impl PerfExits {
 
     /// `tid` completed an execve: the ptrace exec event, before the new
     /// program runs (see `State::execs`).
-    pub fn exec_done(&self, tid: i32) {
-        self.state.lock().execs.insert(tid);
+    pub fn exec_done(&self, shared: &Shared, tid: i32) {
+        let mut st = self.state.lock();
+        // The execve's own entry may still be queued: joined first, it would
+        // clear the mark.
+        self.drain(&mut st, shared);
+        st.execs.insert(tid);
     }
 
     /// `tid`'s pending call `p` is over with no exit sample: an execve the
@@ -211,24 +296,49 @@ impl PerfExits {
 
     /// A call whose return value will come from the rings (`rec` is `None`
     /// when it gets no record). Called before the notification is answered,
-    /// so its exit cannot be missed, and after a drain made since the
-    /// notification was received (`entry_deferred`), so that the thread's
-    /// earlier exits are in. Records it completes are queued for `flush`.
-    pub fn enter(&self, shared: &Shared, call: Entered) {
+    /// so its exit cannot be missed. At entry (`Join::AtEntry`): after a
+    /// drain made since the notification was received (`entry_deferred`),
+    /// so that the thread's earlier exits are in; records it completes are
+    /// queued for `flush`. Batched: queued for the next drain, stamped under
+    /// the queue's lock so that no pass can begin between the stamp and the
+    /// push (a pass takes every entry stamped before it began). Returns
+    /// whether the caller should drain now (the poller lags far behind).
+    pub fn enter(&self, shared: &Shared, call: Entered) -> bool {
+        if self.join == Join::Batched {
+            let mut q = self.queue.lock();
+            q.push((monotonic_ns(), call));
+            let n = q.len();
+            drop(q);
+            if n == self.queue_wake {
+                match &self.wake {
+                    Some(w) => {
+                        let _ = w.write(1);
+                    }
+                    None => return true,
+                }
+            }
+            return n >= self.queue_max;
+        }
         let mut st = self.state.lock();
+        self.on_enter(&mut st, shared, call);
+        false
+    }
+
+    /// An entry, in its place in time.
+    fn on_enter(&self, st: &mut State, shared: &Shared, call: Entered) {
         st.restarts.remove(&call.tid);
-        release_held(&mut st, |t, _| t == call.tid);
-        settle(&mut st, shared, call.tid, true);
+        release_held(st, |t, _| t == call.tid);
+        settle(st, shared, call.tid, true);
         if let Some(old) = st.pending.remove(&call.tid) {
             // Its exit never came: lost, or the call did not return.
-            self.no_exit(&mut st, shared, call.tid, old);
+            self.no_exit(st, shared, call.tid, old);
         }
         st.execs.remove(&call.tid);
         if let Some(rec) = &call.rec {
             // The strace format shows the entry now; after the drain, so
             // that this thread's earlier calls come first.
             if shared.shows_events() {
-                flush(&mut st, shared);
+                flush(st, shared);
                 shared.enter(rec, &mut st.scratch);
             }
         }
@@ -324,16 +434,33 @@ impl PerfExits {
     /// before the pass began. Later ones wait for the next pass: an event of
     /// one CPU's ring may have a predecessor (same thread, earlier call) on
     /// another ring that was read before it was written.
+    /// The queued entries, stamped before the pass began, are taken in
+    /// time order among the events.
     fn pass(&self, st: &mut State, shared: &Shared) {
-        let start = monotonic_ns();
+        let start = {
+            let mut q = self.queue.lock();
+            std::mem::swap(&mut *q, &mut st.queued);
+            monotonic_ns()
+        };
         let mut events = std::mem::take(&mut st.batch);
         st.events.drain(|e| events.push(e));
         events.sort_by_key(Event::time_ns);
         let ready = events.partition_point(|e| e.time_ns() <= start);
         let later: Vec<Event> = events.drain(ready..).collect();
+        // The queue is in time order (stamped under its lock): merged. On a
+        // tie the event goes first (a thread's exit precedes its next entry).
+        let mut entries = std::mem::take(&mut st.queued);
+        let mut entries_iter = entries.drain(..).peekable();
         for e in events.drain(..) {
+            while let Some((_, call)) = entries_iter.next_if(|(t, _)| *t < e.time_ns()) {
+                self.on_enter(st, shared, call);
+            }
             self.on_event(st, shared, e);
         }
+        for (_, call) in entries_iter {
+            self.on_enter(st, shared, call);
+        }
+        st.queued = entries;
         events.extend(later);
         st.batch = events;
     }
@@ -460,6 +587,14 @@ impl decode::Memory for NoMemory {
     fn read(&self, _: u64, _: &mut [u8]) -> Result<usize, i32> {
         Err(libc::EIO)
     }
+}
+
+/// The queue's lengths that wake the poller and that make the notification
+/// thread join: `QUEUE_MAX`, or less so that the queued calls' samples fit
+/// in half of one ring (`ring_bytes`, per CPU).
+fn queue_limits(ring_bytes: usize) -> (usize, usize) {
+    let max = (ring_bytes / RING_BYTES_PER_ENTRY).clamp(1, QUEUE_MAX);
+    ((max / WAKE_AT).max(1), max)
 }
 
 /// What the notification thread knows of a call at entry.

@@ -286,6 +286,11 @@ impl ExitEvents {
         self.wide.is_none()
     }
 
+    /// Bytes of data in each ring.
+    pub fn ring_bytes(&self) -> usize {
+        self.rings.first().map_or(0, |r| r.size)
+    }
+
     /// The event fds, to poll for the watermark.
     pub fn fds(&self) -> impl Iterator<Item = i32> + '_ {
         self.rings.iter().map(|r| r.fd.as_raw_fd())
