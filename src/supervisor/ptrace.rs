@@ -461,6 +461,9 @@ impl<'a> Tracer<'a> {
             Some(res),
         );
         shared.annotate(&mut rec);
+        // What the perf path completed meanwhile comes first (the batched
+        // join may not have written it yet): lines stay in time order.
+        shared.perf_sync();
         shared.emit(&rec, &mut self.scratch);
     }
 
@@ -472,11 +475,13 @@ impl<'a> Tracer<'a> {
         {
             return;
         }
+        shared.perf_sync();
         shared.event(tid, &mut self.scratch, line);
     }
 
     /// A call whose thread died, or was replaced by exec, before it returned.
     fn finish_unreturned(&mut self, rec: Record) {
+        self.shared.perf_sync();
         self.shared.emit(&rec, &mut self.scratch);
     }
 
