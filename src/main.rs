@@ -9,14 +9,6 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-// Records are built by the notification thread and written, then freed, by
-// whichever thread joins their return values (supervisor/perf/mod.rs),
-// often in batches: glibc's malloc takes its slow paths on that pattern
-// (BENCHMARKS.md, "The batched join"); mimalloc's per-thread free lists
-// do not.
-#[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// A syscall tracer for Linux built on seccomp user notification and ptrace:
 /// no kernel module, no eBPF.
 #[derive(Parser)]
