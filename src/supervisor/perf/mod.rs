@@ -11,13 +11,15 @@
 //! full) or never returned; it is written with no return value, never joined
 //! to the wrong exit.
 //!
-//! Two ways to keep that order. Eager: every reader drains the rings before
-//! it acts on a thread's next entry (the notification thread does it before
-//! each answer). Lazy (`Join::Batched`): the notification thread only queues
-//! each entry, stamped under the queue's lock, and whoever drains next sorts
-//! the queue in among the ring's events. The notification thread then never
-//! touches the rings, whose control page the kernel writes on every sample:
-//! on nginx that cache-line traffic and the join cost more than the samples.
+//! Two ways to keep that order. At entry (`Join::AtEntry`): every reader
+//! drains the rings before it acts on a thread's next entry (the
+//! notification thread does it before each answer). Batched (the default):
+//! the notification thread only queues each entry, stamped under the queue's
+//! lock, and whoever drains next (mostly the poller) merges the queue in
+//! among the rings' events. The notification thread then never touches the
+//! rings, whose control page the kernel writes at every sample: on nginx
+//! that cache-line traffic and the join cost more than the samples
+//! (BENCHMARKS.md, "The batched join").
 
 pub mod ring;
 pub mod tracefs;
@@ -86,11 +88,12 @@ struct State {
     /// compat call, which `syscalls:sys_exit_*` skips: no sample comes then,
     /// and the call returned 0.
     execs: HashSet<i32>,
-    /// Completed records not yet written, oldest first. The notification
-    /// thread joins exits before it answers (the join must precede the
-    /// thread's next call) but formats and writes them after the answer,
-    /// while the tracee runs: see `entry_deferred`. Every other reader
-    /// writes them before it returns, so no later line overtakes them.
+    /// Completed records not yet written, oldest first. With the join at
+    /// entry the notification thread joins exits before it answers (the
+    /// join must precede the thread's next call) but formats and writes them
+    /// after the answer, while the tracee runs: see `entry_deferred`. Every
+    /// other reader writes them before it returns, so no later line
+    /// overtakes them.
     out: Vec<Record>,
     /// A new thread could not be added to the cpu scope's filter (said once).
     follow_failed: bool,
@@ -167,8 +170,8 @@ impl PerfExits {
         }
     }
 
-    /// Whether the notification thread may leave call `nr`'s join to a
-    /// later drain (`enter` alone, no `entry_deferred` or `flush`).
+    /// Whether the notification thread leaves a perf call's join to a later
+    /// drain (`enter` alone, no `entry_deferred` or `flush`).
     pub fn batched(&self) -> bool {
         self.join == Join::Batched
     }

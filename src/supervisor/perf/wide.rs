@@ -11,9 +11,9 @@
 //! generation closed. No exit is missed in between; exits made while both
 //! are enabled are written twice, back to back, and the reader drops the
 //! second (`ring::is_twin`): it can tell them from two calls because the
-//! replacement runs under the perf state's lock, which the notification
-//! thread takes before each answer, so that no thread starts a new call
-//! meanwhile. The tracer calls `add` while the new thread is still stopped
+//! replacement runs under the perf state's lock and the entry queue's lock,
+//! one of which the notification thread takes before each answer, so that
+//! no thread starts a new call meanwhile. The tracer calls `add` while the new thread is still stopped
 //! before its first instruction, so its first call is seen.
 
 use super::ring;
