@@ -187,12 +187,12 @@ mod tests {
     use crate::handlers::decode::testmem::Buf;
     use crate::handlers::decode::{decode_entry, decode_exit};
     use crate::handlers::table::lookup;
-    use crate::record::Arg;
     use crate::record::tests::{record, strace_line, strace_string};
+    use crate::record::{Arg, Args};
 
     const BASE: u64 = 0x1000;
 
-    fn line(args: Vec<Arg>, name: &'static str, res: i64) -> String {
+    fn line(args: Args, name: &'static str, res: i64) -> String {
         strace_line(&record(name, args, res))
     }
 

@@ -6,7 +6,7 @@ use super::flags::signal_name;
 use super::sockaddr;
 use super::types::{Call, Kind, Spec};
 use crate::arch::Arch;
-use crate::record::{Arg, Record, ResKind, Value, error_of};
+use crate::record::{Arg, Args, Record, ResKind, Value, error_of};
 
 /// Longest path read, as the kernel's PATH_MAX.
 pub const PATH_MAX: usize = 4096;
@@ -315,9 +315,9 @@ fn i64_at(b: &[u8], at: usize) -> i64 {
 
 /// Decodes the arguments known at entry; output arguments get a placeholder
 /// that `decode_exit` replaces.
-pub fn decode_entry(spec: &Spec, regs: &[u64; 6], ctx: &Ctx) -> Vec<Arg> {
+pub fn decode_entry(spec: &Spec, regs: &[u64; 6], ctx: &Ctx) -> Args {
     let regs = &ctx.arch.row_regs(spec.name, regs);
-    let mut args = Vec::with_capacity(spec.args.len());
+    let mut args = Args::new();
     for (i, a) in spec.args.iter().enumerate() {
         let r = regs[i];
         if matches!(a.kind, Kind::Mode) && !open_mode_shown(spec, regs, ctx.arch) {
@@ -469,7 +469,7 @@ pub fn decode_result(spec: &Spec, regs: &[u64; 6], res: i64, ctx: &Ctx, rec: &mu
 
 /// Every argument as raw hex: the record of a call after its thread was
 /// interrupted, when tracee memory cannot be trusted.
-pub fn raw_args(spec: &Spec, regs: &[u64; 6], arch: &Arch) -> Vec<Arg> {
+pub fn raw_args(spec: &Spec, regs: &[u64; 6], arch: &Arch) -> Args {
     spec.args
         .iter()
         .zip(arch.row_regs(spec.name, regs))

@@ -154,6 +154,10 @@ impl Value {
     }
 }
 
+/// A record's arguments, kept inline up to six (every syscall's register
+/// count): a record then needs no allocation of its own for them.
+pub type Args = smallvec::SmallVec<[Arg; 6]>;
+
 /// One argument of a record.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Arg {
@@ -222,7 +226,7 @@ pub struct Record {
     pub name: &'static str,
     /// Which ABI `nr` and `name` belong to.
     pub abi: Abi,
-    pub args: Vec<Arg>,
+    pub args: Args,
     /// Raw return value (negative errno on failure); `None` when unknown
     /// (`--no-ret`, or the thread died inside the call).
     pub res: Option<i64>,
@@ -402,7 +406,7 @@ pub(crate) mod tests {
             nr: 0,
             name: "read",
             abi: Abi::Native,
-            args: vec![
+            args: smallvec::smallvec![
                 Arg {
                     name: "fd",
                     value: Value::Int(3),
@@ -436,7 +440,7 @@ pub(crate) mod tests {
 
     /// A record of call `name` by thread 1 that returned `res`, for
     /// decoder tests.
-    pub fn record(name: &'static str, args: Vec<Arg>, res: i64) -> Record {
+    pub fn record(name: &'static str, args: Args, res: i64) -> Record {
         Record {
             ts_ns: 0,
             pid: 1,
@@ -537,7 +541,7 @@ pub(crate) mod tests {
         );
         let mut r = sample();
         r.name = "dup2";
-        r.args = vec![
+        r.args = smallvec::smallvec![
             Arg {
                 name: "oldfd",
                 value: Value::WithPath(Box::new(Value::Int(3)), FdPath::new(b"/etc/hosts", false)),
@@ -600,7 +604,7 @@ pub(crate) mod tests {
     fn result_decorations_in_every_format() {
         let mut r = sample();
         r.name = "fcntl";
-        r.args = vec![
+        r.args = smallvec::smallvec![
             Arg {
                 name: "fd",
                 value: Value::Int(3),
