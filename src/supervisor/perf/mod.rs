@@ -696,3 +696,25 @@ pub fn monotonic_ns() -> u64 {
     unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
     ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queue_limits_keep_the_queued_exits_in_half_a_ring() {
+        // One page: 32 entries of ~56-byte samples fill under half of it.
+        assert_eq!(queue_limits(4096), (8, 32));
+        // The default 64 pages.
+        assert_eq!(queue_limits(64 * 4096), (512, 2048));
+        // Large rings: the queue's own bound.
+        assert_eq!(queue_limits(1 << 30), (QUEUE_MAX / WAKE_AT, QUEUE_MAX));
+        // Degenerate sizes still queue and wake.
+        assert_eq!(queue_limits(0), (1, 1));
+        for bytes in [0, 100, 4096, 1 << 20] {
+            let (wake, max) = queue_limits(bytes);
+            assert!(wake >= 1 && wake <= max);
+            assert!(max * 56 <= (bytes / 2).max(56));
+        }
+    }
+}
