@@ -340,8 +340,11 @@ fn family_of(line: &str) -> Option<&'static str> {
 
 type ByFamily = BTreeMap<&'static str, BTreeMap<String, usize>>;
 
-fn by_family(raw: &str, keep: &dyn Fn(&str) -> bool) -> ByFamily {
-    let (lines, pids) = calls(raw);
+/// `pids`: the pids of both runs. A number that is a pid in either run is
+/// `PID` in both: a value such as a read's 784 bytes can be the other run's
+/// pid.
+fn by_family(raw: &str, keep: &dyn Fn(&str) -> bool, pids: &[String]) -> ByFamily {
+    let (lines, _) = calls(raw);
     let mut m: ByFamily = BTreeMap::new();
     for l in lines {
         if varies(&l) || !keep(l.split('(').next().unwrap_or("")) {
@@ -350,7 +353,7 @@ fn by_family(raw: &str, keep: &dyn Fn(&str) -> bool) -> ByFamily {
         if let Some(f) = family_of(&l) {
             *m.entry(f)
                 .or_default()
-                .entry(normalise(&l, &pids))
+                .entry(normalise(&l, pids))
                 .or_default() += 1;
         }
     }
@@ -391,14 +394,12 @@ fn compare_calls(cmd: &[&str], reset: &dyn Fn(), keep: &dyn Fn(&str) -> bool) ->
         .args(cmd)
         .stdin(Stdio::null()));
     o.assert_code(0);
-    let a = by_family(
-        &std::fs::read_to_string(&theirs).expect("strace output"),
-        keep,
-    );
-    let b = by_family(
-        &std::fs::read_to_string(&ours).expect("my-sysdig output"),
-        keep,
-    );
+    let theirs = std::fs::read_to_string(&theirs).expect("strace output");
+    let ours = std::fs::read_to_string(&ours).expect("my-sysdig output");
+    let mut pids = calls(&theirs).1;
+    pids.extend(calls(&ours).1);
+    let a = by_family(&theirs, keep, &pids);
+    let b = by_family(&ours, keep, &pids);
     let mut report = String::new();
     let mut compared = 0;
     for (fam, _) in FAMILIES {
