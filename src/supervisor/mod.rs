@@ -567,8 +567,10 @@ fn perf_poller(shared: &Shared, fds: &[i32], running: &AtomicUsize) {
         // thread (owned by shared.perf).
         unsafe { libc::poll(pfds.as_mut_ptr(), pfds.len() as libc::nfds_t, 20) };
         if let Some(p) = &shared.perf {
-            // The last fd is the notification thread's wake-up (a long queue).
-            if pfds.last().is_some_and(|f| f.revents != 0) {
+            // The notification thread's wake-up (a long queue) is level
+            // triggered: reset it, or poll returns at once from now on.
+            let wake = p.wake_fd();
+            if pfds.iter().any(|f| Some(f.fd) == wake && f.revents != 0) {
                 p.woken();
             }
             p.sync(shared);

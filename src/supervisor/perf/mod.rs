@@ -177,11 +177,17 @@ impl PerfExits {
     }
 
     /// The fds a poller waits on: the rings' (readable at the watermark)
-    /// and, last, the wake-up of `enter` (then `woken` resets it).
+    /// and `wake_fd`.
     pub fn fds(&self) -> Vec<i32> {
         let mut fds: Vec<i32> = self.state.lock().events.fds().collect();
-        fds.extend(self.wake.as_ref().map(|w| w.as_fd().as_raw_fd()));
+        fds.extend(self.wake_fd());
         fds
+    }
+
+    /// The wake-up `enter` sends the poller when the queue is long (then
+    /// `woken` resets it).
+    pub fn wake_fd(&self) -> Option<i32> {
+        self.wake.as_ref().map(|w| w.as_fd().as_raw_fd())
     }
 
     /// The poller saw the wake-up: makes it unreadable again.
@@ -434,11 +440,10 @@ impl PerfExits {
     }
 
     /// Reads each ring once, and handles in time order the events stamped
-    /// before the pass began. Later ones wait for the next pass: an event of
-    /// one CPU's ring may have a predecessor (same thread, earlier call) on
+    /// before the pass began, with the queued entries (all stamped before
+    /// it) merged in. Later events wait for the next pass: an event of one
+    /// CPU's ring may have a predecessor (same thread, earlier call) on
     /// another ring that was read before it was written.
-    /// The queued entries, stamped before the pass began, are taken in
-    /// time order among the events.
     fn pass(&self, st: &mut State, shared: &Shared) {
         let start = {
             let mut q = self.queue.lock();
