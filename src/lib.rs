@@ -8,3 +8,8 @@ pub mod launcher;
 pub mod record;
 pub mod select;
 pub mod supervisor;
+pub mod capture;
+pub mod filter;
+pub mod view;
+pub mod pipeline;
+pub mod read;

@@ -2,7 +2,10 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use my_sysdig::exec::{self, ExecConfig, ExitVia};
+use my_sysdig::pipeline::Display;
+use my_sysdig::read::{self, ReadConfig};
 use my_sysdig::record::Format;
+use my_sysdig::view::ViewKind;
 use my_sysdig::record::decor::{Decor, Timestamps};
 use my_sysdig::record::summary::SummaryMode;
 use std::ffi::OsString;
@@ -23,6 +26,10 @@ enum Cmd {
     /// Run CMD and trace its syscalls (and those of its threads and children).
     #[command(override_usage = "my-sysdig exec [OPTIONS] -- CMD [ARGS...]")]
     Exec(ExecArgs),
+    /// Replay a capture written by `exec -w`: the same records, formats and
+    /// options as a live run, selected again as often as needed.
+    #[command(override_usage = "my-sysdig read [OPTIONS] FILE")]
+    Read(ReadArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -45,10 +52,22 @@ enum ExitViaArg {
     Ptrace,
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum ViewArg {
+    /// bytes read and written, and calls, per path
+    Topfiles,
+    /// calls, errors and time per process
+    Topprocs,
+    /// failed calls per syscall, errno and path
+    Errors,
+}
+
+/// Which records are kept: the same on `exec` and `read`.
 #[derive(Args)]
-struct ExecArgs {
-    /// Syscalls to trace: names (read,write), classes (%file %net %process
+struct SelectArgs {
+    /// Syscalls to show: names (read,write), classes (%file %net %process
     /// %memory %signal %ipc %desc %creds %clock), !name to exclude. Default: all.
+    /// On exec it decides what the kernel traps; on read, which captured calls are shown.
     #[arg(long, value_name = "LIST")]
     only: Option<String>,
     /// Keep only records of process PID (its thread group id).
@@ -57,23 +76,22 @@ struct ExecArgs {
     /// Keep only records of threads named NAME (first 15 bytes, as the kernel keeps it).
     #[arg(long, value_name = "NAME")]
     comm: Option<String>,
-    /// Write records to FILE (created mode 0600; a symlink is refused) instead of stderr.
+    /// Keep only records that match EXPR, a sysdig-style field expression:
+    /// `evt.type in (open,openat) and evt.failed = true` (see docs/filters.md).
+    #[arg(long, value_name = "EXPR")]
+    filter: Option<String>,
+}
+
+/// How records look and where they go: the same on `exec` and `read`.
+#[derive(Args)]
+struct DisplayArgs {
+    /// Write records to FILE (created mode 0600; a symlink is refused) instead of
+    /// stderr (exec) or stdout (read).
     #[arg(short = 'o', long, value_name = "FILE")]
     output: Option<PathBuf>,
     /// Record format.
     #[arg(long, value_enum, default_value = "text")]
     format: FormatArg,
-    /// Bytes of strings and data buffers captured (paths: up to 4096).
-    #[arg(short = 's', long, value_name = "N", default_value_t = 64)]
-    snaplen: usize,
-    /// Seccomp user notification only: no ptrace, no return values, lowest overhead.
-    #[arg(long)]
-    no_ret: bool,
-    /// Where return values come from: the perf sys_exit tracepoint (no stop; needs root or
-    /// CAP_PERFMON) or ptrace exit stops. auto: perf for calls that need only the return value,
-    /// ptrace for those whose record needs memory the kernel writes (read data, stat buffers).
-    #[arg(long, value_enum, value_name = "HOW", conflicts_with = "no_ret")]
-    exit_via: Option<ExitViaArg>,
     /// Timestamp each record: -t time of day, -tt with microseconds, -ttt seconds since
     /// the epoch (as strace; JSON always has ts_ns).
     #[arg(short = 't', action = clap::ArgAction::Count)]
@@ -91,6 +109,52 @@ struct ExecArgs {
     /// Show what each file descriptor refers to, as strace -y does: 3</etc/hosts>.
     #[arg(short = 'y', long = "decode-fds")]
     fd_paths: bool,
+}
+
+impl DisplayArgs {
+    fn display(&self) -> Display {
+        Display {
+            output: self.output.clone(),
+            format: match self.format {
+                FormatArg::Text => Format::Text,
+                FormatArg::Strace => Format::Strace,
+                FormatArg::Json => Format::Json,
+            },
+            decor: Decor {
+                timestamps: Timestamps::from_count(self.timestamps),
+                durations: self.durations,
+            },
+            summary: match (self.summary, self.summary_with_records) {
+                (true, _) => SummaryMode::Only,
+                (_, true) => SummaryMode::WithRecords,
+                _ => SummaryMode::Off,
+            },
+            fd_paths: self.fd_paths,
+        }
+    }
+}
+
+#[derive(Args)]
+struct ExecArgs {
+    #[command(flatten)]
+    select: SelectArgs,
+    #[command(flatten)]
+    display: DisplayArgs,
+    /// Write every record to a capture FILE (`-` for stdout) to replay with `read`;
+    /// with -o the lines are written too.
+    #[arg(short = 'w', long = "write", value_name = "FILE")]
+    capture: Option<PathBuf>,
+    /// Bytes of strings and data buffers captured (paths: up to 4096).
+    #[arg(short = 's', long, value_name = "N", default_value_t = 64)]
+    snaplen: usize,
+    /// Seccomp user notification only: no ptrace, no return values, lowest overhead.
+    #[arg(long)]
+    no_ret: bool,
+    /// Where return values come from: the perf sys_exit tracepoint (no stop; needs root or
+    /// CAP_PERFMON) or ptrace exit stops. auto: perf for calls that need only the return value,
+    /// ptrace for those whose record needs memory the kernel writes (read data, stat buffers).
+    #[arg(long, value_enum, value_name = "HOW", conflicts_with = "no_ret")]
+    exit_via: Option<ExitViaArg>,
     /// The command and its arguments.
     #[arg(
         required = true,
@@ -99,6 +163,28 @@ struct ExecArgs {
         value_name = "CMD"
     )]
     command: Vec<OsString>,
+}
+
+#[derive(Args)]
+struct ReadArgs {
+    /// The capture (`-` for stdin).
+    #[arg(value_name = "FILE")]
+    input: PathBuf,
+    #[command(flatten)]
+    select: SelectArgs,
+    #[command(flatten)]
+    display: DisplayArgs,
+    /// Describe the capture (command, arch, kernel, options, records, time span,
+    /// whether it is complete) instead of replaying it.
+    #[arg(long, conflicts_with_all = ["view", "subset"])]
+    info: bool,
+    /// An analysis of the kept records instead of the records; a table, or JSON
+    /// with --format json.
+    #[arg(long, value_enum, value_name = "VIEW")]
+    view: Option<ViewArg>,
+    /// Write the kept records as a new capture FILE (`-` for stdout).
+    #[arg(short = 'w', long = "write", value_name = "FILE")]
+    subset: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -117,43 +203,48 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let Cmd::Exec(a) = cli.cmd;
-    if let Some(opt) = unknown_option(&a.command) {
-        eprintln!(
-            "my-sysdig: unexpected argument '{opt}' (put the command after '--')\n\nFor more information, try '--help'."
-        );
-        return ExitCode::from(2);
-    }
-    let cfg = ExecConfig {
-        only: a.only,
-        pid: a.pid,
-        comm: a.comm,
-        output: a.output,
-        format: match a.format {
-            FormatArg::Text => Format::Text,
-            FormatArg::Strace => Format::Strace,
-            FormatArg::Json => Format::Json,
-        },
-        snaplen: a.snaplen,
-        no_ret: a.no_ret,
-        exit_via: match a.exit_via {
-            None | Some(ExitViaArg::Auto) => ExitVia::Auto,
-            Some(ExitViaArg::Perf) => ExitVia::Perf,
-            Some(ExitViaArg::Ptrace) => ExitVia::Ptrace,
-        },
-        decor: Decor {
-            timestamps: Timestamps::from_count(a.timestamps),
-            durations: a.durations,
-        },
-        summary: match (a.summary, a.summary_with_records) {
-            (true, _) => SummaryMode::Only,
-            (_, true) => SummaryMode::WithRecords,
-            _ => SummaryMode::Off,
-        },
-        fd_paths: a.fd_paths,
-        command: a.command,
+    let result = match cli.cmd {
+        Cmd::Exec(a) => {
+            if let Some(opt) = unknown_option(&a.command) {
+                eprintln!(
+                    "my-sysdig: unexpected argument '{opt}' (put the command after '--')\n\nFor more information, try '--help'."
+                );
+                return ExitCode::from(2);
+            }
+            exec::run(ExecConfig {
+                only: a.select.only,
+                pid: a.select.pid,
+                comm: a.select.comm,
+                filter: a.select.filter,
+                capture: a.capture,
+                display: a.display.display(),
+                snaplen: a.snaplen,
+                no_ret: a.no_ret,
+                exit_via: match a.exit_via {
+                    None | Some(ExitViaArg::Auto) => ExitVia::Auto,
+                    Some(ExitViaArg::Perf) => ExitVia::Perf,
+                    Some(ExitViaArg::Ptrace) => ExitVia::Ptrace,
+                },
+                command: a.command,
+            })
+        }
+        Cmd::Read(a) => read::run(ReadConfig {
+            input: a.input,
+            only: a.select.only,
+            pid: a.select.pid,
+            comm: a.select.comm,
+            filter: a.select.filter,
+            display: a.display.display(),
+            info: a.info,
+            view: a.view.map(|v| match v {
+                ViewArg::Topfiles => ViewKind::TopFiles,
+                ViewArg::Topprocs => ViewKind::TopProcs,
+                ViewArg::Errors => ViewKind::Errors,
+            }),
+            subset: a.subset,
+        }),
     };
-    match exec::run(cfg) {
+    match result {
         Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
         Err(e) => {
             eprintln!("my-sysdig: {e}");

@@ -130,6 +130,12 @@ pub fn native() -> &'static Arch {
     }
 }
 
+/// The architecture named `name` (`x86_64`, `aarch64`; a capture's header
+/// names the one it was taken on).
+pub fn by_name(name: &str) -> Option<&'static Arch> {
+    [&X86_64, &AARCH64].into_iter().find(|a| a.name == name)
+}
+
 /// Six raw arguments, for syscalls without a row.
 static RAW_ARGS: [ArgSpec; 6] = [
     ArgSpec {

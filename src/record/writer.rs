@@ -1,9 +1,12 @@
-//! The record sink: the tracing loops append formatted lines to a shared
-//! buffer; one writer thread moves them to the output. The loops never block
-//! on the output itself (it may be a pipe the tracee reads), only on a short
-//! lock, so records cannot interleave or tear.
+//! The record sink: the tracing loops append formatted lines (and, with
+//! `-w`, encoded capture entries) to shared buffers; one writer thread moves
+//! them to the outputs, compressing the capture there. The loops never block
+//! on an output itself (it may be a pipe the tracee reads), only on a short
+//! lock, so records cannot interleave or tear, and the text output and the
+//! capture see the same order.
 
 use super::strace::Framer;
+use crate::capture::{self, FileWriter, Interner};
 use parking_lot::{Condvar, Mutex, MutexGuard};
 use std::fs::File;
 use std::io::Write;
@@ -20,7 +23,10 @@ const FLUSH_EVERY: Duration = Duration::from_millis(20);
 
 #[derive(Default)]
 struct Inner {
+    /// Formatted lines for the text output.
     buf: Vec<u8>,
+    /// Encoded capture entries (`-w`).
+    cap: Vec<u8>,
     closed: bool,
     error: Option<String>,
     /// The strace format's line state, kept with the buffer it describes.
@@ -31,6 +37,8 @@ pub struct Sink {
     inner: Mutex<Inner>,
     more: Condvar,
     drained: Condvar,
+    /// The capture's trailer: records written, the command's exit.
+    end: Arc<Mutex<capture::End>>,
 }
 
 /// Handle that owns the writer thread.
@@ -39,17 +47,43 @@ pub struct Writer {
     thread: Option<JoinHandle<()>>,
 }
 
+/// Where the capture goes (`-w`): the file (its header already written),
+/// and the names its entries refer to.
+pub struct CaptureOut {
+    pub file: FileWriter,
+    pub interner: Arc<Interner>,
+}
+
+/// The writer thread's outputs.
+struct Outputs {
+    text: Option<File>,
+    capture: Option<CaptureOut>,
+    /// The trailer written at the end of the capture.
+    end: Arc<Mutex<capture::End>>,
+}
+
 impl Writer {
-    pub fn spawn(mut out: File) -> std::io::Result<Writer> {
+    /// Starts the writer thread for the text output `text` (none with `-w`
+    /// alone) and the capture.
+    pub fn spawn(text: Option<File>, capture: Option<CaptureOut>) -> std::io::Result<Writer> {
         let sink = Arc::new(Sink {
             inner: Mutex::new(Inner::default()),
             more: Condvar::new(),
             drained: Condvar::new(),
+            end: Arc::new(Mutex::new(capture::End {
+                records: 0,
+                exit: None,
+            })),
         });
         let s = sink.clone();
+        let mut outs = Outputs {
+            text,
+            capture,
+            end: sink.end.clone(),
+        };
         let thread = std::thread::Builder::new()
             .name("my-sysdig-out".into())
-            .spawn(move || s.run(&mut out))?;
+            .spawn(move || s.run(&mut outs))?;
         Ok(Writer {
             sink,
             thread: Some(thread),
@@ -102,53 +136,119 @@ impl Sink {
     /// Lets `f` append to the buffer with the strace framing state, under
     /// the lock: what it writes cannot interleave with other writers.
     pub fn push_framed(&self, f: impl FnOnce(&mut Framer, &mut Vec<u8>)) {
+        self.push_both(|framer, text, _| f(framer, text));
+    }
+
+    /// As `push_framed`, with the capture's buffer too: a record's line
+    /// and its capture entry go in under one lock, in one order.
+    pub fn push_both(&self, f: impl FnOnce(&mut Framer, &mut Vec<u8>, &mut Vec<u8>)) {
         let Some(mut g) = self.lock_for_push() else {
             return; // output is gone; the error is reported at the end
         };
         let inner = &mut *g;
-        f(&mut inner.framer, &mut inner.buf);
-        if inner.buf.len() >= WAKE_AT {
+        f(&mut inner.framer, &mut inner.buf, &mut inner.cap);
+        if inner.buf.len() + inner.cap.len() >= WAKE_AT {
             self.more.notify_one();
         }
+    }
+
+    /// Counts records written to the capture (its trailer says how many).
+    pub fn count_captured(&self, n: u64) {
+        self.end.lock().records += n;
+    }
+
+    /// The command's exit, for the capture's trailer.
+    pub fn set_exit(&self, exit: Option<capture::Exit>) {
+        self.end.lock().exit = exit;
     }
 
     /// The lock, once the buffer has room; `None` after a write error.
     fn lock_for_push(&self) -> Option<MutexGuard<'_, Inner>> {
         let mut g = self.inner.lock();
-        while g.buf.len() > MAX_BUFFERED && !g.closed && g.error.is_none() {
+        while g.buf.len() + g.cap.len() > MAX_BUFFERED && !g.closed && g.error.is_none() {
             self.drained.wait(&mut g);
         }
         g.error.is_none().then_some(g)
     }
 
-    fn run(&self, out: &mut File) {
+    fn run(&self, outs: &mut Outputs) {
         let mut spare = Vec::new();
+        let mut spare_cap = Vec::new();
+        let mut names = Vec::new();
         loop {
             let closed;
             {
                 let mut g = self.inner.lock();
-                if g.buf.is_empty() && !g.closed {
+                if g.buf.is_empty() && g.cap.is_empty() && !g.closed {
                     self.more.wait_for(&mut g, FLUSH_EVERY);
                 }
                 std::mem::swap(&mut g.buf, &mut spare);
+                std::mem::swap(&mut g.cap, &mut spare_cap);
                 closed = g.closed;
                 self.drained.notify_all();
             }
-            if !spare.is_empty() {
-                if let Err(e) = out.write_all(&spare) {
-                    let mut g = self.inner.lock();
-                    g.error = Some(format!("writing records: {e}"));
-                    self.drained.notify_all();
+            if let Err(e) = outs.write(&mut spare, &mut spare_cap, &mut names) {
+                let mut g = self.inner.lock();
+                g.error = Some(e);
+                self.drained.notify_all();
+                return;
+            }
+            if closed {
+                let g = self.inner.lock();
+                if g.buf.is_empty() && g.cap.is_empty() {
+                    drop(g);
+                    if let Err(e) = outs.finish() {
+                        self.inner.lock().error = Some(e);
+                    }
                     return;
                 }
-                spare.clear();
-            }
-            if closed && self.inner.lock().buf.is_empty() {
-                let _ = out.flush();
-                return;
             }
         }
     }
+}
+
+impl Outputs {
+    /// Writes (and empties) what was taken from the buffers.
+    fn write(&mut self, text: &mut Vec<u8>, cap: &mut Vec<u8>, names: &mut Vec<u8>) -> Result<(), String> {
+        if !text.is_empty() {
+            if let Some(out) = &mut self.text {
+                out.write_all(text)
+                    .map_err(|e| format!("writing records: {e}"))?;
+            }
+            text.clear();
+        }
+        if let Some(c) = &mut self.capture {
+            if !cap.is_empty() {
+                // Names first: every id in `cap` was assigned before it was
+                // pushed, so it is among these.
+                names.clear();
+                c.interner.take_new_names(names);
+                c.file.append(names).map_err(capture_error)?;
+                c.file.append(cap).map_err(capture_error)?;
+            }
+            c.file.flush_if_due().map_err(capture_error)?;
+        }
+        cap.clear();
+        Ok(())
+    }
+
+    /// The capture's trailer and last frame; the text output flushed.
+    fn finish(&mut self) -> Result<(), String> {
+        if let Some(out) = &mut self.text {
+            let _ = out.flush();
+        }
+        if let Some(c) = &mut self.capture {
+            let mut end = Vec::new();
+            capture::encode_end(&self.end.lock(), &mut end);
+            c.file.append(&end).map_err(capture_error)?;
+            c.file.flush().map_err(capture_error)?;
+        }
+        Ok(())
+    }
+}
+
+fn capture_error(e: std::io::Error) -> String {
+    format!("writing the capture: {e}")
 }
 
 #[cfg(test)]
@@ -159,7 +259,7 @@ mod tests {
     #[test]
     fn lines_from_many_threads_arrive_whole() {
         let path = std::env::temp_dir().join(format!("my-sysdig-writer-{}", std::process::id()));
-        let w = Writer::spawn(File::create(&path).unwrap()).unwrap();
+        let w = Writer::spawn(Some(File::create(&path).unwrap()), None).unwrap();
         let threads: Vec<_> = (0..4)
             .map(|t| {
                 let s = w.sink();

@@ -12,36 +12,25 @@ pub mod threads;
 use crate::arch::SyscallTable;
 use crate::handlers::decode::{Ctx, Memory};
 use crate::handlers::{Ret, Spec, socketcall};
-use crate::record::decor::{self, Decor};
-use crate::record::strace::{self, Framer, PidStyle};
-use crate::record::summary::{Summary, SummaryMode};
-use crate::record::writer::Sink;
-use crate::record::{Abi, Comm, Format, Record, ResKind};
+use crate::pipeline::Output;
+use crate::record::{Abi, Comm, Record, ResKind};
 use fdtable::FdTables;
 use parking_lot::Mutex;
 use ptrace::Exit;
 use std::os::fd::OwnedFd;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use threads::{Renames, ThreadCache, ThreadInfo};
 
 /// `kcmp(2)` type: do two tasks share one descriptor table?
 const KCMP_FILES: libc::c_int = 2;
 
-/// What the records keep and how they look.
+/// What the records keep (how they look is the pipeline's business).
 pub struct Options {
-    pub format: Format,
     pub snaplen: usize,
     /// Keep only this thread group.
     pub pid: Option<i32>,
     /// Keep only threads with this name (first 15 bytes).
     pub comm: Option<Comm>,
-    /// `-t`/`-tt`/`-ttt` and `-T`.
-    pub decor: Decor,
-    /// `-c` / `-C`.
-    pub summary: SummaryMode,
-    /// Records go to a file (`-o`): strace's `-o` pid prefix on every line.
-    pub to_file: bool,
     /// `--no-ret`: no ptrace, so no exit, signal or thread-count events.
     pub no_ret: bool,
     /// `-y`: annotate file descriptors with what they refer to.
@@ -54,7 +43,8 @@ pub struct Options {
 pub struct Shared {
     pub table: SyscallTable,
     pub opts: Options,
-    pub sink: Arc<Sink>,
+    /// Where records go: filter, formats, sink (pipeline/mod.rs).
+    pub out: Output,
     /// The command's first process, and the fd on which it waits for the
     /// go-ahead after loading its filter: that one read (the launcher's,
     /// not the command's) is not shown.
@@ -73,8 +63,6 @@ pub struct Shared {
     /// Threads traced now (strace prints `[pid N]` once there are two);
     /// unknown (MAX) without ptrace.
     live: AtomicUsize,
-    /// `-c` / `-C` counts.
-    summary: Option<Mutex<Summary>>,
     /// `-y`: every process's descriptor table (both loops use it).
     fds: Option<Mutex<FdTables>>,
     /// Renames either loop saw: both loops' thread caches drop their names.
@@ -85,7 +73,7 @@ impl Shared {
     pub fn new(
         table: SyscallTable,
         opts: Options,
-        sink: Arc<Sink>,
+        out: Output,
         selected: Vec<bool>,
         compat: Option<(SyscallTable, Vec<bool>)>,
         (launch_tid, launch_fd): (i32, i32),
@@ -95,13 +83,6 @@ impl Shared {
             Some((p, v)) => (Some(p), v),
             None => (None, Vec::new()),
         };
-        if opts.format == Format::Strace {
-            let style = match opts.to_file {
-                true => PidStyle::Column,
-                false => PidStyle::Bracket,
-            };
-            sink.set_framer(Framer::new(style, opts.decor.timestamps));
-        }
         Shared {
             fds: opts
                 .fd_paths
@@ -112,10 +93,8 @@ impl Shared {
             via_perf,
             table,
             live: AtomicUsize::new(if opts.no_ret { usize::MAX } else { 1 }),
-            summary: (opts.summary != SummaryMode::Off)
-                .then(|| Mutex::new(Summary::new(opts.no_ret))),
             opts,
-            sink,
+            out,
             launch_tid,
             launch_fd,
             launched: AtomicBool::new(false),
@@ -244,15 +223,15 @@ impl Shared {
         }
     }
 
-    /// Whether records are written (not under `-c` alone).
-    fn records(&self) -> bool {
-        self.opts.summary != SummaryMode::Only
+    /// Whether lines about signals and exits are wanted (strace format,
+    /// or a capture).
+    pub(crate) fn shows_events(&self) -> bool {
+        self.out.wants_events()
     }
 
-    /// Whether lines about calls' entries, signals and exits are written:
-    /// the strace format's, not under `-c` alone.
-    pub(crate) fn shows_events(&self) -> bool {
-        self.opts.format == Format::Strace && self.records()
+    /// Whether calls' entries are wanted (strace format's open lines).
+    pub(crate) fn shows_entries(&self) -> bool {
+        self.out.wants_entries()
     }
 
     /// Whether `--pid`/`--comm` keep the thread `info` describes.
@@ -270,61 +249,24 @@ impl Shared {
         self.live.store(threads, Ordering::Relaxed);
     }
 
-    /// A call that will be recorded at its exit has entered: the strace
-    /// format shows its entry now (strace's open line, `<unfinished ...>`
-    /// if another line comes first). A no-op in the other formats.
+    /// A call that will be recorded at its exit has entered (see
+    /// `Output::enter`).
     pub(crate) fn enter(&self, rec: &Record, scratch: &mut Vec<u8>) {
-        if !self.shows_events() {
-            return;
-        }
-        scratch.clear();
-        let split = strace::body(rec, false, scratch);
-        let live = self.live.load(Ordering::Relaxed);
-        let entry = &scratch[..split.entry];
-        self.sink
-            .push_framed(|f, out| f.enter(rec.tid, rec.ts_ns, live, entry, out));
+        self.out
+            .enter(rec, self.live.load(Ordering::Relaxed), scratch);
     }
 
     fn emit(&self, rec: &Record, scratch: &mut Vec<u8>) {
-        if let Some(s) = &self.summary {
-            s.lock().add(rec);
-        }
-        if !self.records() {
-            return;
-        }
-        scratch.clear();
-        let decor = self.opts.decor;
-        match self.opts.format {
-            Format::Strace => {
-                let split = strace::body(rec, decor.durations, scratch);
-                let live = self.live.load(Ordering::Relaxed);
-                let body = &scratch[..];
-                self.sink
-                    .push_framed(|f, out| f.complete(rec, live, body, split, out));
-                return;
-            }
-            Format::Text => {
-                decor::timestamp(decor.timestamps, rec.ts_ns, scratch);
-                rec.format(Format::Text, scratch);
-                if let (true, Some(d), Some(_)) = (decor.durations, rec.dur_ns, rec.res) {
-                    scratch.pop();
-                    decor::duration(d, scratch);
-                    scratch.push(b'\n');
-                }
-            }
-            Format::Json => rec.format(Format::Json, scratch),
-        }
-        self.sink.push(scratch);
+        self.out
+            .record(rec, self.live.load(Ordering::Relaxed), scratch);
     }
 
     /// A line about thread `tid` (strace format): `line` writes its text.
     pub(crate) fn event(&self, tid: i32, scratch: &mut Vec<u8>, line: impl FnOnce(&mut Vec<u8>)) {
         scratch.clear();
         line(scratch);
-        let (ts, live) = (realtime_ns(), self.live.load(Ordering::Relaxed));
-        let text = &scratch[..];
-        self.sink
-            .push_framed(|f, out| f.event(tid, ts, live, text, out));
+        let live = self.live.load(Ordering::Relaxed);
+        self.out.event(tid, realtime_ns(), live, scratch);
     }
 
     /// After the last tracee: without ptrace, the strace format's exit line
@@ -344,14 +286,10 @@ impl Shared {
                 });
             }
         }
-        if let Some(s) = &self.summary {
-            scratch.clear();
-            match self.opts.format {
-                Format::Json => s.lock().json(&mut scratch),
-                _ => s.lock().table(&mut scratch),
-            }
-            self.sink.push(&scratch);
-        }
+        self.out.finish(exit.map(|e| match e {
+            Exit::Code(c) => crate::capture::Exit::Code(c),
+            Exit::Signal(s) => crate::capture::Exit::Signal(s),
+        }));
     }
 
     /// `-y`: adds what each descriptor argument (and a returned descriptor)
@@ -491,7 +429,7 @@ fn after_call(
     }
 }
 
-fn realtime_ns() -> u64 {
+pub(crate) fn realtime_ns() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos() as u64)

@@ -346,7 +346,7 @@ impl PerfExits {
         if let Some(rec) = &call.rec {
             // The strace format shows the entry now; after the drain, so
             // that this thread's earlier calls come first.
-            if shared.shows_events() {
+            if shared.shows_entries() {
                 flush(st, shared);
                 shared.enter(rec, &mut st.scratch);
             }

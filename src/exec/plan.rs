@@ -1,58 +1,48 @@
-//! `my-sysdig exec`: validate everything, then launch and supervise. Nothing
-//! is run when an option is bad.
+//! Planning a run: which calls the filter traps and how each one's return
+//! value is obtained (user notification alone, perf, or a ptrace exit stop),
+//! from `--only`, `--no-ret`, `--exit-via` and what the kernel permits.
+//! Nothing is started here.
 
+use super::ExitVia;
 use crate::arch::{self, SyscallTable};
 use crate::error::{Error, Result};
 use crate::handlers::socketcall;
-use crate::launcher::{self, Command, filter::Action};
-use crate::record::decor::Decor;
-use crate::record::summary::SummaryMode;
-use crate::record::writer::Writer;
-use crate::record::{Comm, Format};
+use crate::launcher::{self, filter::Action};
 use crate::select;
-use crate::supervisor::perf::ring::{self, ExitEvents, Source};
+use crate::supervisor;
+use crate::supervisor::perf::ring::{self, Source};
 use crate::supervisor::perf::tracefs::{self, SysExit};
-use crate::supervisor::perf::{Join, PerfExits};
-use crate::supervisor::{self, Options, Shared};
-use std::ffi::OsString;
-use std::fs::File;
-use std::os::fd::AsFd;
-use std::os::unix::fs::OpenOptionsExt;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicI32, Ordering};
 
-/// Largest snaplen accepted.
-pub const MAX_SNAPLEN: usize = 1 << 20;
-
-/// The `exec` subcommand's settings, as parsed from the command line.
-pub struct ExecConfig {
-    pub only: Option<String>,
-    pub pid: Option<i32>,
-    pub comm: Option<String>,
-    pub output: Option<PathBuf>,
-    pub format: Format,
-    pub snaplen: usize,
+/// What planning needs from the command line.
+pub struct Asked<'a> {
+    pub only: Option<&'a str>,
     pub no_ret: bool,
     pub exit_via: ExitVia,
-    /// `-t`/`-tt`/`-ttt`, `-T`.
-    pub decor: Decor,
-    /// `-c` / `-C`.
-    pub summary: SummaryMode,
-    /// `-y`: annotate file descriptors with what they refer to.
+    pub snaplen: usize,
+    /// `-y`: the calls that change descriptors are always seen.
     pub fd_paths: bool,
-    pub command: Vec<OsString>,
+    /// Records need true thread names (JSON, `--comm`, `--filter`, `-w`):
+    /// renames are always seen.
+    pub wants_comm: bool,
 }
 
-/// Where return values come from (`--exit-via`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ExitVia {
-    /// Per syscall: perf when only the return value is needed and perf is
-    /// permitted, else ptrace.
-    Auto,
-    /// Perf for every call; memory the kernel writes is not captured.
-    Perf,
-    /// ptrace exit stops for every call.
-    Ptrace,
+/// The plan: the filter program and what the supervisor needs to know of it.
+pub struct Plan {
+    pub table: SyscallTable,
+    /// The compat ABI's table and selection (i386 on x86_64).
+    pub compat: Option<(SyscallTable, Vec<bool>)>,
+    /// By number: chosen by `--only`.
+    pub selected: Vec<bool>,
+    /// Numbers past the tables are traced (no positive `--only` item).
+    pub unknown_numbers: bool,
+    pub prog: Vec<libc::sock_filter>,
+    /// seccomp filter flags (a listener when any call is notified).
+    pub flags: libc::c_ulong,
+    /// ptrace follows the tree (not under `--no-ret`).
+    pub use_ptrace: bool,
+    /// The perf events to try, best first, and the calls they serve.
+    pub perf_src: Option<Vec<Source>>,
+    pub perf_nrs: Vec<u32>,
 }
 
 /// Calls whose sys_exit sample cannot be joined to their entry:
@@ -60,29 +50,13 @@ pub enum ExitVia {
 /// -1), so its exit names no call. Their return values come from ptrace.
 const NO_EXIT_SAMPLE: &[&str] = &["rt_sigreturn"];
 
-/// Ring size per CPU, in pages, unless `MY_SYSDIG_PERF_PAGES` says
-/// otherwise (tests use a tiny ring to provoke overflows).
-const PERF_PAGES: usize = 64;
-
-/// Runs the command under the tracer; returns the exit code.
-pub fn run(cfg: ExecConfig) -> Result<i32> {
+/// Plans the run (see the module comment).
+pub fn plan(cfg: &Asked<'_>) -> Result<Plan> {
     let table = SyscallTable::new(arch::native());
     // A 32-bit program's calls (i386 on x86_64) are traced by name too.
     let compat_table = table.arch.compat.map(SyscallTable::new);
-    let selection = select::parse_abis(cfg.only.as_deref(), &table, compat_table.as_ref())?;
+    let selection = select::parse_abis(cfg.only, &table, compat_table.as_ref())?;
     let traced = selection.native;
-    if cfg.snaplen > MAX_SNAPLEN {
-        return Err(Error::usage(format!(
-            "--snaplen: at most {MAX_SNAPLEN} bytes"
-        )));
-    }
-    let comm = match cfg.comm.as_deref() {
-        Some("") => return Err(Error::usage("--comm: empty name")),
-        Some(c) => Some(Comm::new(c.as_bytes())),
-        None => None,
-    };
-    let cmd = Command::resolve(&cfg.command)?;
-
     // MY_SYSDIG_NO_USER_NOTIF=1 makes a kernel with user notification
     // behave as one without (the tests take the ptrace-only path with it).
     let notify_ok = launcher::user_notification_supported()
@@ -110,7 +84,7 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
     for &nr in &traced {
         selected[nr as usize] = true;
     }
-    let perf_tp = perf_setup(&cfg, notify_ok)?;
+    let perf_tp = perf_setup(cfg, notify_ok)?;
     let via_perf = |spec: &crate::handlers::Spec| {
         perf_tp.is_some()
             && spec.needs_exit()
@@ -129,7 +103,7 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
     }
     // Thread names (JSON's comm, --comm) change with prctl(PR_SET_NAME): it
     // is seen, selected or not, so the cached names stay true (rare, cheap).
-    if cfg.format == Format::Json || comm.is_some() {
+    if cfg.wants_comm {
         trapped.extend(table.number("prctl"));
     }
     let mut rules: Vec<(u32, Action)> = trapped
@@ -261,78 +235,17 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
         }),
         other,
     )?;
-    let out = open_output(cfg.output.as_ref())?;
-    let writer =
-        Writer::spawn(out).map_err(|e| Error::fail(format!("starting the writer thread: {e}")))?;
-
-    // The perf events are opened on the child before it execs, so that
-    // every thread and process it starts inherits them.
-    let mut events = None;
-    let mut open_events = |child: nix::unistd::Pid| -> Result<()> {
-        if let Some(srcs) = &perf_src {
-            let pages = std::env::var("MY_SYSDIG_PERF_PAGES")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(PERF_PAGES);
-            // The cpu scope when it is permitted, else the task scope.
-            let mut opened = Err(String::new());
-            for src in srcs {
-                opened = ExitEvents::open(src, child.as_raw(), pages);
-                if opened.is_ok() {
-                    break;
-                }
-            }
-            let ev = opened.map_err(|e| Error::fail(format!("return values via perf: {e}")))?;
-            events = Some(ev);
-        }
-        Ok(())
-    };
-    let spawned = launcher::spawn(&cmd, &prog, use_ptrace, flags, &mut open_events)?;
-    // Keyboard signals go to the command (same process group); the
-    // supervisor outlives it to write the last records.
-    ignore_keyboard_signals();
-    forward_termination_signals(spawned.pid.as_raw());
-
-    let opts = Options {
-        format: cfg.format,
-        snaplen: cfg.snaplen,
-        pid: cfg.pid,
-        comm,
-        decor: cfg.decor,
-        summary: cfg.summary,
-        to_file: cfg.output.is_some(),
-        no_ret: cfg.no_ret,
-        fd_paths: cfg.fd_paths,
-        unknown_numbers: selection.open,
-    };
-    let perf = events.map(|ev| {
-        let mut via = vec![false; selected.len()];
-        for &nr in &perf_nrs {
-            via[nr as usize] = true;
-        }
-        let execve = [table.number("execve"), table.number("execveat")];
-        (PerfExits::new(ev, execve, perf_join(cfg.fd_paths)), via)
-    });
-    let shared = Shared::new(
+    Ok(Plan {
+        compat: compat_table.zip(compat),
         table,
-        opts,
-        writer.sink(),
         selected,
-        compat_table.zip(compat),
-        (spawned.pid.as_raw(), spawned.ctl_fd),
-        perf,
-    );
-    let exit = supervisor::run(&shared, spawned.pid, spawned.listener, use_ptrace);
-    shared.finish(exit);
-    drop(shared);
-    if let Err(e) = writer.finish() {
-        eprintln!("my-sysdig: {e}");
-        return Ok(1);
-    }
-    match exit {
-        Some(e) => Ok(e.code()),
-        None => Err(Error::fail("lost track of the command's exit status")),
-    }
+        unknown_numbers: selection.open,
+        prog,
+        flags: flags as libc::c_ulong,
+        use_ptrace,
+        perf_src,
+        perf_nrs,
+    })
 }
 
 /// Adds an ALLOW rule for every number of `table` that `rules` does not
@@ -414,22 +327,10 @@ fn events_fit(events: u64, cpus: u64, nofile: u64) -> bool {
 /// Events at most in the cpu scope: 16 calls on 8 CPUs, 2 on 64.
 const MAX_CPU_SCOPE_EVENTS: u64 = 128;
 
-/// When the perf path joins entries to exits: batched, unless `-y` needs
-/// each call's effects before the next is decoded, or
-/// `MY_SYSDIG_PERF_JOIN=entry` asks for the join at every entry (to compare).
-fn perf_join(fd_paths: bool) -> Join {
-    let asked = std::env::var("MY_SYSDIG_PERF_JOIN").ok();
-    if fd_paths || asked.as_deref() == Some("entry") {
-        Join::AtEntry
-    } else {
-        Join::Batched
-    }
-}
-
 /// Whether return values may come from perf: the tracepoint found in
 /// tracefs and the event permitted. `--exit-via perf` fails when not;
 /// `auto` falls back to ptrace and says so once.
-fn perf_setup(cfg: &ExecConfig, notify_ok: bool) -> Result<Option<SysExit>> {
+fn perf_setup(cfg: &Asked<'_>, notify_ok: bool) -> Result<Option<SysExit>> {
     if cfg.no_ret || cfg.exit_via == ExitVia::Ptrace {
         return Ok(None);
     }
@@ -451,67 +352,6 @@ fn perf_setup(cfg: &ExecConfig, notify_ok: bool) -> Result<Option<SysExit>> {
             eprintln!("my-sysdig: return values via ptrace: {why}");
             Ok(None)
         }
-    }
-}
-
-fn open_output(path: Option<&PathBuf>) -> Result<File> {
-    let Some(path) = path else {
-        return std::io::stderr()
-            .as_fd()
-            .try_clone_to_owned()
-            .map(File::from)
-            .map_err(|e| Error::fail(format!("duplicating stderr: {e}")));
-    };
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-        .open(path)
-        .map_err(|e| {
-            let why = if e.raw_os_error() == Some(libc::ELOOP) {
-                "refusing to follow a symbolic link".to_string()
-            } else {
-                e.to_string()
-            };
-            Error::fail(format!("cannot open output {}: {why}", path.display()))
-        })
-}
-
-/// The command the supervisor forwards SIGTERM and SIGHUP to.
-static FORWARD_TO: AtomicI32 = AtomicI32::new(0);
-
-extern "C" fn forward(sig: libc::c_int) {
-    let pid = FORWARD_TO.load(Ordering::Relaxed);
-    if pid > 0 {
-        // SAFETY: kill(2) is async-signal-safe.
-        unsafe { libc::kill(pid, sig) };
-    }
-}
-
-/// SIGTERM and SIGHUP sent to my-sysdig are passed to the command, which
-/// then ends as it would untraced; the supervisor writes every record up to
-/// its exit and exits with its status.
-fn forward_termination_signals(root: i32) {
-    use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction};
-    FORWARD_TO.store(root, Ordering::Relaxed);
-    let act = SigAction::new(
-        SigHandler::Handler(forward),
-        SaFlags::SA_RESTART,
-        SigSet::empty(),
-    );
-    for s in [Signal::SIGTERM, Signal::SIGHUP] {
-        // SAFETY: the handler only calls kill(2) and reads an atomic.
-        let _ = unsafe { sigaction(s, &act) };
-    }
-}
-
-fn ignore_keyboard_signals() {
-    use nix::sys::signal::{SigHandler, Signal, signal};
-    for s in [Signal::SIGINT, Signal::SIGQUIT] {
-        // SAFETY: SIG_IGN installs no handler code.
-        let _ = unsafe { signal(s, SigHandler::SigIgn) };
     }
 }
 

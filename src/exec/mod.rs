@@ -1,0 +1,293 @@
+//! `my-sysdig exec`: validate everything, then launch and supervise. Nothing
+//! is run when an option is bad.
+
+mod plan;
+
+use crate::arch;
+use crate::capture;
+use crate::error::{Error, Result};
+use crate::filter::Filter;
+use crate::launcher::{self, Command};
+use crate::pipeline::{self, Display, files};
+use crate::record::{Comm, Format};
+use crate::supervisor::perf::ring::ExitEvents;
+use crate::supervisor::perf::{Join, PerfExits};
+use crate::supervisor::{self, Options, Shared};
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicI32, Ordering};
+
+/// Largest snaplen accepted.
+pub const MAX_SNAPLEN: usize = 1 << 20;
+
+/// The `exec` subcommand's settings, as parsed from the command line.
+pub struct ExecConfig {
+    pub only: Option<String>,
+    pub pid: Option<i32>,
+    pub comm: Option<String>,
+    /// `--filter EXPR`.
+    pub filter: Option<String>,
+    /// `-w FILE`: the capture (`-` for stdout).
+    pub capture: Option<PathBuf>,
+    /// Where lines go and how they look.
+    pub display: Display,
+    pub snaplen: usize,
+    pub no_ret: bool,
+    pub exit_via: ExitVia,
+    pub command: Vec<OsString>,
+}
+
+/// Where return values come from (`--exit-via`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitVia {
+    /// Per syscall: perf when only the return value is needed and perf is
+    /// permitted, else ptrace.
+    Auto,
+    /// Perf for every call; memory the kernel writes is not captured.
+    Perf,
+    /// ptrace exit stops for every call.
+    Ptrace,
+}
+
+/// Ring size per CPU, in pages, unless `MY_SYSDIG_PERF_PAGES` says
+/// otherwise (tests use a tiny ring to provoke overflows).
+const PERF_PAGES: usize = 64;
+
+/// Runs the command under the tracer; returns the exit code. Every option
+/// is checked, and every output opened, before anything is run.
+pub fn run(cfg: ExecConfig) -> Result<i32> {
+    if cfg.snaplen > MAX_SNAPLEN {
+        return Err(Error::usage(format!(
+            "--snaplen: at most {MAX_SNAPLEN} bytes"
+        )));
+    }
+    let comm = match cfg.comm.as_deref() {
+        Some("") => return Err(Error::usage("--comm: empty name")),
+        Some(c) => Some(Comm::new(c.as_bytes())),
+        None => None,
+    };
+    let filter = match cfg.filter.as_deref() {
+        Some(e) => Some(Filter::parse(e).map_err(|e| Error::usage(e.to_string()))?),
+        None => None,
+    };
+    if filter.as_ref().is_some_and(Filter::uses_fd_paths) && !cfg.display.fd_paths {
+        return Err(Error::usage(
+            "--filter: fd.name needs -y (descriptor paths are resolved only with it)",
+        ));
+    }
+    let plan = plan::plan(&plan::Asked {
+        only: cfg.only.as_deref(),
+        no_ret: cfg.no_ret,
+        exit_via: cfg.exit_via,
+        snaplen: cfg.snaplen,
+        fd_paths: cfg.display.fd_paths,
+        wants_comm: cfg.display.format == Format::Json
+            || comm.is_some()
+            || filter.is_some()
+            || cfg.capture.is_some(),
+    })?;
+    let cmd = Command::resolve(&cfg.command)?;
+    let capture = match &cfg.capture {
+        Some(path) => Some((
+            files::create_or_stdout(path, "capture")?,
+            capture_header(&cfg),
+        )),
+        None => None,
+    };
+    let (writer, out) = pipeline::start(
+        &cfg.display,
+        pipeline::Plan {
+            default_out: files::stderr,
+            filter,
+            view: None,
+            capture,
+            no_ret: cfg.no_ret,
+        },
+    )?;
+
+    // The perf events are opened on the child before it execs, so that
+    // every thread and process it starts inherits them.
+    let mut events = None;
+    let mut open_events = |child: nix::unistd::Pid| -> Result<()> {
+        if let Some(srcs) = &plan.perf_src {
+            let pages = std::env::var("MY_SYSDIG_PERF_PAGES")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(PERF_PAGES);
+            // The cpu scope when it is permitted, else the task scope.
+            let mut opened = Err(String::new());
+            for src in srcs {
+                opened = ExitEvents::open(src, child.as_raw(), pages);
+                if opened.is_ok() {
+                    break;
+                }
+            }
+            let ev = opened.map_err(|e| Error::fail(format!("return values via perf: {e}")))?;
+            events = Some(ev);
+        }
+        Ok(())
+    };
+    let spawned = launcher::spawn(
+        &cmd,
+        &plan.prog,
+        plan.use_ptrace,
+        plan.flags,
+        &mut open_events,
+    )?;
+    // Keyboard signals go to the command (same process group); the
+    // supervisor outlives it to write the last records.
+    ignore_keyboard_signals();
+    forward_termination_signals(spawned.pid.as_raw());
+
+    let opts = Options {
+        snaplen: cfg.snaplen,
+        pid: cfg.pid,
+        comm,
+        no_ret: cfg.no_ret,
+        fd_paths: cfg.display.fd_paths,
+        unknown_numbers: plan.unknown_numbers,
+    };
+    let table = plan.table;
+    let perf = events.map(|ev| {
+        let mut via = vec![false; plan.selected.len()];
+        for &nr in &plan.perf_nrs {
+            via[nr as usize] = true;
+        }
+        let execve = [table.number("execve"), table.number("execveat")];
+        (
+            PerfExits::new(ev, execve, perf_join(cfg.display.fd_paths)),
+            via,
+        )
+    });
+    let shared = Shared::new(
+        table,
+        opts,
+        out,
+        plan.selected,
+        plan.compat,
+        (spawned.pid.as_raw(), spawned.ctl_fd),
+        perf,
+    );
+    let exit = supervisor::run(&shared, spawned.pid, spawned.listener, plan.use_ptrace);
+    shared.finish(exit);
+    drop(shared);
+    if let Err(e) = writer.finish() {
+        eprintln!("my-sysdig: {e}");
+        return Ok(1);
+    }
+    match exit {
+        Some(e) => Ok(e.code()),
+        None => Err(Error::fail("lost track of the command's exit status")),
+    }
+}
+
+/// The capture's header: what ran, where, and with which options (so that
+/// `read` can say what the capture can show).
+fn capture_header(cfg: &ExecConfig) -> capture::Header {
+    use std::os::unix::ffi::OsStrExt;
+    let mut options = vec![
+        ("format".to_string(), format_name(cfg.display.format).to_string()),
+        ("snaplen".to_string(), cfg.snaplen.to_string()),
+    ];
+    let mut flag = |k: &str, on: bool| {
+        if on {
+            options.push((k.to_string(), "1".to_string()));
+        }
+    };
+    flag("no_ret", cfg.no_ret);
+    flag("fd_paths", cfg.display.fd_paths);
+    if let Some(o) = &cfg.only {
+        options.push(("only".into(), o.clone()));
+    }
+    if let Some(p) = cfg.pid {
+        options.push(("pid".into(), p.to_string()));
+    }
+    if let Some(c) = &cfg.comm {
+        options.push(("comm".into(), c.clone()));
+    }
+    if let Some(f) = &cfg.filter {
+        options.push(("filter".into(), f.clone()));
+    }
+    options.push((
+        "exit_via".into(),
+        match (cfg.no_ret, cfg.exit_via) {
+            (true, _) => "none",
+            (_, ExitVia::Auto) => "auto",
+            (_, ExitVia::Perf) => "perf",
+            (_, ExitVia::Ptrace) => "ptrace",
+        }
+        .into(),
+    ));
+    capture::Header {
+        version: (0, 0),
+        arch: arch::native().name.to_string(),
+        kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
+            .map(|k| k.trim().to_string())
+            .unwrap_or_default(),
+        argv: cfg
+            .command
+            .iter()
+            .map(|a| a.as_bytes().to_vec())
+            .collect(),
+        start_ns: supervisor::realtime_ns(),
+        snaplen: cfg.snaplen as u64,
+        options,
+    }
+}
+
+/// The `--format` value naming `f`.
+pub fn format_name(f: Format) -> &'static str {
+    match f {
+        Format::Text => "text",
+        Format::Strace => "strace",
+        Format::Json => "json",
+    }
+}
+
+/// When the perf path joins entries to exits: batched, unless `-y` needs
+/// each call's effects before the next is decoded, or
+/// `MY_SYSDIG_PERF_JOIN=entry` asks for the join at every entry (to compare).
+fn perf_join(fd_paths: bool) -> Join {
+    let asked = std::env::var("MY_SYSDIG_PERF_JOIN").ok();
+    if fd_paths || asked.as_deref() == Some("entry") {
+        Join::AtEntry
+    } else {
+        Join::Batched
+    }
+}
+
+/// The command the supervisor forwards SIGTERM and SIGHUP to.
+static FORWARD_TO: AtomicI32 = AtomicI32::new(0);
+
+extern "C" fn forward(sig: libc::c_int) {
+    let pid = FORWARD_TO.load(Ordering::Relaxed);
+    if pid > 0 {
+        // SAFETY: kill(2) is async-signal-safe.
+        unsafe { libc::kill(pid, sig) };
+    }
+}
+
+/// SIGTERM and SIGHUP sent to my-sysdig are passed to the command, which
+/// then ends as it would untraced; the supervisor writes every record up to
+/// its exit and exits with its status.
+fn forward_termination_signals(root: i32) {
+    use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction};
+    FORWARD_TO.store(root, Ordering::Relaxed);
+    let act = SigAction::new(
+        SigHandler::Handler(forward),
+        SaFlags::SA_RESTART,
+        SigSet::empty(),
+    );
+    for s in [Signal::SIGTERM, Signal::SIGHUP] {
+        // SAFETY: the handler only calls kill(2) and reads an atomic.
+        let _ = unsafe { sigaction(s, &act) };
+    }
+}
+
+fn ignore_keyboard_signals() {
+    use nix::sys::signal::{SigHandler, Signal, signal};
+    for s in [Signal::SIGINT, Signal::SIGQUIT] {
+        // SAFETY: SIG_IGN installs no handler code.
+        let _ = unsafe { signal(s, SigHandler::SigIgn) };
+    }
+}

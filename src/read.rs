@@ -1,0 +1,402 @@
+//! `my-sysdig read FILE`: replays a capture through the same pipeline as a
+//! live run (`pipeline::Output`), so that the same display options give the
+//! same bytes; selects among the captured records (`--only`, `--pid`,
+//! `--comm`, `--filter`); `--info` describes the capture; `--view` runs an
+//! analysis; `-w` writes the kept records as a new capture.
+
+use crate::arch::{self, SyscallTable};
+use crate::capture::{self, Entry, Header, Reader};
+use crate::error::{Error, Result};
+use crate::filter::Filter;
+use crate::pipeline::{self, Display, files};
+use crate::record::{Comm, Format, Record, Value};
+use crate::select;
+use crate::view::ViewKind;
+use std::collections::{BTreeSet, HashMap};
+use std::io::{BufReader, Read, Write};
+use std::path::PathBuf;
+
+/// The `read` subcommand's settings.
+pub struct ReadConfig {
+    /// The capture; `-` for standard input.
+    pub input: PathBuf,
+    pub only: Option<String>,
+    pub pid: Option<i32>,
+    pub comm: Option<String>,
+    pub filter: Option<String>,
+    pub display: Display,
+    /// `--info`: describe the capture instead of replaying it.
+    pub info: bool,
+    pub view: Option<ViewKind>,
+    /// `-w FILE`: the kept records as a new capture.
+    pub subset: Option<PathBuf>,
+}
+
+/// Which captured records are kept (`--only`, `--pid`, `--comm`).
+struct Select {
+    /// Names kept by `--only` (all when `None`).
+    names: Option<BTreeSet<String>>,
+    pid: Option<i32>,
+    comm: Option<Comm>,
+    /// `-y` not asked: descriptor paths in the capture are left out.
+    strip_paths: bool,
+}
+
+impl Select {
+    fn keeps(&self, r: &Record) -> bool {
+        self.names.as_ref().is_none_or(|n| n.contains(r.name))
+            && self.pid.is_none_or(|p| p == r.pid)
+            && self.comm.is_none_or(|c| c == r.comm)
+    }
+}
+
+/// Replays (or describes) the capture; returns the exit code.
+pub fn run(cfg: ReadConfig) -> Result<i32> {
+    let filter = match cfg.filter.as_deref() {
+        Some(e) => Some(Filter::parse(e).map_err(|e| Error::usage(e.to_string()))?),
+        None => None,
+    };
+    let comm = match cfg.comm.as_deref() {
+        Some("") => return Err(Error::usage("--comm: empty name")),
+        Some(c) => Some(Comm::new(c.as_bytes())),
+        None => None,
+    };
+    let name = cfg.input.display().to_string();
+    let input: Box<dyn Read> = if cfg.input.as_os_str() == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        Box::new(
+            std::fs::File::open(&cfg.input)
+                .map_err(|e| Error::fail(format!("cannot open capture {name}: {e}")))?,
+        )
+    };
+    let mut reader = Reader::new(BufReader::with_capacity(1 << 16, input))
+        .map_err(|e| Error::fail(format!("{name}: {e}")))?;
+    let header = reader.header().clone();
+    if cfg.info {
+        return info(&name, &mut reader, &cfg.display);
+    }
+    let captured_paths = header.option("fd_paths") == Some("1");
+    if cfg.display.fd_paths && !captured_paths {
+        return Err(Error::usage(format!(
+            "-y: {name} was captured without -y: it holds no descriptor paths"
+        )));
+    }
+    if filter.as_ref().is_some_and(Filter::uses_fd_paths) && !captured_paths {
+        return Err(Error::usage(format!(
+            "--filter: fd.name needs descriptor paths, and {name} was captured without -y"
+        )));
+    }
+    let names = only_names(cfg.only.as_deref(), &header)?;
+    let select = Select {
+        names,
+        pid: cfg.pid,
+        comm,
+        // fd.name reads them even when the lines do not show them.
+        strip_paths: !cfg.display.fd_paths && captured_paths,
+    };
+    let subset = match &cfg.subset {
+        Some(path) => Some((files::create_or_stdout(path, "capture")?, subset_header(&header, &cfg))),
+        None => None,
+    };
+    let (writer, out) = pipeline::start(
+        &cfg.display,
+        pipeline::Plan {
+            default_out: files::stdout,
+            filter,
+            view: cfg.view,
+            capture: subset,
+            no_ret: header.option("no_ret") == Some("1"),
+        },
+    )?;
+    // Events (strace's signal and exit lines) name a thread only: its
+    // process and name are those of its last record.
+    let mut threads: HashMap<i32, (i32, Comm)> = HashMap::new();
+    let threads_filtered = select.pid.is_some() || select.comm.is_some();
+    let mut scratch = Vec::new();
+    let mut exit = None;
+    let mut failure = None;
+    loop {
+        let entry = match reader.next_entry() {
+            Ok(Some(e)) => e,
+            Ok(None) => break,
+            Err(e) => {
+                failure = Some(e);
+                break;
+            }
+        };
+        match entry {
+            Entry::Record { mut rec, live } => {
+                if threads_filtered {
+                    threads.insert(rec.tid, (rec.pid, rec.comm));
+                }
+                if !select.keeps(&rec) {
+                    continue;
+                }
+                if select.strip_paths {
+                    strip_paths(&mut rec);
+                }
+                out.record(&rec, live_count(live), &mut scratch);
+            }
+            Entry::Enter { mut rec, live } => {
+                if threads_filtered {
+                    threads.insert(rec.tid, (rec.pid, rec.comm));
+                }
+                if !select.keeps(&rec) {
+                    continue;
+                }
+                if select.strip_paths {
+                    strip_paths(&mut rec);
+                }
+                out.enter(&rec, live_count(live), &mut scratch);
+            }
+            Entry::Event {
+                tid,
+                ts_ns,
+                live,
+                text,
+            } => {
+                if threads_filtered {
+                    let kept = threads.get(&tid).is_some_and(|&(pid, c)| {
+                        select.pid.is_none_or(|p| p == pid)
+                            && select.comm.is_none_or(|k| k == c)
+                    });
+                    if !kept {
+                        continue;
+                    }
+                }
+                out.event(tid, ts_ns, live_count(live), &text);
+            }
+            Entry::End(end) => exit = end.exit,
+        }
+    }
+    out.finish(exit);
+    drop(out);
+    let written = writer.finish();
+    for (kind, n) in reader.skipped_kinds() {
+        eprintln!(
+            "my-sysdig: {name}: skipped {n} entries of kind {kind}, unknown to this version"
+        );
+    }
+    if let Err(e) = written {
+        return Err(Error::fail(e));
+    }
+    if let Some(e) = failure {
+        return Err(Error::fail(format!("{name}: {e}")));
+    }
+    if let Some((at, records)) = reader.truncated() {
+        eprintln!("my-sysdig: {name} truncated at byte {at} after {records} records");
+    }
+    Ok(0)
+}
+
+fn live_count(live: u64) -> usize {
+    usize::try_from(live).unwrap_or(usize::MAX)
+}
+
+/// The names `--only` keeps, resolved with the capture's architecture's
+/// tables; a name the capture's own `--only` left out is reported.
+fn only_names(only: Option<&str>, header: &Header) -> Result<Option<BTreeSet<String>>> {
+    let Some(list) = only else {
+        return Ok(None);
+    };
+    let arch = arch::by_name(&header.arch).unwrap_or(arch::native());
+    let table = SyscallTable::new(arch);
+    let compat = arch.compat.map(SyscallTable::new);
+    let names = |list: Option<&str>| -> Result<BTreeSet<String>> {
+        let sel = select::parse_abis(list, &table, compat.as_ref())?;
+        let mut names: BTreeSet<String> = sel
+            .native
+            .iter()
+            .filter_map(|&nr| table.get(nr as u64).map(|s| s.name.to_string()))
+            .collect();
+        if let Some(c) = &compat {
+            names.extend(
+                sel.compat
+                    .iter()
+                    .filter_map(|&nr| c.get(nr as u64).map(|s| s.name.to_string())),
+            );
+        }
+        Ok(names)
+    };
+    let wanted = names(Some(list))?;
+    if let Some(captured) = header.option("only") {
+        // A capture from a newer build may name calls this one does not know.
+        if let Ok(captured) = names(Some(captured)) {
+            let missing: Vec<&str> = list
+                .split(',')
+                .map(str::trim)
+                .filter(|w| !w.starts_with(['!', '%']) && !captured.contains(*w))
+                .collect();
+            if !missing.is_empty() {
+                eprintln!(
+                    "my-sysdig: --only: not in the capture, which traced only {}: {}",
+                    header.option("only").unwrap_or(""),
+                    missing.join(",")
+                );
+            }
+        }
+    }
+    Ok(Some(wanted))
+}
+
+/// Leaves out what `-y` added to a record (the capture was taken with it,
+/// the replay is asked without).
+fn strip_paths(rec: &mut Record) {
+    rec.res_path = None;
+    for a in rec.args.iter_mut() {
+        strip_value(&mut a.value);
+    }
+}
+
+fn strip_value(v: &mut Value) {
+    match v {
+        Value::WithPath(inner, _) => {
+            let mut inner = std::mem::replace(inner.as_mut(), Value::Int(0));
+            strip_value(&mut inner);
+            *v = inner;
+        }
+        Value::Array { items, .. } => items.iter_mut().for_each(strip_value),
+        Value::Struct(fields) => fields.iter_mut().for_each(|(_, v)| strip_value(v)),
+        Value::Changed(a, b) => {
+            strip_value(a);
+            strip_value(b);
+        }
+        Value::Call(_, inner) => strip_value(inner),
+        _ => {}
+    }
+}
+
+/// The header of a capture made of another's records: the same run, with
+/// what selected them.
+fn subset_header(from: &Header, cfg: &ReadConfig) -> Header {
+    let mut h = from.clone();
+    let mut selected = Vec::new();
+    if let Some(o) = &cfg.only {
+        selected.push(format!("--only {o}"));
+    }
+    if let Some(p) = cfg.pid {
+        selected.push(format!("--pid {p}"));
+    }
+    if let Some(c) = &cfg.comm {
+        selected.push(format!("--comm {c}"));
+    }
+    if let Some(f) = &cfg.filter {
+        selected.push(format!("--filter {f}"));
+    }
+    if !selected.is_empty() {
+        h.options
+            .push(("selected".into(), selected.join(" ")));
+    }
+    h
+}
+
+/// `--info`: what the capture holds, read to its end.
+fn info<R: Read>(name: &str, reader: &mut Reader<R>, d: &Display) -> Result<i32> {
+    let h = reader.header().clone();
+    let mut records = 0u64;
+    let mut first = None;
+    let mut last = 0u64;
+    let mut end = None;
+    let mut failure = None;
+    loop {
+        match reader.next_entry() {
+            Ok(Some(Entry::Record { rec, .. })) => {
+                records += 1;
+                first.get_or_insert(rec.ts_ns);
+                last = last.max(rec.ts_ns.saturating_add(rec.dur_ns.unwrap_or(0)));
+            }
+            Ok(Some(Entry::End(e))) => end = Some(e),
+            Ok(Some(_)) => {}
+            Ok(None) => break,
+            Err(e) => {
+                failure = Some(e);
+                break;
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let argv: Vec<String> = h
+        .argv
+        .iter()
+        .map(|a| String::from_utf8_lossy(a).into_owned())
+        .collect();
+    let span = first.map_or(0, |f| last.saturating_sub(f));
+    let truncated = reader.truncated();
+    let exit = end.as_ref().and_then(|e| e.exit).map(|e| match e {
+        capture::Exit::Code(c) => format!("exited with {c}"),
+        capture::Exit::Signal(s) => format!("killed by signal {s}"),
+    });
+    if d.format == Format::Json {
+        let mut j = String::from("{");
+        j.push_str(&format!("\"file\":{}", json_str(name)));
+        j.push_str(&format!(",\"version\":\"{}.{}\"", h.version.0, h.version.1));
+        j.push_str(&format!(",\"command\":[{}]", argv.iter().map(|a| json_str(a)).collect::<Vec<_>>().join(",")));
+        j.push_str(&format!(",\"arch\":{},\"kernel\":{}", json_str(&h.arch), json_str(&h.kernel)));
+        j.push_str(&format!(",\"start_ns\":{},\"snaplen\":{}", h.start_ns, h.snaplen));
+        j.push_str(",\"options\":{");
+        j.push_str(
+            &h.options
+                .iter()
+                .map(|(k, v)| format!("{}:{}", json_str(k), json_str(v)))
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+        j.push('}');
+        j.push_str(&format!(",\"records\":{records},\"span_ns\":{span}"));
+        j.push_str(&format!(
+            ",\"complete\":{},\"truncated_at\":{}",
+            end.is_some(),
+            truncated.map_or("null".to_string(), |(at, _)| at.to_string())
+        ));
+        j.push_str(&format!(
+            ",\"exit\":{}}}\n",
+            exit.as_deref().map_or("null".to_string(), json_str)
+        ));
+        out.extend_from_slice(j.as_bytes());
+    } else {
+        let _ = writeln!(out, "file:      {name}");
+        let _ = writeln!(out, "format:    my-sysdig capture {}.{}", h.version.0, h.version.1);
+        let _ = writeln!(out, "command:   {}", argv.join(" "));
+        let _ = writeln!(out, "arch:      {}", h.arch);
+        let _ = writeln!(out, "kernel:    {}", h.kernel);
+        let _ = writeln!(out, "started:   {}.{:09} (s since the epoch)", h.start_ns / 1_000_000_000, h.start_ns % 1_000_000_000);
+        let opts: Vec<String> = h.options.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let _ = writeln!(out, "options:   {}", opts.join(" "));
+        let _ = writeln!(out, "records:   {records}");
+        let _ = writeln!(out, "span:      {}.{:06} s", span / 1_000_000_000, span % 1_000_000_000 / 1000);
+        let _ = writeln!(out, "exit:      {}", exit.as_deref().unwrap_or("unknown"));
+        let state = match (&truncated, &end) {
+            (Some((at, _)), _) => format!("truncated at byte {at} (the tracer stopped mid-write)"),
+            (None, Some(_)) => "complete".to_string(),
+            (None, None) => "no trailer (the tracer did not finish)".to_string(),
+        };
+        let _ = writeln!(out, "state:     {state}");
+    }
+    let mut file = match &d.output {
+        Some(p) => files::create(p, "output")?,
+        None => files::stdout()?,
+    };
+    file.write_all(&out)
+        .map_err(|e| Error::fail(format!("writing the description: {e}")))?;
+    if let Some(e) = failure {
+        return Err(Error::fail(format!("{name}: {e}")));
+    }
+    Ok(0)
+}
+
+/// `s` as a JSON string.
+fn json_str(s: &str) -> String {
+    let mut o = String::with_capacity(s.len() + 2);
+    o.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => o.push_str("\\\""),
+            '\\' => o.push_str("\\\\"),
+            c if (c as u32) < 0x20 => o.push_str(&format!("\\u{:04x}", c as u32)),
+            c => o.push(c),
+        }
+    }
+    o.push('"');
+    o
+}
