@@ -8,3 +8,4 @@ pub mod launcher;
 pub mod record;
 pub mod select;
 pub mod supervisor;
+pub mod view;
