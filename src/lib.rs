@@ -1,15 +1,15 @@
 //! my-sysdig: a syscall tracer built on seccomp user notification and ptrace.
 
 pub mod arch;
+pub mod capture;
 pub mod error;
 pub mod exec;
+pub mod filter;
 pub mod handlers;
 pub mod launcher;
+pub mod pipeline;
+pub mod read;
 pub mod record;
 pub mod select;
 pub mod supervisor;
-pub mod capture;
-pub mod filter;
 pub mod view;
-pub mod pipeline;
-pub mod read;
