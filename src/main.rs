@@ -109,6 +109,10 @@ struct DisplayArgs {
     /// Show what each file descriptor refers to, as strace -y does: 3</etc/hosts>.
     #[arg(short = 'y', long = "decode-fds")]
     fd_paths: bool,
+    /// An analysis of the kept records, at the end, instead of the records: a
+    /// table, or JSON with --format json.
+    #[arg(long, value_enum, value_name = "VIEW")]
+    view: Option<ViewArg>,
 }
 
 impl DisplayArgs {
@@ -130,6 +134,11 @@ impl DisplayArgs {
                 _ => SummaryMode::Off,
             },
             fd_paths: self.fd_paths,
+            view: self.view.map(|v| match v {
+                ViewArg::Topfiles => ViewKind::TopFiles,
+                ViewArg::Topprocs => ViewKind::TopProcs,
+                ViewArg::Errors => ViewKind::Errors,
+            }),
         }
     }
 }
@@ -178,10 +187,6 @@ struct ReadArgs {
     /// whether it is complete) instead of replaying it.
     #[arg(long, conflicts_with_all = ["view", "subset"])]
     info: bool,
-    /// An analysis of the kept records instead of the records; a table, or JSON
-    /// with --format json.
-    #[arg(long, value_enum, value_name = "VIEW")]
-    view: Option<ViewArg>,
     /// Write the kept records as a new capture FILE (`-` for stdout).
     #[arg(short = 'w', long = "write", value_name = "FILE")]
     subset: Option<PathBuf>,
@@ -236,11 +241,6 @@ fn main() -> ExitCode {
             filter: a.select.filter,
             display: a.display.display(),
             info: a.info,
-            view: a.view.map(|v| match v {
-                ViewArg::Topfiles => ViewKind::TopFiles,
-                ViewArg::Topprocs => ViewKind::TopProcs,
-                ViewArg::Errors => ViewKind::Errors,
-            }),
             subset: a.subset,
         }),
     };

@@ -11,7 +11,6 @@ use crate::filter::Filter;
 use crate::pipeline::{self, Display, files};
 use crate::record::{Comm, Format, Record, Value};
 use crate::select;
-use crate::view::ViewKind;
 use std::collections::{BTreeSet, HashMap};
 use std::io::{BufReader, Read, Write};
 use std::path::PathBuf;
@@ -27,7 +26,6 @@ pub struct ReadConfig {
     pub display: Display,
     /// `--info`: describe the capture instead of replaying it.
     pub info: bool,
-    pub view: Option<ViewKind>,
     /// `-w FILE`: the kept records as a new capture.
     pub subset: Option<PathBuf>,
 }
@@ -104,7 +102,6 @@ pub fn run(cfg: ReadConfig) -> Result<i32> {
         pipeline::Plan {
             default_out: files::stdout,
             filter,
-            view: cfg.view,
             capture: subset,
             no_ret: header.option("no_ret") == Some("1"),
         },

@@ -244,3 +244,30 @@ fn nginx_only_accept_read_write() {
         .count();
     assert_eq!(ok, REQUESTS + 1);
 }
+
+/// Capture while nginx serves (`-w` beside `-o`), then replay: the same
+/// records, in the same order, as the live run wrote.
+#[test]
+fn nginx_capture_replays_as_live() {
+    let cap = std::env::temp_dir().join(format!("my-sysdig-nginx-{}.cap", std::process::id()));
+    let cap_s = cap.display().to_string();
+    let (live, code) = serve_and_stop(&["-w", &cap_s, "-y"], "capture");
+    assert_eq!(code, 0);
+    let again = cap.with_extension("again");
+    let out = Command::new(env!("CARGO_BIN_EXE_my-sysdig"))
+        .args(["read", &cap_s, "--format", "json", "-y", "-o"])
+        .arg(&again)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let replayed = records(&again);
+    let _ = std::fs::remove_file(&cap);
+    let _ = std::fs::remove_file(&again);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(live.len() > REQUESTS * 5, "{}", live.len());
+    assert_eq!(live.len(), replayed.len());
+    for (i, (l, r)) in live.iter().zip(&replayed).enumerate() {
+        assert_eq!(l, r, "record {i} differs");
+    }
+}

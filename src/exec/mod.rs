@@ -99,7 +99,6 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
         pipeline::Plan {
             default_out: files::stderr,
             filter,
-            view: None,
             capture,
             no_ret: cfg.no_ret,
         },

@@ -37,6 +37,8 @@ pub struct Display {
     pub summary: SummaryMode,
     /// `-y`: descriptors with what they refer to.
     pub fd_paths: bool,
+    /// `--view`: an analysis at the end instead of the records.
+    pub view: Option<ViewKind>,
 }
 
 /// What `start` needs besides the display options.
@@ -44,7 +46,6 @@ pub struct Plan {
     /// The stream lines go to without `-o` (stderr for `exec`, stdout for `read`).
     pub default_out: fn() -> Result<File>,
     pub filter: Option<Filter>,
-    pub view: Option<ViewKind>,
     /// `-w`: the capture file, opened, and its header.
     pub capture: Option<(File, capture::Header)>,
     pub no_ret: bool,
@@ -86,7 +87,7 @@ pub fn start(d: &Display, p: Plan) -> Result<(Writer, Output)> {
             to_file: d.output.is_some(),
             no_ret: p.no_ret,
             filter: p.filter,
-            view: p.view,
+            view: d.view,
             capture: interner,
         },
     );
