@@ -3,6 +3,7 @@
 pub mod arch;
 pub mod error;
 pub mod exec;
+pub mod filter;
 pub mod handlers;
 pub mod launcher;
 pub mod record;
