@@ -231,7 +231,7 @@ fn compare(c: &Cmp, r: &Record) -> bool {
         Op::Ne => !c.values.iter().any(|l| equal(&got, l)),
         Op::Eq | Op::In => c.values.iter().any(|l| equal(&got, l)),
         Op::Lt | Op::Le | Op::Gt | Op::Ge => c.values.iter().any(|l| order(&got, c.op, l)),
-        Op::Contains | Op::StartsWith | Op::EndsWith => {
+        Op::Contains | Op::IContains | Op::StartsWith | Op::EndsWith | Op::Glob => {
             c.values.iter().any(|l| string_op(&got, c.op, l))
         }
     }
@@ -296,8 +296,45 @@ fn string_op(got: &Got, op: Op, l: &Lit) -> bool {
     let (hay, needle) = (t.as_bytes(), &*l.text);
     match op {
         Op::Contains => needle.is_empty() || hay.windows(needle.len()).any(|w| w == needle),
+        Op::IContains => {
+            needle.is_empty()
+                || hay
+                    .windows(needle.len())
+                    .any(|w| w.eq_ignore_ascii_case(needle))
+        }
+        Op::Glob => glob(needle, hay),
         Op::StartsWith => hay.starts_with(needle),
         Op::EndsWith => hay.ends_with(needle),
         _ => false,
     }
+}
+
+/// Whether `text` matches `pattern`: `*` is any run of bytes, `?` any one
+/// byte. Iterative, backtracking only to the last `*`: linear in practice,
+/// O(len * len) at worst, never recursive.
+pub(super) fn glob(pattern: &[u8], text: &[u8]) -> bool {
+    let (mut p, mut t) = (0, 0);
+    // Where the last `*` was, and where in `text` it is being tried.
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        match pattern.get(p) {
+            Some(b'*') => {
+                star = Some((p, t));
+                p += 1;
+            }
+            Some(&c) if c == b'?' || c == text[t] => {
+                p += 1;
+                t += 1;
+            }
+            _ => match star {
+                Some((sp, st)) => {
+                    p = sp + 1;
+                    t = st + 1;
+                    star = Some((sp, st + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    pattern[p.min(pattern.len())..].iter().all(|&c| c == b'*')
 }

@@ -43,8 +43,12 @@ pub enum Op {
     Gt,
     Ge,
     Contains,
+    /// `contains`, ASCII case ignored.
+    IContains,
     StartsWith,
     EndsWith,
+    /// `*` any run of bytes, `?` any one byte, the rest as is.
+    Glob,
     In,
     Exists,
 }
@@ -59,6 +63,8 @@ impl Op {
             Op::Gt => ">",
             Op::Ge => ">=",
             Op::Contains => "contains",
+            Op::IContains => "icontains",
+            Op::Glob => "glob",
             Op::StartsWith => "startswith",
             Op::EndsWith => "endswith",
             Op::In => "in",
@@ -72,7 +78,10 @@ impl Op {
     }
 
     fn is_string_op(self) -> bool {
-        matches!(self, Op::Contains | Op::StartsWith | Op::EndsWith)
+        matches!(
+            self,
+            Op::Contains | Op::IContains | Op::StartsWith | Op::EndsWith | Op::Glob
+        )
     }
 }
 
@@ -112,7 +121,7 @@ pub fn parse(expr: &str) -> Result<Node, FilterError> {
     if p.c.at_end() {
         return Err(p.c.error(1, "empty expression"));
     }
-    let node = p.or()?;
+    let node = p.or("")?;
     p.c.skip_ws();
     if !p.c.at_end() {
         let col = p.c.column();
@@ -130,15 +139,16 @@ struct Parser<'a> {
 }
 
 impl Parser<'_> {
-    fn or(&mut self) -> Result<Node, FilterError> {
-        let mut items = vec![self.and()?];
+    /// `context` says what came before, for the error when nothing does.
+    fn or(&mut self, context: &str) -> Result<Node, FilterError> {
+        let mut items = vec![self.and(context)?];
         loop {
             self.c.skip_ws();
             if !self.c.at_keyword("or") {
                 break;
             }
             self.c.advance(2);
-            items.push(self.and()?);
+            items.push(self.and(" after 'or'")?);
         }
         Ok(if items.len() == 1 {
             items.swap_remove(0)
@@ -147,8 +157,8 @@ impl Parser<'_> {
         })
     }
 
-    fn and(&mut self) -> Result<Node, FilterError> {
-        let mut items = vec![self.not("")?];
+    fn and(&mut self, context: &str) -> Result<Node, FilterError> {
+        let mut items = vec![self.not(context)?];
         loop {
             self.c.skip_ws();
             if !self.c.at_keyword("and") {
@@ -190,7 +200,7 @@ impl Parser<'_> {
         if self.c.peek() == Some('(') {
             self.enter(column)?;
             self.c.bump();
-            let inner = self.or()?;
+            let inner = self.or(" after '('")?;
             self.c.skip_ws();
             match self.c.peek() {
                 Some(')') => self.c.bump(),
@@ -276,6 +286,8 @@ impl Parser<'_> {
                 let word = self.c.peek_name();
                 let op = match word.as_str() {
                     "contains" => Op::Contains,
+                    "icontains" => Op::IContains,
+                    "glob" => Op::Glob,
                     "startswith" => Op::StartsWith,
                     "endswith" => Op::EndsWith,
                     "in" => Op::In,
@@ -299,7 +311,7 @@ impl Parser<'_> {
         self.c.error(
             column,
             format!(
-                "unknown operator '{op}' (=, !=, <, <=, >, >=, contains, startswith, endswith, in, exists)"
+                "unknown operator '{op}' (=, !=, <, <=, >, >=, contains, icontains, startswith, endswith, glob, in, exists)"
             ),
         )
     }

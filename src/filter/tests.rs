@@ -193,12 +193,12 @@ fn each_error_kind() {
         (
             "evt.type is open",
             10,
-            "unknown operator 'is' (=, !=, <, <=, >, >=, contains, startswith, endswith, in, exists)",
+            "unknown operator 'is' (=, !=, <, <=, >, >=, contains, icontains, startswith, endswith, glob, in, exists)",
         ),
         (
             "evt.type ! open",
             10,
-            "unknown operator '!' (=, !=, <, <=, >, >=, contains, startswith, endswith, in, exists)",
+            "unknown operator '!' (=, !=, <, <=, >, >=, contains, icontains, startswith, endswith, glob, in, exists)",
         ),
         ("evt.type in open", 13, "expected '(' after 'in'"),
         ("evt.type in (", 14, "expected a value after '('"),
@@ -222,7 +222,12 @@ fn each_error_kind() {
             "expected a field, 'not' or '(' (write 'not' for '!')",
         ),
         ("= open", 1, "expected a field, 'not' or '(', not '='"),
-        ("evt.type = a or", 16, "expected a field, 'not' or '('"),
+        (
+            "evt.type = a or",
+            16,
+            "expected a field, 'not' or '(' after 'or'",
+        ),
+        ("()", 2, "expected a field, 'not' or '(' after '(', not ')'"),
         (
             "evt.arg = x",
             1,
@@ -266,6 +271,11 @@ fn nearest_fields() {
     assert_eq!(
         bad("evt.args.pathname = x").1,
         "unknown field 'evt.args.pathname' (nearest: evt.arg.pathname)"
+    );
+    // Ties: all of them, in the table's order.
+    assert_eq!(
+        bad("fd.nam = x").1,
+        "unknown field 'fd.nam' (nearest: fd.num, fd.name)"
     );
     // Column of a field that is not first.
     assert_eq!(
@@ -398,6 +408,14 @@ fn text_fields() {
         ("evt.type in (open, openat)", true),
         ("evt.type in (open,creat)", false),
         ("evt.type exists", true),
+        ("evt.type icontains PENA", true),
+        ("evt.type icontains x", false),
+        ("evt.type glob open*", true),
+        ("evt.type glob 'o?enat'", true),
+        ("evt.type glob *at", true),
+        ("evt.type glob *", true),
+        ("evt.type glob open", false),
+        ("evt.type glob *x*", false),
         ("proc.name = nginx", true),
         ("proc.name startswith ngi", true),
         ("proc.name in (bash, nginx)", true),
@@ -428,6 +446,7 @@ fn number_fields() {
         ("proc.pid contains 10", true),
         ("proc.pid startswith 1", true),
         ("proc.pid endswith 00", true),
+        ("proc.pid glob 1?0", true),
         ("proc.pid exists", true),
         ("thread.tid = 101", true),
         ("evt.res = 3", true),
@@ -656,6 +675,27 @@ fn every_value_kind_of_an_arg() {
     assert!(b(hb.clone(), "evt.arg.a startswith ok"));
     assert!(!b(hb.clone(), "evt.arg.a contains 6f6b"));
     assert!(b(hb, "evt.arg.a exists"));
+}
+
+#[test]
+fn glob_patterns() {
+    use super::eval::glob;
+    for (p, t, want) in [
+        ("", "", true),
+        ("", "a", false),
+        ("*", "", true),
+        ("**", "abc", true),
+        ("a*c", "abbbc", true),
+        ("a*c", "abbbd", false),
+        ("*.log", "/var/log/x.log", true),
+        ("/var/*/x.*", "/var/log/x.log", true),
+        ("?", "", false),
+        ("a?c", "abc", true),
+        ("*a*a*a*b", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", false),
+    ] {
+        assert_eq!(glob(p.as_bytes(), t.as_bytes()), want, "{p} {t}");
+    }
+    assert!(glob(b"\xff*", b"\xffok"));
 }
 
 #[test]
