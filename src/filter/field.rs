@@ -1,5 +1,7 @@
 //! The fields a filter can read, resolved from their names once at parse time.
 
+use super::lex::short;
+
 /// A field of a record.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Field {
@@ -70,7 +72,8 @@ impl Field {
             }
             if !arg.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
                 return Err(format!(
-                    "bad argument name '{arg}' in '{name}' (letters, digits and '_')"
+                    "bad argument name '{}' (letters, digits and '_')",
+                    short(arg)
                 ));
             }
             return Ok(Field::EvtArg(arg.into()));
@@ -99,11 +102,11 @@ impl Field {
 /// `unknown field 'x' (nearest: a, b)`: the known names at the smallest
 /// edit distance, when it is at most 3; `evt.args.x` suggests `evt.arg.x`.
 fn unknown(name: &str) -> String {
-    let mut msg = format!("unknown field '{name}'");
+    let mut msg = format!("unknown field '{}'", short(name));
     // A misspelt `evt.arg.` prefix: suggest the same argument name.
     if let Some((head, arg)) = name.rsplit_once('.') {
         if !arg.is_empty() && distance(head, "evt.arg") <= 2 && head != "evt" {
-            msg.push_str(&format!(" (nearest: {ARG_PREFIX}{arg})"));
+            msg.push_str(&format!(" (nearest: {ARG_PREFIX}{})", short(arg)));
             return msg;
         }
     }

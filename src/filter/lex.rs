@@ -170,6 +170,14 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// `s` for an error message: at most 40 chars, `...` where cut.
+pub fn short(s: &str) -> String {
+    match s.char_indices().nth(40) {
+        Some((i, _)) => format!("{}...", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
 /// A number as written in a filter: decimal or `0x` hex, maybe negative,
 /// in the range of i64 and u64 together.
 pub fn number(s: &str) -> Option<i128> {

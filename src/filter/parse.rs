@@ -13,7 +13,7 @@
 //! matching never meets a value it cannot use.
 
 use super::field::{Field, Kind};
-use super::lex::{Cursor, Word, is_name_char, number, octal};
+use super::lex::{Cursor, Word, is_name_char, number, octal, short};
 use super::{FilterError, MAX_DEPTH};
 
 /// A parsed expression.
@@ -269,9 +269,10 @@ impl Parser<'_> {
     fn op(&mut self, field: &str) -> Result<Op, FilterError> {
         let column = self.c.column();
         let Some(c) = self.c.peek() else {
-            return Err(self
-                .c
-                .error(column, format!("expected an operator after '{field}'")));
+            return Err(self.c.error(
+                column,
+                format!("expected an operator after '{}'", short(field)),
+            ));
         };
         let next = self.c.peek_at(1);
         let (op, len) = match (c, next) {
@@ -311,7 +312,8 @@ impl Parser<'_> {
         self.c.error(
             column,
             format!(
-                "unknown operator '{op}' (=, !=, <, <=, >, >=, contains, icontains, startswith, endswith, glob, in, exists)"
+                "unknown operator '{}' (=, !=, <, <=, >, >=, contains, icontains, startswith, endswith, glob, in, exists)",
+                short(op)
             ),
         )
     }

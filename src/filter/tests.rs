@@ -241,7 +241,7 @@ fn each_error_kind() {
         (
             "evt.arg.a.b = x",
             1,
-            "bad argument name 'a.b' in 'evt.arg.a.b' (letters, digits and '_')",
+            "bad argument name 'a.b' (letters, digits and '_')",
         ),
         ("zzzzzzzzzz = 1", 1, "unknown field 'zzzzzzzzzz'"),
     ];
@@ -285,6 +285,13 @@ fn nearest_fields() {
             "unknown field 'thread.id' (nearest: thread.tid)".to_string()
         )
     );
+    // A pasted paragraph is cut in the message.
+    let long = format!("{} = 1", "x".repeat(5000));
+    assert_eq!(
+        bad(&long).1,
+        format!("unknown field '{}...'", "x".repeat(40))
+    );
+    assert!(err(&long).to_string().len() < 400);
     // Any argument name is a field.
     f("evt.arg.whatever_3 exists");
 }
