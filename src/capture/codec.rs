@@ -313,13 +313,31 @@ fn write_record(rec: &Record, live: u64, ids: &mut Ids<'_>, out: &mut Vec<u8>) {
     };
     let flags = if rec.res.is_some() { F_RES } else { 0 }
         | if rec.dur_ns.is_some() { F_DUR } else { 0 }
-        | if rec.res_path.is_some() { F_RES_PATH } else { 0 }
-        | if rec.res_decoded.is_some() { F_RES_DECODED } else { 0 }
+        | if rec.res_path.is_some() {
+            F_RES_PATH
+        } else {
+            0
+        }
+        | if rec.res_decoded.is_some() {
+            F_RES_DECODED
+        } else {
+            0
+        }
         | if rec.interrupted { F_INTERRUPTED } else { 0 }
-        | if matches!(rec.abi, Abi::Compat(_)) { F_COMPAT } else { 0 }
+        | if matches!(rec.abi, Abi::Compat(_)) {
+            F_COMPAT
+        } else {
+            0
+        }
         | kind << RES_KIND_SHIFT;
     out.push(flags);
-    put_varint(out, rec.ts_ns);
+    out.extend_from_slice(&rec.ts_ns.to_be_bytes());
+    if let Some(d) = rec.dur_ns {
+        put_varint(out, d);
+    }
+    if let Some(r) = rec.res {
+        put_varint(out, zigzag(r));
+    }
     put_varint(out, live);
     put_varint(out, zigzag(rec.pid.into()));
     put_varint(out, zigzag(i64::from(rec.tid) - i64::from(rec.pid)));
@@ -330,12 +348,6 @@ fn write_record(rec: &Record, live: u64, ids: &mut Ids<'_>, out: &mut Vec<u8>) {
     put_varint(out, next_id(ids));
     if let Abi::Compat(_) = rec.abi {
         put_varint(out, next_id(ids));
-    }
-    if let Some(r) = rec.res {
-        put_varint(out, zigzag(r));
-    }
-    if let Some(d) = rec.dur_ns {
-        put_varint(out, d);
     }
     if let Some(p) = &rec.res_path {
         put_flagged_bytes(out, &p.path, p.deleted);
@@ -564,7 +576,21 @@ fn read_record(d: &mut Dec<'_>, names: &[&'static str]) -> DResult<(Record, u64)
         2 => ResKind::Never,
         k => return Err(format!("unknown result kind {k}")),
     };
-    let ts_ns = d.varint()?;
+    let ts_ns = u64::from_be_bytes(
+        d.take(8)?
+            .try_into()
+            .map_err(|_| "short timestamp".to_string())?,
+    );
+    let dur_ns = if flags & F_DUR != 0 {
+        Some(d.varint()?)
+    } else {
+        None
+    };
+    let res = if flags & F_RES != 0 {
+        Some(d.zigzag()?)
+    } else {
+        None
+    };
     let live = d.varint()?;
     let pid = d.i32()?;
     let tid = i32::try_from(i64::from(pid) + d.zigzag()?)
@@ -588,16 +614,6 @@ fn read_record(d: &mut Dec<'_>, names: &[&'static str]) -> DResult<(Record, u64)
         Abi::Compat(self::name(d, names)?)
     } else {
         Abi::Native
-    };
-    let res = if flags & F_RES != 0 {
-        Some(d.zigzag()?)
-    } else {
-        None
-    };
-    let dur_ns = if flags & F_DUR != 0 {
-        Some(d.varint()?)
-    } else {
-        None
     };
     let res_path = if flags & F_RES_PATH != 0 {
         Some(fd_path(d)?)

@@ -42,7 +42,9 @@ impl FileWriter {
         let len = u32::try_from(payload.len())
             .ok()
             .filter(|&l| l <= MAX_HEADER)
-            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "capture header too long"))?;
+            .ok_or_else(|| {
+                io::Error::new(io::ErrorKind::InvalidInput, "capture header too long")
+            })?;
         let mut frame = Vec::with_capacity(8 + payload.len());
         frame.extend_from_slice(&SKIPPABLE_MAGIC.to_le_bytes());
         frame.extend_from_slice(&len.to_le_bytes());
@@ -87,7 +89,9 @@ impl FileWriter {
         self.frame.clear();
         self.frame
             .reserve(zstd_safe::compress_bound(self.pending.len()));
-        let n = self.comp.compress_to_buffer(&self.pending, &mut self.frame)?;
+        let n = self
+            .comp
+            .compress_to_buffer(&self.pending, &mut self.frame)?;
         (&self.out).write_all(&self.frame[..n])?;
         self.written += n as u64;
         self.pending.clear();
@@ -274,8 +278,8 @@ impl<R: Read> Reader<R> {
                 format!("unknown format version {}.{}", version.0, version.1),
             ));
         }
-        let header =
-            codec::decode_header(payload, version).map_err(|why| corrupt(0, format!("header: {why}")))?;
+        let header = codec::decode_header(payload, version)
+            .map_err(|why| corrupt(0, format!("header: {why}")))?;
         input.consume(8 + len as usize);
         let dctx = DCtx::try_create()
             .ok_or_else(|| io::Error::new(io::ErrorKind::OutOfMemory, "zstd context"))?;
@@ -433,10 +437,9 @@ impl<R: Read> Reader<R> {
                 Frame::Cut(start)
             });
         }
-        let zerr = |code: usize| corrupt(start, format!("zstd: {}", zstd_safe::get_error_name(code)));
-        self.dctx
-            .reset(ResetDirective::SessionOnly)
-            .map_err(zerr)?;
+        let zerr =
+            |code: usize| corrupt(start, format!("zstd: {}", zstd_safe::get_error_name(code)));
+        self.dctx.reset(ResetDirective::SessionOnly).map_err(zerr)?;
         let mut stalled = 0;
         loop {
             if self.input.available().is_empty() && !self.input.fill()? {
@@ -456,10 +459,11 @@ impl<R: Read> Reader<R> {
             let len = self.content.len();
             let avail = &self.input.buf[self.input.start..self.input.end];
             let mut inb = InBuffer::around(avail);
-            let mut outb = OutBuffer::around_pos(&mut self.content, len);
-            let r = self.dctx.decompress_stream(&mut outb, &mut inb);
+            let r = {
+                let mut outb = OutBuffer::around_pos(&mut self.content, len);
+                self.dctx.decompress_stream(&mut outb, &mut inb)
+            };
             let used = inb.pos();
-            drop(outb);
             self.input.consume(used);
             match r {
                 Err(code) => return Err(zerr(code)),

@@ -66,6 +66,9 @@ pub enum Exit {
 }
 
 /// One entry of a capture, as [`Reader::next_entry`] returns it.
+// Records are most of the entries: boxing them would cost an allocation
+// each for nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum Entry {
     /// A syscall; `live` is the number of live traced threads when it was
@@ -91,9 +94,15 @@ pub enum CaptureError {
     /// The input does not start with a capture header.
     NotACapture,
     /// The capture's major version is newer than this code reads.
-    NewerVersion { major: u16, minor: u16 },
+    NewerVersion {
+        major: u16,
+        minor: u16,
+    },
     /// The frame starting at byte `offset` is damaged.
-    Corrupt { offset: u64, why: String },
+    Corrupt {
+        offset: u64,
+        why: String,
+    },
     Io(std::io::Error),
 }
 
