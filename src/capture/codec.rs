@@ -23,6 +23,8 @@ pub const MAX_DEPTH: usize = 32;
 pub const MAX_NAMES: usize = 1_000_000;
 /// Longest name a reader accepts.
 pub const MAX_NAME_LEN: usize = 4096;
+/// Most bytes of distinct names a reader accepts in one capture.
+pub const MAX_NAME_BYTES: usize = 64 << 20;
 
 /// Our magic, at the start of the header frame's payload.
 pub const MAGIC: &[u8; 8] = b"MYSYSDIG";
@@ -92,18 +94,33 @@ fn put_flagged_bytes(out: &mut Vec<u8>, b: &[u8], flag: bool) {
     out.extend_from_slice(b);
 }
 
-/// Starts an entry of `kind`; returns where its payload starts.
+/// Starts an entry of `kind`; returns where its payload starts. One byte
+/// is kept for the length, enough for payloads under 128 bytes.
 fn begin(out: &mut Vec<u8>, kind: u8) -> usize {
-    out.push(kind);
+    out.extend_from_slice(&[kind, 0]);
     out.len()
 }
 
-/// Ends the entry whose payload started at `start`: puts its length before it.
+/// Ends the entry whose payload started at `start`: puts its length before
+/// it (moving the payload when the length needs more than one byte).
 fn finish(out: &mut Vec<u8>, start: usize) {
     let len = out.len() - start;
-    let mut v = Vec::with_capacity(10);
-    put_varint(&mut v, len as u64);
-    out.splice(start..start, v);
+    if len < 0x80 {
+        out[start - 1] = len as u8;
+        return;
+    }
+    let mut tmp = [0u8; 10];
+    let mut n = 0;
+    let mut v = len as u64;
+    while v >= 0x80 {
+        tmp[n] = v as u8 | 0x80;
+        v >>= 7;
+        n += 1;
+    }
+    tmp[n] = v as u8;
+    n += 1;
+    out[start - 1] = tmp[0];
+    out.splice(start..start, tmp[1..n].iter().copied());
 }
 
 /// A cursor over bytes read from a capture; every failure is a reason.

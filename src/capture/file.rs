@@ -214,6 +214,7 @@ pub struct Reader<R: Read> {
     names: Vec<&'static str>,
     /// Every name leaked so far, so that each string is leaked once.
     leaked: std::collections::HashSet<&'static str>,
+    leaked_bytes: usize,
     records: u64,
     truncated: Option<(u64, u64)>,
     skipped: BTreeMap<u8, u64>,
@@ -293,6 +294,7 @@ impl<R: Read> Reader<R> {
             frame_offset: 0,
             names: Vec::new(),
             leaked: Default::default(),
+            leaked_bytes: 0,
             records: 0,
             truncated: None,
             skipped: BTreeMap::new(),
@@ -385,6 +387,10 @@ impl<R: Read> Reader<R> {
                 let s = match self.leaked.get(s) {
                     Some(&s) => s,
                     None => {
+                        self.leaked_bytes += s.len();
+                        if self.leaked_bytes > codec::MAX_NAME_BYTES {
+                            return Err(format!("over {} bytes of names", codec::MAX_NAME_BYTES));
+                        }
                         let s: &'static str = Box::leak(s.to_owned().into_boxed_str());
                         self.leaked.insert(s);
                         s

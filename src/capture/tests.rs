@@ -1,3 +1,4 @@
+use super::file::FRAME_TARGET;
 use super::*;
 use crate::record::tests::{record, sample};
 use crate::record::{Abi, Arg, Comm, FdPath, ResKind, Value};
@@ -736,7 +737,7 @@ fn bytes_per_record() {
     let interner = Interner::new();
     let mut rng = Rng(42);
     let mut ts = 1_732_470_000_123_456_789u64;
-    let mut data = Vec::new();
+    let mut data: Vec<Vec<u8>> = Vec::new();
     let libs = ["libc.so.6", "libm.so.6", "libpthread.so.0", "libz.so.1"];
     for i in 0..N {
         ts += 1_000 + rng.below(50_000);
@@ -838,20 +839,33 @@ fn bytes_per_record() {
         };
         let mut buf = Vec::new();
         interner.encode_record(&rec, 2, &mut buf);
-        interner.take_new_names(&mut data);
-        data.extend_from_slice(&buf);
+        let mut entries = Vec::new();
+        interner.take_new_names(&mut entries);
+        entries.extend_from_slice(&buf);
+        data.push(entries);
     }
     let path = temp_path("size");
     let mut w = FileWriter::create(std::fs::File::create(&path).unwrap(), &header()).unwrap();
     let header_bytes = w.bytes_written();
-    for chunk in data.chunks(4096) {
-        w.append(chunk).unwrap();
+    // Whole entries only, as the writer thread appends them.
+    for entries in &data {
+        w.append(entries).unwrap();
     }
+    let data = data.concat();
     w.flush().unwrap();
     let total = w.bytes_written() - header_bytes;
     assert_eq!(w.bytes_appended(), data.len() as u64);
     drop(w);
+    // Read back, streamed from the file (several frames).
+    let mut r = Reader::new(std::fs::File::open(&path).unwrap()).unwrap();
+    let mut n = 0;
+    while let Some(e) = r.next_entry().unwrap() {
+        assert!(matches!(e, Entry::Record { live: 2, .. }));
+        n += 1;
+    }
+    assert_eq!((n, r.truncated()), (N, None));
     std::fs::remove_file(&path).unwrap();
+    assert!(total > 5 * FRAME_TARGET as u64 / 10, "several frames");
     let per = total as f64 / N as f64;
     println!(
         "capture: {N} records, {} bytes encoded ({:.1}/record), {total} compressed: {per:.2} bytes/record",
