@@ -94,7 +94,10 @@ pub fn run(cfg: ReadConfig) -> Result<i32> {
         strip_paths: !cfg.display.fd_paths && captured_paths,
     };
     let subset = match &cfg.subset {
-        Some(path) => Some((files::create_or_stdout(path, "capture")?, subset_header(&header, &cfg))),
+        Some(path) => Some((
+            files::create_or_stdout(path, "capture")?,
+            subset_header(&header, &cfg),
+        )),
         None => None,
     };
     let (writer, out) = pipeline::start(
@@ -112,8 +115,14 @@ pub fn run(cfg: ReadConfig) -> Result<i32> {
     let threads_filtered = select.pid.is_some() || select.comm.is_some();
     let mut scratch = Vec::new();
     let mut exit = None;
+    let mut complete = false;
     let mut failure = None;
+    let sink = writer.sink();
     loop {
+        // Every 4096 entries: stop early once nothing can be written.
+        if reader.position().1 % 4096 == 0 && sink.failed() {
+            break;
+        }
         let entry = match reader.next_entry() {
             Ok(Some(e)) => e,
             Ok(None) => break,
@@ -155,8 +164,7 @@ pub fn run(cfg: ReadConfig) -> Result<i32> {
             } => {
                 if threads_filtered {
                     let kept = threads.get(&tid).is_some_and(|&(pid, c)| {
-                        select.pid.is_none_or(|p| p == pid)
-                            && select.comm.is_none_or(|k| k == c)
+                        select.pid.is_none_or(|p| p == pid) && select.comm.is_none_or(|k| k == c)
                     });
                     if !kept {
                         continue;
@@ -164,24 +172,34 @@ pub fn run(cfg: ReadConfig) -> Result<i32> {
                 }
                 out.event(tid, ts_ns, live_count(live), &text);
             }
-            Entry::End(end) => exit = end.exit,
+            Entry::End(end) => {
+                exit = end.exit;
+                complete = true;
+            }
         }
     }
     out.finish(exit);
     drop(out);
     let written = writer.finish();
     for (kind, n) in reader.skipped_kinds() {
-        eprintln!(
-            "my-sysdig: {name}: skipped {n} entries of kind {kind}, unknown to this version"
-        );
+        eprintln!("my-sysdig: {name}: skipped {n} entries of kind {kind}, unknown to this version");
     }
     if let Err(e) = written {
+        // `read f | head`: the reader has what it wanted.
+        if sink.broken_pipe() {
+            return Ok(0);
+        }
         return Err(Error::fail(e));
     }
     if let Some(e) = failure {
         return Err(Error::fail(format!("{name}: {e}")));
     }
-    if let Some((at, records)) = reader.truncated() {
+    // Cut inside a frame, or between frames before the trailer (the tracer
+    // was killed between two writes): either way the end is missing.
+    let cut = reader
+        .truncated()
+        .or((!complete).then(|| reader.position()));
+    if let Some((at, records)) = cut {
         eprintln!("my-sysdig: {name} truncated at byte {at} after {records} records");
     }
     Ok(0)
@@ -282,8 +300,7 @@ fn subset_header(from: &Header, cfg: &ReadConfig) -> Header {
         selected.push(format!("--filter {f}"));
     }
     if !selected.is_empty() {
-        h.options
-            .push(("selected".into(), selected.join(" ")));
+        h.options.push(("selected".into(), selected.join(" ")));
     }
     h
 }
@@ -328,9 +345,22 @@ fn info<R: Read>(name: &str, reader: &mut Reader<R>, d: &Display) -> Result<i32>
         let mut j = String::from("{");
         j.push_str(&format!("\"file\":{}", json_str(name)));
         j.push_str(&format!(",\"version\":\"{}.{}\"", h.version.0, h.version.1));
-        j.push_str(&format!(",\"command\":[{}]", argv.iter().map(|a| json_str(a)).collect::<Vec<_>>().join(",")));
-        j.push_str(&format!(",\"arch\":{},\"kernel\":{}", json_str(&h.arch), json_str(&h.kernel)));
-        j.push_str(&format!(",\"start_ns\":{},\"snaplen\":{}", h.start_ns, h.snaplen));
+        j.push_str(&format!(
+            ",\"command\":[{}]",
+            argv.iter()
+                .map(|a| json_str(a))
+                .collect::<Vec<_>>()
+                .join(",")
+        ));
+        j.push_str(&format!(
+            ",\"arch\":{},\"kernel\":{}",
+            json_str(&h.arch),
+            json_str(&h.kernel)
+        ));
+        j.push_str(&format!(
+            ",\"start_ns\":{},\"snaplen\":{}",
+            h.start_ns, h.snaplen
+        ));
         j.push_str(",\"options\":{");
         j.push_str(
             &h.options
@@ -353,15 +383,29 @@ fn info<R: Read>(name: &str, reader: &mut Reader<R>, d: &Display) -> Result<i32>
         out.extend_from_slice(j.as_bytes());
     } else {
         let _ = writeln!(out, "file:      {name}");
-        let _ = writeln!(out, "format:    my-sysdig capture {}.{}", h.version.0, h.version.1);
+        let _ = writeln!(
+            out,
+            "format:    my-sysdig capture {}.{}",
+            h.version.0, h.version.1
+        );
         let _ = writeln!(out, "command:   {}", argv.join(" "));
         let _ = writeln!(out, "arch:      {}", h.arch);
         let _ = writeln!(out, "kernel:    {}", h.kernel);
-        let _ = writeln!(out, "started:   {}.{:09} (s since the epoch)", h.start_ns / 1_000_000_000, h.start_ns % 1_000_000_000);
+        let _ = writeln!(
+            out,
+            "started:   {}.{:09} (s since the epoch)",
+            h.start_ns / 1_000_000_000,
+            h.start_ns % 1_000_000_000
+        );
         let opts: Vec<String> = h.options.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let _ = writeln!(out, "options:   {}", opts.join(" "));
         let _ = writeln!(out, "records:   {records}");
-        let _ = writeln!(out, "span:      {}.{:06} s", span / 1_000_000_000, span % 1_000_000_000 / 1000);
+        let _ = writeln!(
+            out,
+            "span:      {}.{:06} s",
+            span / 1_000_000_000,
+            span % 1_000_000_000 / 1000
+        );
         let _ = writeln!(out, "exit:      {}", exit.as_deref().unwrap_or("unknown"));
         let state = match (&truncated, &end) {
             (Some((at, _)), _) => format!("truncated at byte {at} (the tracer stopped mid-write)"),

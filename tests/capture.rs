@@ -26,12 +26,18 @@ ts = [threading.Thread(target=work, args=(i,)) for i in range(4)]\n\
 [t.start() for t in ts]\n[t.join() for t in ts]\n";
 
 /// `exec -w CAP -o LIVE OPTS -- CMD`, then `read CAP -o AGAIN OPTS`: the two
-/// outputs must be the same bytes. Returns the live output.
+/// outputs must be the same bytes. Options before `|` are `exec`'s alone
+/// (`--no-ret`). Returns the live output.
 fn replay_matches(dir: &TempDir, tag: &str, opts: &[&str], cmd: &[&str], code: i32) -> Vec<u8> {
+    let (exec_only, opts) = match opts.iter().position(|o| *o == "|") {
+        Some(i) => (&opts[..i], &opts[i + 1..]),
+        None => (&[][..], opts),
+    };
     let cap = dir.join_str(&format!("{tag}.cap"));
     let live = dir.join_str(&format!("{tag}.live"));
     let again = dir.join_str(&format!("{tag}.again"));
     let mut args = vec!["exec", "-w", &cap, "-o", &live];
+    args.extend_from_slice(exec_only);
     args.extend_from_slice(opts);
     args.push("--");
     args.extend_from_slice(cmd);
@@ -78,9 +84,24 @@ const OPTION_SETS: &[&[&str]] = &[
     &["--format", "text", "-c"],
     &["--format", "strace", "-C"],
     &["--format", "json", "-c"],
-    &["--format", "strace", "--no-ret"],
-    &["--format", "text", "--exit-via", "ptrace"],
-    &["--format", "strace", "--filter", "evt.type in (openat,read,write) and evt.res >= 0"],
+    &["--no-ret", "|", "--format", "strace"],
+    &["--exit-via", "ptrace", "|", "--format", "text"],
+    &[
+        "-s",
+        "0",
+        "--exit-via",
+        "perf",
+        "|",
+        "--format",
+        "strace",
+        "-T",
+    ],
+    &[
+        "--format",
+        "strace",
+        "--filter",
+        "evt.type in (openat,read,write) and evt.res >= 0",
+    ],
 ];
 
 #[test]
@@ -88,7 +109,13 @@ fn replay_of_coreutils_is_byte_identical() {
     let dir = TempDir::new("cap-sh");
     let data = dir.join_str("data");
     for (i, opts) in OPTION_SETS.iter().enumerate() {
-        let out = replay_matches(&dir, &format!("sh{i}"), opts, &["sh", "-c", SHELL, &data], 3);
+        let out = replay_matches(
+            &dir,
+            &format!("sh{i}"),
+            opts,
+            &["sh", "-c", SHELL, &data],
+            3,
+        );
         if opts.contains(&"-c") {
             assert!(String::from_utf8_lossy(&out).contains("calls"), "{opts:?}");
         }
@@ -145,7 +172,14 @@ fn capture_alone_then_read_to_stdout() {
     assert!(s.lines().all(|l| l.contains(", openat, ")), "{s}");
     // From a pipe too.
     let r = run(Command::new(TRACER)
-        .args(["read", "-", "--format", "json", "--filter", "evt.type = read"])
+        .args([
+            "read",
+            "-",
+            "--format",
+            "json",
+            "--filter",
+            "evt.type = read",
+        ])
         .stdin(std::fs::File::open(&cap).unwrap()));
     r.assert_code(0);
     let recs = parse_records(&r.stdout_str(), "read from stdin");
@@ -158,12 +192,27 @@ fn capture_alone_then_read_to_stdout() {
 fn info_describes_the_capture() {
     let dir = TempDir::new("cap-info");
     let cap = dir.join_str("c");
-    run_tracer(&["exec", "-w", &cap, "--only", "read,openat", "--", "sh", "-c", "exit 5"])
-        .assert_code(5);
+    run_tracer(&[
+        "exec",
+        "-w",
+        &cap,
+        "--only",
+        "read,openat",
+        "--",
+        "sh",
+        "-c",
+        "exit 5",
+    ])
+    .assert_code(5);
     let r = run_tracer(&["read", "--info", &cap]);
     r.assert_code(0);
     let s = r.stdout_str();
-    for want in ["command:   sh -c exit 5", "only=read,openat", "exited with 5", "complete"] {
+    for want in [
+        "command:   sh -c exit 5",
+        "only=read,openat",
+        "exited with 5",
+        "complete",
+    ] {
         assert!(s.contains(want), "{want} in {s}");
     }
     let r = run_tracer(&["read", "--info", "--format", "json", &cap]);
@@ -181,7 +230,17 @@ fn subset_capture_equals_selection() {
     let dir = TempDir::new("cap-subset");
     let cap = dir.join_str("c");
     let sub = dir.join_str("s");
-    run_tracer(&["exec", "-w", &cap, "--", "sh", "-c", SHELL, &dir.join_str("d")]).assert_code(3);
+    run_tracer(&[
+        "exec",
+        "-w",
+        &cap,
+        "--",
+        "sh",
+        "-c",
+        SHELL,
+        &dir.join_str("d"),
+    ])
+    .assert_code(3);
     let sel = ["--filter", "evt.failed = true or evt.type = openat"];
     let mut a = vec!["read", cap.as_str(), "-w", sub.as_str()];
     a.extend(sel);
@@ -193,7 +252,11 @@ fn subset_capture_equals_selection() {
     let part = run_tracer(&["read", &sub, "--format", "strace"]);
     part.assert_code(0);
     assert_eq!(whole.stdout_str(), part.stdout_str());
-    assert!(whole.stdout_str().contains("ENOENT"), "{}", whole.stdout_str());
+    assert!(
+        whole.stdout_str().contains("ENOENT"),
+        "{}",
+        whole.stdout_str()
+    );
 }
 
 /// Selection on replay: `--only`, `--pid`, and a call the capture left out.
@@ -201,11 +264,26 @@ fn subset_capture_equals_selection() {
 fn read_selects_and_says_what_was_not_captured() {
     let dir = TempDir::new("cap-sel");
     let cap = dir.join_str("c");
-    run_tracer(&["exec", "-w", &cap, "--only", "openat,close", "--", "sh", "-c", SHELL, &dir.join_str("d")])
-        .assert_code(3);
+    run_tracer(&[
+        "exec",
+        "-w",
+        &cap,
+        "--only",
+        "openat,close",
+        "--",
+        "sh",
+        "-c",
+        SHELL,
+        &dir.join_str("d"),
+    ])
+    .assert_code(3);
     let r = run_tracer(&["read", &cap, "--only", "close,write"]);
     r.assert_code(0);
-    assert!(r.stderr_str().contains("not in the capture"), "{}", r.stderr_str());
+    assert!(
+        r.stderr_str().contains("not in the capture"),
+        "{}",
+        r.stderr_str()
+    );
     assert!(r.stderr_str().contains("write"), "{}", r.stderr_str());
     assert!(r.stdout_str().lines().all(|l| l.contains(", close, ")));
     let json = run_tracer(&["read", &cap, "--format", "json"]);
@@ -244,7 +322,11 @@ fn capture_cut_by_sigkill_is_readable() {
     let err = r.stderr_str();
     assert!(err.contains("truncated at byte"), "{err}");
     let recs = parse_records(&r.stdout_str(), "cut capture");
-    assert!(recs.len() > 100, "records of the complete frames: {}", recs.len());
+    assert!(
+        recs.len() > 100,
+        "records of the complete frames: {}",
+        recs.len()
+    );
     let n: usize = err
         .split("after ")
         .nth(1)
@@ -261,11 +343,23 @@ fn bad_input_is_a_clear_error() {
     std::fs::write(&junk, b"pid=1, read, fd=3\n").unwrap();
     let r = run_tracer(&["read", &junk]);
     r.assert_code(1);
-    assert!(r.stderr_str().starts_with("my-sysdig: "), "{}", r.stderr_str());
-    assert!(r.stderr_str().contains("not a my-sysdig capture"), "{}", r.stderr_str());
+    assert!(
+        r.stderr_str().starts_with("my-sysdig: "),
+        "{}",
+        r.stderr_str()
+    );
+    assert!(
+        r.stderr_str().contains("not a my-sysdig capture"),
+        "{}",
+        r.stderr_str()
+    );
     let r = run_tracer(&["read", &dir.join_str("missing")]);
     r.assert_code(1);
-    assert!(r.stderr_str().contains("cannot open capture"), "{}", r.stderr_str());
+    assert!(
+        r.stderr_str().contains("cannot open capture"),
+        "{}",
+        r.stderr_str()
+    );
     // A capture without -y cannot show descriptor paths.
     let cap = dir.join_str("c");
     run_tracer(&["exec", "-w", &cap, "--", "true"]).assert_code(0);
@@ -275,17 +369,37 @@ fn bad_input_is_a_clear_error() {
     // A bad expression: nothing runs, exit 2, the column shown.
     let marker = dir.join("ran");
     let r = run_tracer(&[
-        "exec", "--filter", "evt.type = open and (", "--", "touch", marker.to_str().unwrap(),
+        "exec",
+        "--filter",
+        "evt.type = open and (",
+        "--",
+        "touch",
+        marker.to_str().unwrap(),
     ]);
     r.assert_code(2);
-    assert!(r.stderr_str().starts_with("my-sysdig: --filter"), "{}", r.stderr_str());
+    assert!(
+        r.stderr_str().starts_with("my-sysdig: --filter"),
+        "{}",
+        r.stderr_str()
+    );
     assert!(!marker.exists(), "nothing is run on a bad expression");
     // The capture is never written through a symbolic link.
     let link = dir.join("link");
     std::os::unix::fs::symlink(dir.join("target"), &link).unwrap();
-    let r = run_tracer(&["exec", "-w", link.to_str().unwrap(), "--", "touch", marker.to_str().unwrap()]);
+    let r = run_tracer(&[
+        "exec",
+        "-w",
+        link.to_str().unwrap(),
+        "--",
+        "touch",
+        marker.to_str().unwrap(),
+    ]);
     r.assert_code(1);
-    assert!(r.stderr_str().contains("symbolic link"), "{}", r.stderr_str());
+    assert!(
+        r.stderr_str().contains("symbolic link"),
+        "{}",
+        r.stderr_str()
+    );
     assert!(!marker.exists() && !dir.join("target").exists());
 }
 
@@ -294,10 +408,25 @@ fn bad_input_is_a_clear_error() {
 fn views_of_a_capture() {
     let dir = TempDir::new("cap-view");
     let cap = dir.join_str("c");
-    run_tracer(&["exec", "-y", "-w", &cap, "--", "sh", "-c", SHELL, &dir.join_str("d")]).assert_code(3);
+    run_tracer(&[
+        "exec",
+        "-y",
+        "-w",
+        &cap,
+        "--",
+        "sh",
+        "-c",
+        SHELL,
+        &dir.join_str("d"),
+    ])
+    .assert_code(3);
     let r = run_tracer(&["read", &cap, "--view", "topfiles"]);
     r.assert_code(0);
-    assert!(r.stdout_str().contains("/etc/hostname"), "{}", r.stdout_str());
+    assert!(
+        r.stdout_str().contains("/etc/hostname"),
+        "{}",
+        r.stdout_str()
+    );
     let r = run_tracer(&["read", &cap, "--view", "errors", "--format", "json"]);
     r.assert_code(0);
     let j: serde_json::Value = serde_json::from_str(r.stdout_str().trim()).unwrap();

@@ -263,8 +263,16 @@ fn nginx_capture_replays_as_live() {
     let replayed = records(&again);
     let _ = std::fs::remove_file(&cap);
     let _ = std::fs::remove_file(&again);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(live.len() > REQUESTS * 5, "{}", live.len());
     assert_eq!(live.len(), replayed.len());
     for (i, (l, r)) in live.iter().zip(&replayed).enumerate() {

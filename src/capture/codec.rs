@@ -249,12 +249,22 @@ impl Interner {
     /// Appends one RECORD entry for `rec` to `out` (locks the interner once,
     /// only to look its names up).
     pub fn encode_record(&self, rec: &Record, live: u64, out: &mut Vec<u8>) {
+        self.encode(KIND_RECORD, rec, live, out);
+    }
+
+    /// Appends one ENTER entry: `rec` as it was at the call's entry (its
+    /// strace-format entry line was shown; the RECORD comes at its exit).
+    pub fn encode_enter(&self, rec: &Record, live: u64, out: &mut Vec<u8>) {
+        self.encode(KIND_ENTER, rec, live, out);
+    }
+
+    fn encode(&self, kind: u8, rec: &Record, live: u64, out: &mut Vec<u8>) {
         let mut ids: SmallVec<[u32; 24]> = SmallVec::new();
         {
             let mut st = self.state.lock();
             visit_record_names(rec, &mut |n| ids.push(st.id(n)));
         }
-        let start = begin(out, KIND_RECORD);
+        let start = begin(out, kind);
         let mut ids = ids.into_iter();
         write_record(rec, live, &mut ids, out);
         debug_assert!(ids.next().is_none(), "names visited but not written");
@@ -470,15 +480,6 @@ fn write_value(v: &Value, ids: &mut Ids<'_>, out: &mut Vec<u8>) {
 
 // ---- other entries ----
 
-/// Appends an ENTER entry: thread `tid`'s call entry was shown.
-pub fn encode_enter(tid: i32, ts_ns: u64, live: u64, out: &mut Vec<u8>) {
-    let start = begin(out, KIND_ENTER);
-    put_varint(out, zigzag(tid.into()));
-    put_varint(out, ts_ns);
-    put_varint(out, live);
-    finish(out, start);
-}
-
 /// Appends an EVENT entry: a strace-format line about thread `tid`, without
 /// the pid prefix or the newline.
 pub fn encode_event(tid: i32, ts_ns: u64, live: u64, text: &[u8], out: &mut Vec<u8>) {
@@ -532,11 +533,10 @@ pub(crate) fn decode_entry(
             let (rec, live) = read_record(&mut d, names)?;
             Entry::Record { rec, live }
         }
-        KIND_ENTER => Entry::Enter {
-            tid: d.i32()?,
-            ts_ns: d.varint()?,
-            live: d.varint()?,
-        },
+        KIND_ENTER => {
+            let (rec, live) = read_record(&mut d, names)?;
+            Entry::Enter { rec, live }
+        }
         KIND_EVENT => {
             let tid = d.i32()?;
             let ts_ns = d.varint()?;

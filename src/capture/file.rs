@@ -326,6 +326,12 @@ impl<R: Read> Reader<R> {
         self.truncated
     }
 
+    /// Bytes of the input read so far (at the end: its length), and the
+    /// records read.
+    pub fn position(&self) -> (u64, u64) {
+        (self.input.offset, self.records)
+    }
+
     /// Entry kinds not known here, skipped so far, with their counts.
     pub fn skipped_kinds(&self) -> Vec<(u8, u64)> {
         self.skipped.iter().map(|(&k, &n)| (k, n)).collect()

@@ -10,7 +10,7 @@
 pub mod codec;
 pub mod file;
 
-pub use codec::{Interner, encode_end, encode_enter, encode_event};
+pub use codec::{Interner, encode_end, encode_event};
 pub use file::{FileWriter, Reader};
 
 use crate::record::Record;
@@ -75,7 +75,7 @@ pub enum Entry {
     /// written (`u64::MAX`: unknown).
     Record { rec: Record, live: u64 },
     /// A call's entry was shown (the strace format's unfinished line).
-    Enter { tid: i32, ts_ns: u64, live: u64 },
+    Enter { rec: Record, live: u64 },
     /// A strace-format line about a thread (`+++ exited with 0 +++`),
     /// without the pid prefix or the newline.
     Event {

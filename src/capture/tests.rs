@@ -315,10 +315,9 @@ fn round_trip_capture() -> (Vec<Vec<u8>>, Vec<Vec<Entry>>) {
                     live,
                 });
             }
-            encode_enter(-5, 17 + i as u64, 2, out);
+            int.encode_enter(&chunk[0], 2, out);
             want.push(Entry::Enter {
-                tid: -5,
-                ts_ns: 17 + i as u64,
+                rec: chunk[0].clone(),
                 live: 2,
             });
             encode_event(i32::MAX, u64::MAX, 0, b"+++ exited with 0 +++", out);

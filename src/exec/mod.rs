@@ -185,7 +185,10 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
 fn capture_header(cfg: &ExecConfig) -> capture::Header {
     use std::os::unix::ffi::OsStrExt;
     let mut options = vec![
-        ("format".to_string(), format_name(cfg.display.format).to_string()),
+        (
+            "format".to_string(),
+            format_name(cfg.display.format).to_string(),
+        ),
         ("snaplen".to_string(), cfg.snaplen.to_string()),
     ];
     let mut flag = |k: &str, on: bool| {
@@ -223,11 +226,7 @@ fn capture_header(cfg: &ExecConfig) -> capture::Header {
         kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
             .map(|k| k.trim().to_string())
             .unwrap_or_default(),
-        argv: cfg
-            .command
-            .iter()
-            .map(|a| a.as_bytes().to_vec())
-            .collect(),
+        argv: cfg.command.iter().map(|a| a.as_bytes().to_vec()).collect(),
         start_ns: supervisor::realtime_ns(),
         snaplen: cfg.snaplen as u64,
         options,

@@ -9,11 +9,11 @@
 pub mod files;
 
 use crate::capture::{self, Interner};
+use crate::error::{Error, Result};
 use crate::filter::Filter;
 use crate::record::decor::{self, Decor};
 use crate::record::strace::{self, Framer, PidStyle};
 use crate::record::summary::{Summary, SummaryMode};
-use crate::error::{Error, Result};
 use crate::record::writer::{CaptureOut, Sink, Writer};
 use crate::record::{Format, Record};
 use crate::view::{View, ViewKind};

@@ -29,6 +29,8 @@ struct Inner {
     cap: Vec<u8>,
     closed: bool,
     error: Option<String>,
+    /// The text output is a pipe whose reader has gone (`read | head`).
+    broken_pipe: bool,
     /// The strace format's line state, kept with the buffer it describes.
     framer: Framer,
 }
@@ -56,6 +58,8 @@ pub struct CaptureOut {
 
 /// The writer thread's outputs.
 struct Outputs {
+    /// The text output's reader went away.
+    broken_pipe: bool,
     text: Option<File>,
     capture: Option<CaptureOut>,
     /// The trailer written at the end of the capture.
@@ -77,6 +81,7 @@ impl Writer {
         });
         let s = sink.clone();
         let mut outs = Outputs {
+            broken_pipe: false,
             text,
             capture,
             end: sink.end.clone(),
@@ -152,6 +157,17 @@ impl Sink {
         }
     }
 
+    /// Whether writing failed (nothing more will be written).
+    pub fn failed(&self) -> bool {
+        self.inner.lock().error.is_some()
+    }
+
+    /// Whether writing failed because the text output's reader went away
+    /// (`my-sysdig read f | head`): not worth a message.
+    pub fn broken_pipe(&self) -> bool {
+        self.inner.lock().broken_pipe
+    }
+
     /// Counts records written to the capture (its trailer says how many).
     pub fn count_captured(&self, n: u64) {
         self.end.lock().records += n;
@@ -190,6 +206,7 @@ impl Sink {
             if let Err(e) = outs.write(&mut spare, &mut spare_cap, &mut names) {
                 let mut g = self.inner.lock();
                 g.error = Some(e);
+                g.broken_pipe = outs.broken_pipe;
                 self.drained.notify_all();
                 return;
             }
@@ -209,11 +226,18 @@ impl Sink {
 
 impl Outputs {
     /// Writes (and empties) what was taken from the buffers.
-    fn write(&mut self, text: &mut Vec<u8>, cap: &mut Vec<u8>, names: &mut Vec<u8>) -> Result<(), String> {
+    fn write(
+        &mut self,
+        text: &mut Vec<u8>,
+        cap: &mut Vec<u8>,
+        names: &mut Vec<u8>,
+    ) -> Result<(), String> {
         if !text.is_empty() {
             if let Some(out) = &mut self.text {
-                out.write_all(text)
-                    .map_err(|e| format!("writing records: {e}"))?;
+                if let Err(e) = out.write_all(text) {
+                    self.broken_pipe = e.kind() == std::io::ErrorKind::BrokenPipe;
+                    return Err(format!("writing records: {e}"));
+                }
             }
             text.clear();
         }
