@@ -435,3 +435,63 @@ fn views_of_a_capture() {
     r.assert_code(0);
     assert!(r.stdout_str().contains("cat"), "{}", r.stdout_str());
 }
+
+/// A real capture cut at many offsets, and with bytes flipped, through the
+/// `read` binary: a clear `my-sysdig:` message or a cut reported, never a
+/// panic or a hang.
+#[test]
+fn damaged_captures_through_read() {
+    let dir = TempDir::new("cap-damage");
+    let cap = dir.join_str("c");
+    run_tracer(&[
+        "exec",
+        "-w",
+        &cap,
+        "-y",
+        "--",
+        "sh",
+        "-c",
+        SHELL,
+        &dir.join_str("d"),
+    ])
+    .assert_code(3);
+    let whole = std::fs::read(&cap).unwrap();
+    let full = run_tracer(&["read", &cap, "--format", "json"]);
+    full.assert_code(0);
+    let all = full.stdout_str().lines().count();
+    let bad = dir.join_str("bad");
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for i in 0..40 {
+        let mut bytes = whole.clone();
+        let what = if i % 2 == 0 {
+            let at = (next() as usize) % whole.len();
+            bytes.truncate(at);
+            format!("cut at {at}")
+        } else {
+            let at = (next() as usize) % whole.len();
+            bytes[at] ^= 1 << (next() % 8);
+            format!("bit flipped at {at}")
+        };
+        std::fs::write(&bad, &bytes).unwrap();
+        let r = run_tracer(&["read", &bad, "--format", "json"]);
+        let err = r.stderr_str();
+        assert!(!err.contains("panicked"), "{what}: {err}");
+        match r.code() {
+            Some(0) => {
+                let n = r.stdout_str().lines().count();
+                assert!(n <= all, "{what}: {n} records of {all}");
+                if bytes.len() < whole.len() {
+                    assert!(err.contains("truncated at byte"), "{what}: {err}");
+                }
+            }
+            Some(1) => assert!(err.starts_with("my-sysdig: "), "{what}: {err}"),
+            other => panic!("{what}: exit {other:?}: {err}"),
+        }
+    }
+}
