@@ -9,7 +9,7 @@ use crate::capture::{self, Entry, Header, Reader};
 use crate::error::{Error, Result};
 use crate::filter::Filter;
 use crate::pipeline::{self, Display, files};
-use crate::record::{Comm, Format, Record, Value};
+use crate::record::{Comm, Format, Record};
 use crate::select;
 use std::collections::{BTreeSet, HashMap};
 use std::io::{BufReader, Read, Write};
@@ -36,8 +36,6 @@ struct Select {
     names: Option<BTreeSet<String>>,
     pid: Option<i32>,
     comm: Option<Comm>,
-    /// `-y` not asked: descriptor paths in the capture are left out.
-    strip_paths: bool,
 }
 
 impl Select {
@@ -90,8 +88,6 @@ pub fn run(cfg: ReadConfig) -> Result<i32> {
         names,
         pid: cfg.pid,
         comm,
-        // fd.name reads them even when the lines do not show them.
-        strip_paths: !cfg.display.fd_paths && captured_paths,
     };
     let subset = match &cfg.subset {
         Some(path) => Some((
@@ -107,6 +103,9 @@ pub fn run(cfg: ReadConfig) -> Result<i32> {
             filter,
             capture: subset,
             no_ret: header.option("no_ret") == Some("1"),
+            // -y not asked: the lines leave out the paths a -y capture holds
+            // (the filter, the views and a subset capture still have them).
+            strip_paths: !cfg.display.fd_paths && captured_paths,
         },
     )?;
     // Events (strace's signal and exit lines) name a thread only: its
@@ -132,27 +131,21 @@ pub fn run(cfg: ReadConfig) -> Result<i32> {
             }
         };
         match entry {
-            Entry::Record { mut rec, live } => {
+            Entry::Record { rec, live } => {
                 if threads_filtered {
                     threads.insert(rec.tid, (rec.pid, rec.comm));
                 }
                 if !select.keeps(&rec) {
                     continue;
-                }
-                if select.strip_paths {
-                    strip_paths(&mut rec);
                 }
                 out.record(&rec, live_count(live), &mut scratch);
             }
-            Entry::Enter { mut rec, live } => {
+            Entry::Enter { rec, live } => {
                 if threads_filtered {
                     threads.insert(rec.tid, (rec.pid, rec.comm));
                 }
                 if !select.keeps(&rec) {
                     continue;
-                }
-                if select.strip_paths {
-                    strip_paths(&mut rec);
                 }
                 out.enter(&rec, live_count(live), &mut scratch);
             }
@@ -253,33 +246,6 @@ fn only_names(only: Option<&str>, header: &Header) -> Result<Option<BTreeSet<Str
         }
     }
     Ok(Some(wanted))
-}
-
-/// Leaves out what `-y` added to a record (the capture was taken with it,
-/// the replay is asked without).
-fn strip_paths(rec: &mut Record) {
-    rec.res_path = None;
-    for a in rec.args.iter_mut() {
-        strip_value(&mut a.value);
-    }
-}
-
-fn strip_value(v: &mut Value) {
-    match v {
-        Value::WithPath(inner, _) => {
-            let mut inner = std::mem::replace(inner.as_mut(), Value::Int(0));
-            strip_value(&mut inner);
-            *v = inner;
-        }
-        Value::Array { items, .. } => items.iter_mut().for_each(strip_value),
-        Value::Struct(fields) => fields.iter_mut().for_each(|(_, v)| strip_value(v)),
-        Value::Changed(a, b) => {
-            strip_value(a);
-            strip_value(b);
-        }
-        Value::Call(_, inner) => strip_value(inner),
-        _ => {}
-    }
 }
 
 /// The header of a capture made of another's records: the same run, with

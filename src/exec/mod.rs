@@ -101,6 +101,7 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
             filter,
             capture,
             no_ret: cfg.no_ret,
+            strip_paths: false,
         },
     )?;
 

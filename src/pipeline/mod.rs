@@ -15,7 +15,7 @@ use crate::record::decor::{self, Decor};
 use crate::record::strace::{self, Framer, PidStyle};
 use crate::record::summary::{Summary, SummaryMode};
 use crate::record::writer::{CaptureOut, Sink, Writer};
-use crate::record::{Format, Record};
+use crate::record::{Format, Record, Value};
 use crate::view::{View, ViewKind};
 use parking_lot::Mutex;
 use std::cell::RefCell;
@@ -49,6 +49,9 @@ pub struct Plan {
     /// `-w`: the capture file, opened, and its header.
     pub capture: Option<(File, capture::Header)>,
     pub no_ret: bool,
+    /// The lines leave out descriptor paths the records hold (`read`
+    /// without `-y` of a capture taken with it).
+    pub strip_paths: bool,
 }
 
 /// Opens the outputs, writes the capture's header and starts the writer
@@ -86,6 +89,7 @@ pub fn start(d: &Display, p: Plan) -> Result<(Writer, Output)> {
             lines,
             to_file: d.output.is_some(),
             no_ret: p.no_ret,
+            strip_paths: p.strip_paths,
             filter: p.filter,
             view: d.view,
             capture: interner,
@@ -107,6 +111,8 @@ pub struct Settings {
     pub to_file: bool,
     /// `--no-ret`: the summary has no times or errors.
     pub no_ret: bool,
+    /// The lines leave out descriptor paths (see `Plan::strip_paths`).
+    pub strip_paths: bool,
     pub filter: Option<Filter>,
     /// `--view`: an analysis written at the end instead of the records.
     pub view: Option<ViewKind>,
@@ -129,6 +135,7 @@ pub struct Output {
     capture: Option<Arc<Interner>>,
     /// Records written to the capture, for its trailer.
     captured: AtomicU64,
+    strip_paths: bool,
 }
 
 thread_local! {
@@ -157,6 +164,7 @@ impl Output {
             view: s.view.map(|k| Mutex::new(View::new(k))),
             capture: s.capture,
             captured: AtomicU64::new(0),
+            strip_paths: s.strip_paths,
         }
     }
 
@@ -180,7 +188,8 @@ impl Output {
         }
         scratch.clear();
         if self.lines {
-            let split = strace::body(rec, false, scratch);
+            let shown = self.shown(rec);
+            let split = strace::body(&shown, false, scratch);
             scratch.truncate(split.entry);
         }
         CAP.with_borrow_mut(|cap| {
@@ -214,7 +223,9 @@ impl Output {
         }
         scratch.clear();
         let mut split = None;
+        let shown = self.shown(rec);
         if self.lines {
+            let rec = &*shown;
             let decor = self.decor;
             match self.format {
                 Format::Strace => split = Some(strace::body(rec, decor.durations, scratch)),
@@ -243,7 +254,7 @@ impl Output {
             let body = &scratch[..];
             self.sink.push_both(|f, out, c| {
                 match split {
-                    Some(split) => f.complete(rec, live, body, split, out),
+                    Some(split) => f.complete(&shown, live, body, split, out),
                     None if lines => {
                         f.interrupt(out);
                         out.extend_from_slice(body);
@@ -253,6 +264,16 @@ impl Output {
                 c.extend_from_slice(cap);
             });
         });
+    }
+
+    /// `rec` as its line shows it: without descriptor paths when asked.
+    fn shown<'r>(&self, rec: &'r Record) -> std::borrow::Cow<'r, Record> {
+        if !self.strip_paths {
+            return std::borrow::Cow::Borrowed(rec);
+        }
+        let mut r = rec.clone();
+        strip_paths(&mut r);
+        std::borrow::Cow::Owned(r)
     }
 
     /// A line about thread `tid` rather than a call (`+++ exited with 0
@@ -300,5 +321,32 @@ impl Output {
                 .count_captured(self.captured.load(Ordering::Relaxed));
             self.sink.set_exit(exit);
         }
+    }
+}
+
+/// Leaves out what `-y` added to a record (the capture was taken with it,
+/// the replay is asked without).
+pub fn strip_paths(rec: &mut Record) {
+    rec.res_path = None;
+    for a in rec.args.iter_mut() {
+        strip_value(&mut a.value);
+    }
+}
+
+fn strip_value(v: &mut Value) {
+    match v {
+        Value::WithPath(inner, _) => {
+            let mut inner = std::mem::replace(inner.as_mut(), Value::Int(0));
+            strip_value(&mut inner);
+            *v = inner;
+        }
+        Value::Array { items, .. } => items.iter_mut().for_each(strip_value),
+        Value::Struct(fields) => fields.iter_mut().for_each(|(_, v)| strip_value(v)),
+        Value::Changed(a, b) => {
+            strip_value(a);
+            strip_value(b);
+        }
+        Value::Call(_, inner) => strip_value(inner),
+        _ => {}
     }
 }

@@ -167,6 +167,13 @@ pub fn path_of(r: &Record) -> Option<Vec<u8>> {
     let Some(Value::Bytes { data, .. }) = arg(&NAME_ARGS) else {
         return None;
     };
+    // `fstatat(3, "", AT_EMPTY_PATH)`: the call is about the descriptor.
+    if data.is_empty() {
+        return match arg(&DIR_ARGS) {
+            Some(Value::WithPath(_, dir)) => Some(dir.kernel_form()),
+            _ => None,
+        };
+    }
     if let (Some(Value::WithPath(_, dir)), false) = (arg(&DIR_ARGS), data.starts_with(b"/")) {
         if !dir.deleted && !dir.path.is_empty() {
             let mut p = dir.path.to_vec();
