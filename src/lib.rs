@@ -1,6 +1,7 @@
 //! my-sysdig: a syscall tracer built on seccomp user notification and ptrace.
 
 pub mod arch;
+pub mod attach;
 pub mod capture;
 pub mod error;
 pub mod exec;

@@ -1,6 +1,7 @@
 //! Command line: parse, run, map errors to `my-sysdig: ...` and exit codes.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use my_sysdig::attach::{self, AttachConfig};
 use my_sysdig::exec::{self, ExecConfig, ExitVia};
 use my_sysdig::pipeline::Display;
 use my_sysdig::read::{self, ReadConfig};
@@ -30,6 +31,9 @@ enum Cmd {
     /// options as a live run, selected again as often as needed.
     #[command(override_usage = "my-sysdig read [OPTIONS] FILE")]
     Read(ReadArgs),
+    /// Trace processes that are already running, and leave them as they were.
+    #[command(override_usage = "my-sysdig attach --stop -p PID[,PID...] [-f] [OPTIONS]")]
+    Attach(AttachArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -192,6 +196,37 @@ struct ReadArgs {
     subset: Option<PathBuf>,
 }
 
+#[derive(Args)]
+struct AttachArgs {
+    /// The processes to trace (every thread of each), comma-separated.
+    #[arg(
+        short = 'p',
+        long = "attach-pid",
+        value_name = "PID",
+        value_delimiter = ',',
+        required = true
+    )]
+    pids: Vec<i32>,
+    /// Their descendants too: those running now and those started while attached
+    /// (unlike strace -f -p, which follows only children started later).
+    #[arg(short = 'f')]
+    follow: bool,
+    /// Trace with ptrace, as strace -p: exact arguments, but the threads stop at each
+    /// call's entry and exit.
+    #[arg(long)]
+    stop: bool,
+    #[command(flatten)]
+    select: SelectArgs,
+    #[command(flatten)]
+    display: DisplayArgs,
+    /// Write every kept record to a capture FILE (`-` for stdout), as exec -w.
+    #[arg(short = 'w', long = "write", value_name = "FILE")]
+    capture: Option<PathBuf>,
+    /// Bytes of strings and data buffers captured (paths: up to 4096).
+    #[arg(short = 's', long, value_name = "N", default_value_t = 64)]
+    snaplen: usize,
+}
+
 fn main() -> ExitCode {
     my_sysdig::launcher::snapshot_signal_dispositions();
     let cli = match Cli::try_parse() {
@@ -233,6 +268,18 @@ fn main() -> ExitCode {
                 command: a.command,
             })
         }
+        Cmd::Attach(a) => attach::run(AttachConfig {
+            pids: a.pids,
+            follow: a.follow,
+            stop: a.stop,
+            only: a.select.only,
+            pid: a.select.pid,
+            comm: a.select.comm,
+            filter: a.select.filter,
+            capture: a.capture,
+            display: a.display.display(),
+            snaplen: a.snaplen,
+        }),
         Cmd::Read(a) => read::run(ReadConfig {
             input: a.input,
             only: a.select.only,

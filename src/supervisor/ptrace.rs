@@ -48,6 +48,20 @@ struct Pending {
 #[derive(Default)]
 struct Tracee {
     pending: Option<Pending>,
+    /// In a group stop (`PTRACE_LISTEN`): detached as it is, it stays stopped.
+    listening: bool,
+}
+
+/// How the tracer came to trace its tracees.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// It launched the command under its seccomp filter: calls stop at
+    /// seccomp stops, only the traced ones.
+    Launched,
+    /// It attached to running threads (`attach --stop`): no filter, so
+    /// every call stops at its entry and exit (`PTRACE_SYSCALL`), as with
+    /// `strace -p`. It detaches when `stop` is set, leaving them as they were.
+    Attached,
 }
 
 /// How long the tracer polls for the next stop before it sleeps in
@@ -148,6 +162,9 @@ fn poll_stop(since: Instant, window: Duration) -> Option<nix::Result<WaitStatus>
 
 pub struct Tracer<'a> {
     shared: &'a Shared,
+    mode: Mode,
+    /// Set (by a signal handler) when the tracer must detach and end.
+    stop: Option<&'a std::sync::atomic::AtomicBool>,
     root: Pid,
     tracees: HashMap<i32, Tracee>,
     cache: ThreadCache,
@@ -164,6 +181,8 @@ impl<'a> Tracer<'a> {
         tracees.insert(root.as_raw(), Tracee::default());
         Tracer {
             shared,
+            mode: Mode::Launched,
+            stop: None,
             root,
             tracees,
             cache: ThreadCache::default(),
@@ -173,12 +192,38 @@ impl<'a> Tracer<'a> {
         }
     }
 
+    /// A tracer of threads already seized (`attach --stop`): each one's
+    /// first stop is the `PTRACE_INTERRUPT` that follows the seize. It
+    /// detaches from them all once `stop` is set.
+    pub fn attached(
+        shared: &'a Shared,
+        tids: &[i32],
+        stop: &'a std::sync::atomic::AtomicBool,
+    ) -> Self {
+        let mut t = Tracer::new(shared, Pid::from_raw(tids.first().copied().unwrap_or(0)));
+        t.mode = Mode::Attached;
+        t.stop = Some(stop);
+        for &tid in tids {
+            t.tracees.entry(tid).or_default();
+        }
+        t
+    }
+
+    fn stopping(&self) -> bool {
+        self.stop
+            .is_some_and(|s| s.load(std::sync::atomic::Ordering::SeqCst))
+    }
+
     /// Runs until no tracee is left; returns how the root command ended.
     pub fn run(mut self) -> Option<Exit> {
         let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
         let mut poll = cpus > 1;
         let mut window = poll::PollWindow::default();
         loop {
+            if self.stopping() {
+                self.detach_all();
+                break;
+            }
             let waiting = Instant::now();
             let polled = if poll {
                 poll_stop(waiting, window.get())
@@ -216,10 +261,7 @@ impl<'a> Tracer<'a> {
             WaitStatus::Exited(pid, code) => self.gone(pid, Exit::Code(code), false),
             WaitStatus::Signaled(pid, sig, core) => self.gone(pid, Exit::Signal(sig as i32), core),
             WaitStatus::PtraceEvent(pid, sig, event) => self.on_event(pid, sig, event),
-            WaitStatus::PtraceSyscall(pid) => {
-                self.on_exit_stop(pid);
-                self.resume(pid, None);
-            }
+            WaitStatus::PtraceSyscall(pid) => self.on_syscall_stop(pid),
             WaitStatus::Stopped(pid, sig) => {
                 // Signal-delivery stop: deliver it unchanged, unless it
                 // interrupted a call the supervisor had not yet received.
@@ -278,6 +320,9 @@ impl<'a> Tracer<'a> {
                         perf.group_stop(self.shared, pid.as_raw());
                     }
                     self.event(pid.as_raw(), |out| siginfo::stopped_line(sig as i32, out));
+                    if let Some(t) = self.tracees.get_mut(&pid.as_raw()) {
+                        t.listening = true;
+                    }
                     // SAFETY: PTRACE_LISTEN takes no pointers.
                     unsafe { libc::ptrace(libc::PTRACE_LISTEN, pid.as_raw(), 0, 0) };
                 } else {
@@ -337,12 +382,16 @@ impl<'a> Tracer<'a> {
         Some(sig)
     }
 
-    /// Resumes `pid` once, asking for its exit stop if a call is pending.
+    /// Resumes `pid` once, asking for its exit stop if a call is pending
+    /// (attached: always, every call stops at its entry and exit).
     fn resume(&mut self, pid: Pid, sig: Option<Signal>) {
-        let pending = self
-            .tracees
-            .get(&pid.as_raw())
-            .is_some_and(|t| t.pending.is_some());
+        let pending = match self.tracees.get_mut(&pid.as_raw()) {
+            Some(t) => {
+                t.listening = false;
+                t.pending.is_some()
+            }
+            None => false,
+        } || self.mode == Mode::Attached;
         // ESRCH: the thread was killed meanwhile; its exit is reported later.
         let _ = if pending {
             ptrace::syscall(pid, sig)
@@ -352,7 +401,6 @@ impl<'a> Tracer<'a> {
     }
 
     fn on_seccomp_stop(&mut self, pid: Pid) {
-        let tid = pid.as_raw();
         let Ok(si) = ptrace::syscall_info(pid) else {
             self.resume(pid, None);
             return;
@@ -363,6 +411,90 @@ impl<'a> Tracer<'a> {
         }
         // SAFETY: op says the seccomp member of the union is the valid one.
         let (nr, regs) = unsafe { (si.u.seccomp.nr, si.u.seccomp.args) };
+        self.on_entry(pid, &si, nr, regs);
+    }
+
+    /// Leaves every tracee as it was (`attach`): a thread in a group stop is
+    /// detached at once and stays stopped; any other is interrupted, and
+    /// detached at the stop that follows, passing on the signal of a
+    /// signal-delivery stop. A call pending then gets its record without a
+    /// result. Threads that do not stop within two seconds (a vfork parent
+    /// waits uninterruptibly for its child) are detached by the kernel when
+    /// the tracer exits, without `EXITKILL` nothing kills them.
+    fn detach_all(&mut self) {
+        let tids: Vec<i32> = self.tracees.keys().copied().collect();
+        let mut waiting = std::collections::HashSet::new();
+        for tid in tids {
+            let pid = Pid::from_raw(tid);
+            if let Some(p) = self.tracees.get_mut(&tid).and_then(|t| t.pending.take()) {
+                self.finish_unreturned(p.rec);
+            }
+            if self.tracees.get(&tid).is_some_and(|t| t.listening) {
+                let _ = ptrace::detach(pid, None);
+            } else if ptrace::interrupt(pid).is_ok() {
+                waiting.insert(tid);
+            }
+        }
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while !waiting.is_empty() && Instant::now() < deadline {
+            let st = match waitpid(None, Some(WaitPidFlag::__WALL | WaitPidFlag::WNOHANG)) {
+                Ok(WaitStatus::StillAlive) => {
+                    std::thread::sleep(Duration::from_millis(1));
+                    continue;
+                }
+                Ok(st) => st,
+                Err(Errno::EINTR) => continue,
+                Err(_) => break,
+            };
+            let Some(pid) = st.pid() else { continue };
+            let tid = pid.as_raw();
+            match st {
+                WaitStatus::Exited(..) | WaitStatus::Signaled(..) => {
+                    waiting.remove(&tid);
+                }
+                // A signal on its way: it goes with the detach.
+                WaitStatus::Stopped(_, sig) => {
+                    let _ = ptrace::detach(pid, sig);
+                    waiting.remove(&tid);
+                }
+                _ => {
+                    let _ = ptrace::detach(pid, None);
+                    waiting.remove(&tid);
+                }
+            }
+        }
+        self.tracees.clear();
+    }
+
+    /// A syscall stop: an entry when attached (there are no seccomp stops
+    /// then), else the exit of a pending call.
+    fn on_syscall_stop(&mut self, pid: Pid) {
+        if self.mode == Mode::Attached {
+            if let Ok(si) = ptrace::syscall_info(pid) {
+                if si.op == libc::PTRACE_SYSCALL_INFO_ENTRY {
+                    // A new entry: a call still pending never returned
+                    // (a stop was missed), it gets its record now.
+                    if let Some(p) = self
+                        .tracees
+                        .get_mut(&pid.as_raw())
+                        .and_then(|t| t.pending.take())
+                    {
+                        self.finish_unreturned(p.rec);
+                    }
+                    // SAFETY: op says the entry member of the union is the valid one.
+                    let (nr, regs) = unsafe { (si.u.entry.nr, si.u.entry.args) };
+                    self.on_entry(pid, &si, nr, regs);
+                    return;
+                }
+            }
+        }
+        self.on_exit_stop(pid);
+        self.resume(pid, None);
+    }
+
+    /// A call entered (seccomp stop, or attached: syscall-entry stop).
+    fn on_entry(&mut self, pid: Pid, si: &libc::ptrace_syscall_info, nr: u64, regs: [u64; 6]) {
+        let tid = pid.as_raw();
         let shared = self.shared;
         let Some((abi, table)) = shared.abi(si.arch) else {
             self.resume(pid, None);

@@ -1,0 +1,208 @@
+//! `my-sysdig attach -p PID`: trace processes that are already running and
+//! leave them as they were. No seccomp filter is ever installed in them (a
+//! filter cannot be removed: their traced calls would fail with ENOSYS once
+//! we left), no `EXITKILL`, no `NO_NEW_PRIVS`.
+//!
+//! `--stop` traces with ptrace as `strace -p` does: every thread is seized
+//! and stops at each call's entry and exit; SIGINT, SIGTERM or SIGHUP
+//! detach from them all (and a SIGKILL of my-sysdig makes the kernel
+//! detach). Records go through the same pipeline as `exec`'s.
+
+mod targets;
+
+use crate::arch::{self, SyscallTable};
+use crate::error::{Error, Result};
+use crate::filter::Filter;
+use crate::pipeline::{self, Display, files};
+use crate::record::Comm;
+use crate::select;
+use crate::supervisor::ptrace::Tracer;
+use crate::supervisor::{Options, Shared};
+use nix::sys::ptrace;
+use nix::unistd::Pid;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// The `attach` subcommand's settings.
+pub struct AttachConfig {
+    /// `-p PID[,PID...]`.
+    pub pids: Vec<i32>,
+    /// `-f`: their descendants too, those running now and those to come.
+    pub follow: bool,
+    /// `--stop`: ptrace (exact arguments, the threads stop at each call).
+    pub stop: bool,
+    pub only: Option<String>,
+    pub pid: Option<i32>,
+    pub comm: Option<String>,
+    pub filter: Option<String>,
+    pub capture: Option<PathBuf>,
+    pub display: Display,
+    pub snaplen: usize,
+}
+
+/// Set by SIGINT, SIGTERM and SIGHUP: detach and end.
+static STOP: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_stop_signal(_: libc::c_int) {
+    STOP.store(true, Ordering::SeqCst);
+}
+
+/// Attaches, traces until a stop signal or until every tracee is gone,
+/// detaches; returns the exit code (0).
+pub fn run(cfg: AttachConfig) -> Result<i32> {
+    if !cfg.stop {
+        return Err(Error::usage(
+            "attach: only --stop (ptrace, as strace -p) is available yet; \
+             the perf mode without stops is not built",
+        ));
+    }
+    if cfg.snaplen > crate::exec::MAX_SNAPLEN {
+        return Err(Error::usage(format!(
+            "--snaplen: at most {} bytes",
+            crate::exec::MAX_SNAPLEN
+        )));
+    }
+    let comm = match cfg.comm.as_deref() {
+        Some("") => return Err(Error::usage("--comm: empty name")),
+        Some(c) => Some(Comm::new(c.as_bytes())),
+        None => None,
+    };
+    let filter = match cfg.filter.as_deref() {
+        Some(e) => Some(Filter::parse(e).map_err(|e| Error::usage(e.to_string()))?),
+        None => None,
+    };
+    if filter.as_ref().is_some_and(Filter::uses_fd_paths) && !cfg.display.fd_paths {
+        return Err(Error::usage(
+            "--filter: fd.name needs -y (descriptor paths are resolved only with it)",
+        ));
+    }
+    let table = SyscallTable::new(arch::native());
+    let compat_table = table.arch.compat.map(SyscallTable::new);
+    let selection = select::parse_abis(cfg.only.as_deref(), &table, compat_table.as_ref())?;
+    let processes = targets::processes(&cfg.pids, cfg.follow)?;
+
+    let capture = match &cfg.capture {
+        Some(path) => Some((
+            files::create_or_stdout(path, "capture")?,
+            targets::capture_header(&cfg, &processes),
+        )),
+        None => None,
+    };
+    let (writer, out) = pipeline::start(
+        &cfg.display,
+        pipeline::Plan {
+            default_out: files::stderr,
+            filter,
+            capture,
+            no_ret: false,
+            strip_paths: false,
+        },
+    )?;
+    install_stop_handlers();
+    let tids = seize_all(&processes, cfg.follow)?;
+    eprintln!(
+        "my-sysdig: attached to {} thread{} of {}; SIGINT, SIGTERM or SIGHUP detach \
+         (a call blocked when attaching or detaching, such as epoll_wait, is restarted)",
+        tids.len(),
+        if tids.len() == 1 { "" } else { "s" },
+        processes
+            .iter()
+            .map(i32::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+
+    let mut selected = vec![
+        false;
+        table
+            .iter()
+            .map(|(nr, _)| nr as usize + 1)
+            .max()
+            .unwrap_or(0)
+    ];
+    for &nr in &selection.native {
+        selected[nr as usize] = true;
+    }
+    let compat = compat_table.map(|ct| {
+        let mut sel = vec![false; ct.iter().map(|(nr, _)| nr as usize + 1).max().unwrap_or(0)];
+        for &nr in &selection.compat {
+            sel[nr as usize] = true;
+        }
+        (ct, sel)
+    });
+    let opts = Options {
+        snaplen: cfg.snaplen,
+        pid: cfg.pid,
+        comm,
+        no_ret: false,
+        fd_paths: cfg.display.fd_paths,
+        unknown_numbers: selection.open,
+    };
+    // No launcher: no call of ours to hide (tid 0 is no thread).
+    let shared = Shared::new(table, opts, out, selected, compat, (0, -1), None);
+    Tracer::attached(&shared, &tids, &STOP).run();
+    shared.finish(None);
+    drop(shared);
+    if let Err(e) = writer.finish() {
+        eprintln!("my-sysdig: {e}");
+        return Ok(1);
+    }
+    Ok(0)
+}
+
+/// Seizes every thread of `processes` (rescanning each process's threads
+/// until a scan finds no new one: a thread not yet seized may start
+/// another) and interrupts it: its first stop follows.
+fn seize_all(processes: &[i32], follow: bool) -> Result<Vec<i32>> {
+    use ptrace::Options as O;
+    let mut opts = O::PTRACE_O_TRACESYSGOOD | O::PTRACE_O_TRACECLONE | O::PTRACE_O_TRACEEXEC;
+    if follow {
+        opts |= O::PTRACE_O_TRACEFORK | O::PTRACE_O_TRACEVFORK;
+    }
+    let mut seized: Vec<i32> = Vec::new();
+    for &p in processes {
+        loop {
+            let mut new = 0;
+            for tid in targets::threads(p) {
+                if seized.contains(&tid) {
+                    continue;
+                }
+                match ptrace::seize(Pid::from_raw(tid), opts) {
+                    Ok(()) => {
+                        let _ = ptrace::interrupt(Pid::from_raw(tid));
+                        seized.push(tid);
+                        new += 1;
+                    }
+                    // Gone meanwhile (a thread that ended).
+                    Err(nix::errno::Errno::ESRCH) if tid != p => {}
+                    Err(e) => {
+                        let why = targets::why_not(p, e);
+                        // Leave what was seized as it was.
+                        for &t in &seized {
+                            let _ = ptrace::detach(Pid::from_raw(t), None);
+                        }
+                        return Err(Error::fail(format!("cannot attach to {p}: {why}")));
+                    }
+                }
+            }
+            if new == 0 {
+                break;
+            }
+        }
+    }
+    Ok(seized)
+}
+
+fn install_stop_handlers() {
+    use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction};
+    // No SA_RESTART: the tracer's waitpid returns EINTR and sees the flag.
+    let act = SigAction::new(
+        SigHandler::Handler(on_stop_signal),
+        SaFlags::empty(),
+        SigSet::empty(),
+    );
+    for s in [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP] {
+        // SAFETY: the handler only stores to an atomic.
+        let _ = unsafe { sigaction(s, &act) };
+    }
+}

@@ -1,0 +1,429 @@
+//! `attach --stop`: trace running processes with ptrace and leave them as
+//! they were: records while attached; after SIGINT, SIGTERM or SIGKILL of
+//! my-sysdig, no tracer, no stopped thread, no seccomp filter, and the
+//! program goes on; a stopped target stays stopped; a target another tracer
+//! holds is a clear error; nginx keeps serving.
+
+mod common;
+
+use common::*;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A python3 loop: every 20 ms, getppid and one line appended to `out`.
+const TICKER: &str = "import os, sys, time\n\
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)\n\
+while True:\n    os.getppid()\n    os.write(fd, b'tick\\n')\n    time.sleep(0.02)\n";
+
+/// A child that is killed when dropped.
+struct Target(Child);
+
+impl Drop for Target {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn ticker(dir: &TempDir) -> (Target, String) {
+    let out = dir.join_str("ticks");
+    let child = Command::new(python3())
+        .args(["-c", TICKER, &out])
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until it runs its loop.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while lines(&out) < 2 {
+        assert!(Instant::now() < deadline, "the target did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (Target(child), out)
+}
+
+fn lines(path: &str) -> usize {
+    std::fs::read_to_string(path).map_or(0, |s| s.lines().count())
+}
+
+/// `/proc/PID/status` fields of every thread of `pid`.
+fn thread_states(pid: u32) -> Vec<(String, String, String, String)> {
+    let mut v = Vec::new();
+    for e in std::fs::read_dir(format!("/proc/{pid}/task")).unwrap() {
+        let s = std::fs::read_to_string(e.unwrap().path().join("status")).unwrap_or_default();
+        let f = |k: &str| {
+            s.lines()
+                .find_map(|l| l.strip_prefix(k))
+                .map_or(String::new(), |v| v.trim().to_string())
+        };
+        v.push((
+            f("State:"),
+            f("TracerPid:"),
+            f("Seccomp:"),
+            f("NoNewPrivs:"),
+        ));
+    }
+    v
+}
+
+fn fd_count(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .count()
+}
+
+/// Starts `my-sysdig attach --stop ARGS` in the background.
+fn attach(args: &[&str]) -> Child {
+    Command::new(TRACER)
+        .args(["attach", "--stop"])
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits for `child` to end within `secs`.
+fn wait_end(child: &mut Child, secs: u64) -> std::process::ExitStatus {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            return s;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("my-sysdig attach did not end");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Waits until the records file has at least `n` lines.
+fn wait_records(path: &str, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while lines(path) < n {
+        assert!(Instant::now() < deadline, "no records while attached");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Each way of stopping my-sysdig leaves the target as it was, and it goes
+/// on running.
+#[test]
+fn detach_leaves_the_target_intact() {
+    for (sig, name) in [
+        (libc::SIGINT, "SIGINT"),
+        (libc::SIGTERM, "SIGTERM"),
+        (libc::SIGKILL, "SIGKILL"),
+    ] {
+        let dir = TempDir::new("attach-detach");
+        let (target, ticks) = ticker(&dir);
+        let pid = target.0.id();
+        let before = thread_states(pid);
+        let fds = fd_count(pid);
+        let recs = dir.join_str("recs");
+        let mut t = attach(&["-p", &pid.to_string(), "--format", "json", "-o", &recs]);
+        wait_records(&recs, 6);
+        // SAFETY: kill(2) of the tracer we started.
+        unsafe { libc::kill(t.id() as i32, sig) };
+        let st = wait_end(&mut t, 20);
+        if sig != libc::SIGKILL {
+            assert!(st.success(), "{name}: {st:?}");
+        }
+        // The kernel detaches a dead tracer's tracees at once.
+        std::thread::sleep(Duration::from_millis(100));
+        let after = thread_states(pid);
+        for (state, tracer, seccomp, nnp) in &after {
+            assert_eq!(tracer, "0", "{name}: still traced: {after:?}");
+            assert!(
+                !state.starts_with('t') && !state.starts_with('T'),
+                "{name}: {after:?}"
+            );
+            assert_eq!(seccomp, &before[0].2, "{name}: seccomp mode changed");
+            assert_eq!(nnp, &before[0].3, "{name}: no_new_privs changed");
+        }
+        assert_eq!(fd_count(pid), fds, "{name}: descriptors changed");
+        let n = lines(&ticks);
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(lines(&ticks) > n, "{name}: the target does not go on");
+        let recs = parse_records(&std::fs::read_to_string(&recs).unwrap_or_default(), name);
+        assert!(
+            recs.iter()
+                .any(|r| r["syscall"] == "getppid" && r["res"].is_i64())
+        );
+        assert!(
+            recs.iter()
+                .any(|r| r["syscall"] == "write" && r["args"]["buf"] == "tick\n" && r["res"] == 5),
+            "{name}"
+        );
+        assert!(recs.iter().all(|r| r["pid"] == pid), "{name}");
+    }
+}
+
+/// A target stopped with SIGSTOP stays stopped after the detach.
+#[test]
+fn a_stopped_target_stays_stopped() {
+    let dir = TempDir::new("attach-stopped");
+    let (target, ticks) = ticker(&dir);
+    let pid = target.0.id();
+    // SAFETY: kill(2) of the target we started.
+    unsafe { libc::kill(pid as i32, libc::SIGSTOP) };
+    std::thread::sleep(Duration::from_millis(100));
+    let mut t = attach(&["-p", &pid.to_string(), "-o", &dir.join_str("recs")]);
+    std::thread::sleep(Duration::from_millis(500));
+    // SAFETY: as above.
+    unsafe { libc::kill(t.id() as i32, libc::SIGINT) };
+    assert!(wait_end(&mut t, 20).success());
+    std::thread::sleep(Duration::from_millis(100));
+    for (state, tracer, ..) in thread_states(pid) {
+        assert_eq!(tracer, "0");
+        assert!(
+            state.starts_with('T'),
+            "stopped before, stopped after: {state}"
+        );
+    }
+    let n = lines(&ticks);
+    // SAFETY: as above.
+    unsafe { libc::kill(pid as i32, libc::SIGCONT) };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while lines(&ticks) <= n {
+        assert!(
+            Instant::now() < deadline,
+            "the target did not go on after SIGCONT"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Threads created and joined in a loop while attached: each one's calls
+/// are all there.
+#[test]
+fn thread_churn_is_followed() {
+    let dir = TempDir::new("attach-churn");
+    let script = "import threading, os, time\n\
+def work():\n    for _ in range(50):\n        os.getppid()\n\
+while True:\n    ts = [threading.Thread(target=work) for _ in range(3)]\n    \
+[t.start() for t in ts]\n    [t.join() for t in ts]\n    time.sleep(0.02)\n";
+    let target = Target(
+        Command::new(python3())
+            .args(["-c", script])
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    let recs = dir.join_str("recs");
+    let pid = target.0.id().to_string();
+    let mut t = attach(&[
+        "-p",
+        &pid,
+        "--only",
+        "getppid,exit,set_robust_list",
+        "--format",
+        "json",
+        "-o",
+        &recs,
+    ]);
+    std::thread::sleep(Duration::from_millis(1500));
+    // SAFETY: kill(2) of the tracer we started.
+    unsafe { libc::kill(t.id() as i32, libc::SIGINT) };
+    assert!(wait_end(&mut t, 20).success());
+    let recs = parse_records(&std::fs::read_to_string(&recs).unwrap(), "churn");
+    let mut by_tid: std::collections::BTreeMap<i64, Vec<String>> = Default::default();
+    for r in &recs {
+        by_tid
+            .entry(r["tid"].as_i64().unwrap())
+            .or_default()
+            .push(r["syscall"].as_str().unwrap().to_string());
+    }
+    // Threads seen from their start (set_robust_list) to their end (exit).
+    let whole: Vec<_> = by_tid
+        .values()
+        .filter(|c| {
+            c.first().is_some_and(|s| s == "set_robust_list")
+                && c.last().is_some_and(|s| s == "exit")
+        })
+        .collect();
+    assert!(whole.len() >= 6, "{} whole threads", whole.len());
+    for c in whole {
+        assert_eq!(c.iter().filter(|s| *s == "getppid").count(), 50, "{c:?}");
+    }
+}
+
+/// A process another tracer holds: a clear error naming it; nothing changes.
+#[test]
+fn a_traced_target_is_refused_clearly() {
+    if which("strace").is_none() {
+        panic!("strace is not installed: run scripts/install-deps.sh");
+    }
+    let dir = TempDir::new("attach-traced");
+    let (target, _ticks) = ticker(&dir);
+    let pid = target.0.id().to_string();
+    let mut strace = Command::new("strace")
+        .args(["-p", &pid, "-o", "/dev/null"])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while thread_states(target.0.id()).iter().all(|s| s.1 == "0") {
+        assert!(Instant::now() < deadline, "strace did not attach");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let r = run_tracer(&["attach", "--stop", "-p", &pid]);
+    let _ = strace.kill();
+    let _ = strace.wait();
+    r.assert_code(1);
+    let err = r.stderr_str();
+    assert!(err.starts_with("my-sysdig: cannot attach to"), "{err}");
+    assert!(
+        err.contains("already traced by process") && err.contains("strace"),
+        "{err}"
+    );
+    let r = run_tracer(&["attach", "--stop", "-p", "999999999"]);
+    assert_ne!(r.code(), Some(0));
+    assert!(
+        r.stderr_str().contains("no such process"),
+        "{}",
+        r.stderr_str()
+    );
+}
+
+fn which(prog: &str) -> Option<std::path::PathBuf> {
+    std::env::var_os("PATH").and_then(|p| {
+        std::env::split_paths(&p)
+            .map(|d| d.join(prog))
+            .find(|p| p.exists())
+    })
+}
+
+fn get(port: u16) -> String {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    s.write_all(b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n")
+        .unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    resp
+}
+
+/// nginx serving: attach to the master with -f (its workers too), serve,
+/// detach; every request answered, one accept4 per connection while
+/// attached, nothing left traced, and nginx still serves.
+#[test]
+fn nginx_attach_with_children() {
+    let dir = TempDir::new("attach-nginx");
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let d = dir.path().display();
+    std::fs::create_dir_all(dir.join("logs")).unwrap();
+    let conf = format!(
+        "worker_processes 2;\npid {d}/nginx.pid;\nerror_log {d}/logs/error.log warn;\n\
+         events {{ worker_connections 256; }}\n\
+         http {{\n access_log off;\n client_body_temp_path {d}/body;\n proxy_temp_path {d}/proxy;\n\
+         fastcgi_temp_path {d}/fastcgi;\n uwsgi_temp_path {d}/uwsgi;\n scgi_temp_path {d}/scgi;\n\
+         server {{ listen 127.0.0.1:{port}; location / {{ return 200 \"hello\\n\"; }} }}\n}}\n"
+    );
+    std::fs::write(dir.join("nginx.conf"), conf).unwrap();
+    let nginx = Target(
+        Command::new("/usr/sbin/nginx")
+            .args([
+                "-p",
+                &dir.join_str(""),
+                "-c",
+                &dir.join_str("nginx.conf"),
+                "-g",
+                "daemon off;",
+            ])
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("nginx is not installed: run scripts/install-deps.sh"),
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "nginx did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let master = nginx.0.id();
+    let recs = dir.join_str("recs");
+    let mut t = attach(&[
+        "-f",
+        "-p",
+        &master.to_string(),
+        "--only",
+        "accept4,writev,close",
+        "--format",
+        "json",
+        "-o",
+        &recs,
+    ]);
+    // The attach is done once a request shows up in the records.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        assert!(get(port).ends_with("hello\n"));
+        if std::fs::read_to_string(&recs)
+            .unwrap_or_default()
+            .contains("accept4")
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no accept4 record while attached"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    const N: usize = 100;
+    for _ in 0..N {
+        assert!(get(port).ends_with("hello\n"));
+    }
+    // SAFETY: kill(2) of the tracer we started.
+    unsafe { libc::kill(t.id() as i32, libc::SIGINT) };
+    assert!(wait_end(&mut t, 20).success());
+    let all = parse_records(&std::fs::read_to_string(&recs).unwrap(), "nginx");
+    let accepted = all
+        .iter()
+        .filter(|r| r["syscall"] == "accept4" && r["res"].as_i64().unwrap_or(-1) >= 0)
+        .count();
+    assert!(
+        accepted >= N,
+        "{accepted} accept4 records for {N} requests and more"
+    );
+    // The workers accept: they were followed from the master.
+    assert!(
+        all.iter()
+            .any(|r| r["syscall"] == "accept4" && r["pid"] != master)
+    );
+    std::thread::sleep(Duration::from_millis(100));
+    for p in std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+    {
+        let status = std::fs::read_to_string(format!("/proc/{p}/status")).unwrap_or_default();
+        if status.contains("\nPPid:\t")
+            && (p == master || status.contains(&format!("\nPPid:\t{master}\n")))
+        {
+            for (state, tracer, ..) in thread_states(p) {
+                assert_eq!(tracer, "0", "nginx process {p} still traced");
+                assert!(!state.starts_with('t'), "nginx process {p}: {state}");
+            }
+        }
+    }
+    for _ in 0..20 {
+        assert!(
+            get(port).ends_with("hello\n"),
+            "nginx serves after the detach"
+        );
+    }
+    // A clean stop, workers included (SIGKILL of the master would leave them).
+    // SAFETY: kill(2) of the nginx we started.
+    unsafe { libc::kill(master as i32, libc::SIGTERM) };
+    let mut nginx = nginx;
+    let st = wait_end(&mut nginx.0, 20);
+    assert!(st.success(), "nginx after the detach exits cleanly: {st:?}");
+}
