@@ -57,9 +57,15 @@ pub struct Writer {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Push {
     /// The ENTER of thread `tid`'s call, with `live` threads.
-    Enter { tid: i32, live: usize },
+    Enter {
+        tid: i32,
+        live: usize,
+    },
     /// A RECORD of thread `tid`'s call, with `live` threads.
-    Record { tid: i32, live: usize },
+    Record {
+        tid: i32,
+        live: usize,
+    },
     Other,
 }
 
@@ -169,11 +175,7 @@ impl Sink {
     /// number of live threads) says nothing the RECORD does not: strace's
     /// line for it is whole either way, so the ENTER is taken back. Only
     /// the entries of calls another line cut (`<unfinished ...>`) stay.
-    pub fn push_kind(
-        &self,
-        kind: Push,
-        f: impl FnOnce(&mut Framer, &mut Vec<u8>, &mut Vec<u8>),
-    ) {
+    pub fn push_kind(&self, kind: Push, f: impl FnOnce(&mut Framer, &mut Vec<u8>, &mut Vec<u8>)) {
         let Some(mut g) = self.lock_for_push() else {
             return; // output is gone; the error is reported at the end
         };

@@ -394,7 +394,11 @@ impl TaskRings {
                 Some((_, ring)) => {
                     // SAFETY: the ioctl takes another perf event fd by value.
                     let r = unsafe {
-                        libc::ioctl(fd.as_raw_fd(), PERF_EVENT_IOC_SET_OUTPUT, ring.fd.as_raw_fd())
+                        libc::ioctl(
+                            fd.as_raw_fd(),
+                            PERF_EVENT_IOC_SET_OUTPUT,
+                            ring.fd.as_raw_fd(),
+                        )
                     };
                     if r < 0 {
                         return Err(why("sharing the perf ring", errno()));

@@ -152,7 +152,10 @@ const RAW_ENTER_DIR: &str = "events/raw_syscalls/sys_enter";
 
 /// Finds `raw_syscalls:sys_enter`, mounting tracefs privately if needed.
 pub fn sys_enter() -> Result<SysEnter> {
-    let files = [format!("{RAW_ENTER_DIR}/id"), format!("{RAW_ENTER_DIR}/format")];
+    let files = [
+        format!("{RAW_ENTER_DIR}/id"),
+        format!("{RAW_ENTER_DIR}/format"),
+    ];
     match read_files(&files)?.as_slice() {
         [Some(id), Some(fmt)] => parse_enter(id, fmt),
         _ => Err(Error::fail("tracefs has no raw_syscalls:sys_enter event")),
