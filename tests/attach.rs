@@ -1,8 +1,9 @@
-//! `attach --stop`: trace running processes with ptrace and leave them as
-//! they were: records while attached; after SIGINT, SIGTERM or SIGKILL of
-//! my-sysdig, no tracer, no stopped thread, no seccomp filter, and the
-//! program goes on; a stopped target stays stopped; a target another tracer
-//! holds is a clear error; nginx keeps serving.
+//! `attach`: trace running processes and leave them as they were, in both
+//! modes (perf events, the default; `--stop`, ptrace): records while
+//! attached; after SIGINT, SIGTERM or SIGKILL of my-sysdig, no tracer, no
+//! stopped thread, no seccomp filter, and the program goes on; a stopped
+//! target stays stopped; a target another tracer holds is a clear error;
+//! threads that come and go are followed; nginx keeps serving.
 
 mod common;
 
@@ -73,10 +74,14 @@ fn fd_count(pid: u32) -> usize {
         .count()
 }
 
-/// Starts `my-sysdig attach --stop ARGS` in the background.
-fn attach(args: &[&str]) -> Child {
+/// The two modes: perf events (no stops), ptrace (`--stop`).
+const MODES: [&[&str]; 2] = [&[], &["--stop"]];
+
+/// Starts `my-sysdig attach MODE ARGS` in the background.
+fn attach(mode: &[&str], args: &[&str]) -> Child {
     Command::new(TRACER)
-        .args(["attach", "--stop"])
+        .arg("attach")
+        .args(mode)
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -113,10 +118,13 @@ fn wait_records(path: &str, n: usize) {
 /// on running.
 #[test]
 fn detach_leaves_the_target_intact() {
-    for (sig, name) in [
-        (libc::SIGINT, "SIGINT"),
-        (libc::SIGTERM, "SIGTERM"),
-        (libc::SIGKILL, "SIGKILL"),
+    for (sig, name, mode) in [
+        (libc::SIGINT, "SIGINT", MODES[0]),
+        (libc::SIGTERM, "SIGTERM", MODES[0]),
+        (libc::SIGKILL, "SIGKILL", MODES[0]),
+        (libc::SIGINT, "SIGINT --stop", MODES[1]),
+        (libc::SIGTERM, "SIGTERM --stop", MODES[1]),
+        (libc::SIGKILL, "SIGKILL --stop", MODES[1]),
     ] {
         let dir = TempDir::new("attach-detach");
         let (target, ticks) = ticker(&dir);
@@ -124,7 +132,10 @@ fn detach_leaves_the_target_intact() {
         let before = thread_states(pid);
         let fds = fd_count(pid);
         let recs = dir.join_str("recs");
-        let mut t = attach(&["-p", &pid.to_string(), "--format", "json", "-o", &recs]);
+        let mut t = attach(
+            mode,
+            &["-p", &pid.to_string(), "--format", "json", "-o", &recs],
+        );
         wait_records(&recs, 6);
         // SAFETY: kill(2) of the tracer we started.
         unsafe { libc::kill(t.id() as i32, sig) };
@@ -159,6 +170,12 @@ fn detach_leaves_the_target_intact() {
             "{name}"
         );
         assert!(recs.iter().all(|r| r["pid"] == pid), "{name}");
+        // Without stops, what memory holds is read after the call.
+        let late = recs.iter().filter(|r| r["late"] == true).count();
+        match mode.is_empty() {
+            true => assert!(late > 0, "{name}: no record marked late"),
+            false => assert_eq!(late, 0, "{name}: ptrace reads memory in time"),
+        }
     }
 }
 
@@ -171,7 +188,10 @@ fn a_stopped_target_stays_stopped() {
     // SAFETY: kill(2) of the target we started.
     unsafe { libc::kill(pid as i32, libc::SIGSTOP) };
     std::thread::sleep(Duration::from_millis(100));
-    let mut t = attach(&["-p", &pid.to_string(), "-o", &dir.join_str("recs")]);
+    let mut t = attach(
+        MODES[1],
+        &["-p", &pid.to_string(), "-o", &dir.join_str("recs")],
+    );
     std::thread::sleep(Duration::from_millis(500));
     // SAFETY: as above.
     unsafe { libc::kill(t.id() as i32, libc::SIGINT) };
@@ -201,6 +221,12 @@ fn a_stopped_target_stays_stopped() {
 /// are all there.
 #[test]
 fn thread_churn_is_followed() {
+    for mode in MODES {
+        churn(mode);
+    }
+}
+
+fn churn(mode: &[&str]) {
     let dir = TempDir::new("attach-churn");
     let script = "import threading, os, time\n\
 def work():\n    for _ in range(50):\n        os.getppid()\n\
@@ -216,16 +242,19 @@ while True:\n    ts = [threading.Thread(target=work) for _ in range(3)]\n    \
     std::thread::sleep(Duration::from_millis(300));
     let recs = dir.join_str("recs");
     let pid = target.0.id().to_string();
-    let mut t = attach(&[
-        "-p",
-        &pid,
-        "--only",
-        "getppid,exit,set_robust_list",
-        "--format",
-        "json",
-        "-o",
-        &recs,
-    ]);
+    let mut t = attach(
+        mode,
+        &[
+            "-p",
+            &pid,
+            "--only",
+            "getppid,exit,set_robust_list",
+            "--format",
+            "json",
+            "-o",
+            &recs,
+        ],
+    );
     std::thread::sleep(Duration::from_millis(1500));
     // SAFETY: kill(2) of the tracer we started.
     unsafe { libc::kill(t.id() as i32, libc::SIGINT) };
@@ -246,9 +275,13 @@ while True:\n    ts = [threading.Thread(target=work) for _ in range(3)]\n    \
                 && c.last().is_some_and(|s| s == "exit")
         })
         .collect();
-    assert!(whole.len() >= 6, "{} whole threads", whole.len());
+    assert!(whole.len() >= 6, "{mode:?}: {} whole threads", whole.len());
     for c in whole {
-        assert_eq!(c.iter().filter(|s| *s == "getppid").count(), 50, "{c:?}");
+        assert_eq!(
+            c.iter().filter(|s| *s == "getppid").count(),
+            50,
+            "{mode:?}: {c:?}"
+        );
     }
 }
 
@@ -314,6 +347,12 @@ fn get(port: u16) -> String {
 /// attached, nothing left traced, and nginx still serves.
 #[test]
 fn nginx_attach_with_children() {
+    for mode in MODES {
+        nginx(mode);
+    }
+}
+
+fn nginx(mode: &[&str]) {
     let dir = TempDir::new("attach-nginx");
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -351,17 +390,20 @@ fn nginx_attach_with_children() {
     }
     let master = nginx.0.id();
     let recs = dir.join_str("recs");
-    let mut t = attach(&[
-        "-f",
-        "-p",
-        &master.to_string(),
-        "--only",
-        "accept4,writev,close",
-        "--format",
-        "json",
-        "-o",
-        &recs,
-    ]);
+    let mut t = attach(
+        mode,
+        &[
+            "-f",
+            "-p",
+            &master.to_string(),
+            "--only",
+            "accept4,writev,close",
+            "--format",
+            "json",
+            "-o",
+            &recs,
+        ],
+    );
     // The attach is done once a request shows up in the records.
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {

@@ -8,6 +8,7 @@
 //! detach from them all (and a SIGKILL of my-sysdig makes the kernel
 //! detach). Records go through the same pipeline as `exec`'s.
 
+mod perf;
 mod targets;
 
 use crate::arch::{self, SyscallTable};
@@ -50,12 +51,6 @@ extern "C" fn on_stop_signal(_: libc::c_int) {
 /// Attaches, traces until a stop signal or until every tracee is gone,
 /// detaches; returns the exit code (0).
 pub fn run(cfg: AttachConfig) -> Result<i32> {
-    if !cfg.stop {
-        return Err(Error::usage(
-            "attach: only --stop (ptrace, as strace -p) is available yet; \
-             the perf mode without stops is not built",
-        ));
-    }
     if cfg.snaplen > crate::exec::MAX_SNAPLEN {
         return Err(Error::usage(format!(
             "--snaplen: at most {} bytes",
@@ -98,20 +93,6 @@ pub fn run(cfg: AttachConfig) -> Result<i32> {
             strip_paths: false,
         },
     )?;
-    install_stop_handlers();
-    let tids = seize_all(&processes, cfg.follow)?;
-    eprintln!(
-        "my-sysdig: attached to {} thread{} of {}; SIGINT, SIGTERM or SIGHUP detach \
-         (a call blocked when attaching or detaching, such as epoll_wait, is restarted)",
-        tids.len(),
-        if tids.len() == 1 { "" } else { "s" },
-        processes
-            .iter()
-            .map(i32::to_string)
-            .collect::<Vec<_>>()
-            .join(",")
-    );
-
     let mut selected = vec![
         false;
         table
@@ -138,9 +119,39 @@ pub fn run(cfg: AttachConfig) -> Result<i32> {
         fd_paths: cfg.display.fd_paths,
         unknown_numbers: selection.open,
     };
+    install_stop_handlers();
+    let events = match cfg.stop {
+        true => None,
+        false => {
+            let nrs: Option<Vec<u32>> =
+                (!selection.open).then(|| selection.native.iter().copied().collect());
+            Some(perf::open(&processes, nrs.as_deref())?)
+        }
+    };
+    let tids = match &events {
+        Some((_, n)) => {
+            announce(*n, &processes, "perf events; nothing of the target stops");
+            Vec::new()
+        }
+        None => {
+            let tids = seize_all(&processes, cfg.follow)?;
+            announce(
+                tids.len(),
+                &processes,
+                "ptrace (a call blocked when attaching or detaching, such as epoll_wait, is restarted)",
+            );
+            tids
+        }
+    };
+    let perf_selected = selected.clone();
     // No launcher: no call of ours to hide (tid 0 is no thread).
     let shared = Shared::new(table, opts, out, selected, compat, (0, -1), None);
-    Tracer::attached(&shared, &tids, &STOP).run();
+    match events {
+        Some((ev, _)) => perf::run(&shared, ev, &processes, cfg.follow, &perf_selected, &STOP),
+        None => {
+            Tracer::attached(&shared, &tids, &STOP).run();
+        }
+    }
     shared.finish(None);
     drop(shared);
     if let Err(e) = writer.finish() {
@@ -191,6 +202,19 @@ fn seize_all(processes: &[i32], follow: bool) -> Result<Vec<i32>> {
         }
     }
     Ok(seized)
+}
+
+/// Says on stderr what was attached to, and how.
+fn announce(threads: usize, processes: &[i32], how: &str) {
+    eprintln!(
+        "my-sysdig: attached to {threads} thread{} of {} with {how}; SIGINT, SIGTERM or SIGHUP detach",
+        if threads == 1 { "" } else { "s" },
+        processes
+            .iter()
+            .map(i32::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    );
 }
 
 fn install_stop_handlers() {

@@ -242,6 +242,9 @@ pub struct Record {
     /// The call was interrupted before it ran (its notification became
     /// invalid): arguments were not read from memory.
     pub interrupted: bool,
+    /// Arguments were read from memory after the call, not while it waited
+    /// (`attach` without `--stop`): the program may have changed them.
+    pub late: bool,
 }
 
 /// Record output formats.
@@ -463,6 +466,7 @@ pub(crate) mod tests {
             res_path: None,
             res_decoded: None,
             interrupted: false,
+            late: false,
         }
     }
 
@@ -484,6 +488,7 @@ pub(crate) mod tests {
             res_path: None,
             res_decoded: None,
             interrupted: false,
+            late: false,
         }
     }
 

@@ -305,6 +305,7 @@ fn handle(
             res_path: None,
             res_decoded: None,
             interrupted,
+            late: false,
         });
     }
     if let Some(r) = rec.as_mut() {
