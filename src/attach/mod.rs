@@ -28,6 +28,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 pub struct AttachConfig {
     /// `-p PID[,PID...]`.
     pub pids: Vec<i32>,
+    /// `--all`: every process of the machine (perf mode).
+    pub all: bool,
     /// `-f`: their descendants too, those running now and those to come.
     pub follow: bool,
     /// `--stop`: ptrace (exact arguments, the threads stop at each call).
@@ -74,7 +76,12 @@ pub fn run(cfg: AttachConfig) -> Result<i32> {
     let table = SyscallTable::new(arch::native());
     let compat_table = table.arch.compat.map(SyscallTable::new);
     let selection = select::parse_abis(cfg.only.as_deref(), &table, compat_table.as_ref())?;
-    let processes = targets::processes(&cfg.pids, cfg.follow)?;
+    let processes = match (cfg.all, cfg.pids.is_empty(), &cfg.comm) {
+        (true, _, _) => Vec::new(),
+        // `--comm NAME` alone: every process of that name.
+        (false, true, Some(name)) => targets::processes(&targets::named(name)?, cfg.follow)?,
+        _ => targets::processes(&cfg.pids, cfg.follow)?,
+    };
 
     let capture = match &cfg.capture {
         Some(path) => Some((
@@ -120,15 +127,21 @@ pub fn run(cfg: AttachConfig) -> Result<i32> {
         unknown_numbers: selection.open,
     };
     install_stop_handlers();
-    let events = match cfg.stop {
-        true => None,
-        false => {
-            let nrs: Option<Vec<u32>> =
-                (!selection.open).then(|| selection.native.iter().copied().collect());
-            Some(perf::open(&processes, nrs.as_deref())?)
-        }
+    let nrs: Option<Vec<u32>> =
+        (!selection.open).then(|| selection.native.iter().copied().collect());
+    let events = match (cfg.stop, cfg.all) {
+        (true, _) => None,
+        (false, true) => Some((perf::open_all(nrs.as_deref())?, 0)),
+        (false, false) => Some(perf::open(&processes, nrs.as_deref())?),
     };
     let tids = match &events {
+        Some(_) if cfg.all => {
+            eprintln!(
+                "my-sysdig: tracing every process of the machine with perf events (but my-sysdig); \
+                 SIGINT, SIGTERM or SIGHUP end it"
+            );
+            Vec::new()
+        }
         Some((_, n)) => {
             announce(*n, &processes, "perf events; nothing of the target stops");
             Vec::new()
@@ -147,7 +160,14 @@ pub fn run(cfg: AttachConfig) -> Result<i32> {
     // No launcher: no call of ours to hide (tid 0 is no thread).
     let shared = Shared::new(table, opts, out, selected, compat, (0, -1), None);
     match events {
-        Some((ev, _)) => perf::run(&shared, ev, &processes, cfg.follow, &perf_selected, &STOP),
+        Some((ev, _)) => perf::run(
+            &shared,
+            ev,
+            &processes,
+            cfg.follow || cfg.all,
+            &perf_selected,
+            &STOP,
+        ),
         None => {
             Tracer::attached(&shared, &tids, &STOP).run();
         }

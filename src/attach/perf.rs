@@ -80,6 +80,45 @@ pub fn open(processes: &[i32], nrs: Option<&[u32]>) -> Result<(Events, usize)> {
     Ok((Events { rings, enter, exit }, done.len()))
 }
 
+/// Opens the events for every task of the machine (`attach --all`) but
+/// my-sysdig's own threads, filtered in the kernel to `nrs` (all when
+/// `None`).
+pub fn open_all(nrs: Option<&[u32]>) -> Result<Events> {
+    let enter = tracefs::sys_enter()?;
+    let exit = tracefs::sys_exit()?;
+    ring::permitted(&exit)
+        .map_err(|e| Error::fail(format!("attach --all needs perf events: {e}")))?;
+    // SAFETY: getpid has no preconditions.
+    let me = unsafe { libc::getpid() };
+    // Our threads (and those started later, which get tids above ours
+    // only by chance) must not trace themselves: excluded by thread id,
+    // the writer thread included once it exists. The filter is fixed at
+    // open, so every thread we will have is started before (see
+    // `attach::run`).
+    let ours: Vec<String> = targets::threads(me)
+        .iter()
+        .map(|t| format!("common_pid != {t}"))
+        .collect();
+    let mut filter = ours.join(" && ");
+    if let Some(calls) = nrs.map(|n| ring::filter_expr(n)) {
+        match calls {
+            Some(c) => filter = format!("({c}) && {filter}"),
+            // Too many ranges for the kernel: the reader drops the others.
+            None => {}
+        }
+    }
+    let pages = std::env::var("MY_SYSDIG_PERF_PAGES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(PAGES);
+    let mut rings = TaskRings::new(pages);
+    rings
+        .add_every_task(enter.id, Some(&filter))
+        .and_then(|()| rings.add_every_task(exit.id, Some(&filter)))
+        .map_err(|e| Error::fail(format!("attach --all: {e}")))?;
+    Ok(Events { rings, enter, exit })
+}
+
 /// One sample, parsed.
 #[derive(Clone, Copy, Debug)]
 struct Seen {
@@ -134,7 +173,9 @@ pub fn run(
         })
         .collect();
     loop {
-        let stopping = stop.load(Ordering::SeqCst) || !processes.iter().any(|p| alive(*p));
+        // `--all` (no processes) ends only when asked.
+        let gone = !processes.is_empty() && !processes.iter().any(|p| alive(*p));
+        let stopping = stop.load(Ordering::SeqCst) || gone;
         // SAFETY: pfds is a valid array of pollfd whose fds `ev` owns.
         unsafe { libc::poll(pfds.as_mut_ptr(), pfds.len() as libc::nfds_t, 20) };
         let cutoff = monotonic_ns().saturating_sub(1_000_000);

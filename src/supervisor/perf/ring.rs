@@ -363,6 +363,18 @@ impl TaskRings {
         filter: Option<&str>,
         task: bool,
     ) -> Result<(), String> {
+        self.open(tp, tid, filter, task)
+    }
+
+    /// Samples tracepoint `tp` in every task of the machine (`attach
+    /// --all`), filtered in the kernel by `filter`.
+    pub fn add_every_task(&mut self, tp: u64, filter: Option<&str>) -> Result<(), String> {
+        self.open(tp, -1, filter, false)
+    }
+
+    /// Opens `tp` on each CPU, for thread `tid` (inherited) or, with -1,
+    /// for every task.
+    fn open(&mut self, tp: u64, tid: i32, filter: Option<&str>, task: bool) -> Result<(), String> {
         // SAFETY: sysconf has no preconditions.
         let ncpu = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_CONF) }.max(1) as i32;
         let ring_bytes = self.pages * self.page;
@@ -374,7 +386,7 @@ impl TaskRings {
                 config: tp,
                 sample_period: 1,
                 sample_type: PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_RAW,
-                flags: ATTR_INHERIT
+                flags: if tid >= 0 { ATTR_INHERIT } else { 0 }
                     | ATTR_WATERMARK
                     | ATTR_USE_CLOCKID
                     | if task { ATTR_TASK } else { 0 },
