@@ -100,12 +100,10 @@ pub fn open_all(nrs: Option<&[u32]>) -> Result<Events> {
         .map(|t| format!("common_pid != {t}"))
         .collect();
     let mut filter = ours.join(" && ");
-    if let Some(calls) = nrs.map(|n| ring::filter_expr(n)) {
-        match calls {
-            Some(c) => filter = format!("({c}) && {filter}"),
-            // Too many ranges for the kernel: the reader drops the others.
-            None => {}
-        }
+    // Too many ranges for the kernel: every call is sampled, the reader
+    // drops the others.
+    if let Some(c) = nrs.and_then(ring::filter_expr) {
+        filter = format!("({c}) && {filter}");
     }
     let pages = std::env::var("MY_SYSDIG_PERF_PAGES")
         .ok()
