@@ -469,3 +469,106 @@ fn nginx(mode: &[&str]) {
     let st = wait_end(&mut nginx.0, 20);
     assert!(st.success(), "nginx after the detach exits cleanly: {st:?}");
 }
+
+/// strace's detach cases: a target computing in a busy loop and one
+/// blocked in a long sleep, in both modes: after the detach neither is
+/// traced or stopped, and both go on (the sleeper still asleep, the loop
+/// still spinning).
+#[test]
+fn busy_and_sleeping_targets_detach_cleanly() {
+    for (what, script) in [
+        ("busy", "x = 0\nwhile True:\n    x += 1\n"),
+        ("sleeping", "import time\ntime.sleep(1000)\n"),
+    ] {
+        for mode in MODES {
+            let dir = TempDir::new("attach-cases");
+            let target = Target(
+                Command::new(python3())
+                    .args(["-c", script])
+                    .stdin(Stdio::null())
+                    .spawn()
+                    .unwrap(),
+            );
+            std::thread::sleep(Duration::from_millis(300));
+            let pid = target.0.id();
+            let mut t = attach(mode, &["-p", &pid.to_string(), "-o", &dir.join_str("recs")]);
+            std::thread::sleep(Duration::from_millis(700));
+            // SAFETY: kill(2) of the tracer we started.
+            unsafe { libc::kill(t.id() as i32, libc::SIGINT) };
+            assert!(wait_end(&mut t, 20).success(), "{what} {mode:?}");
+            std::thread::sleep(Duration::from_millis(100));
+            for (state, tracer, ..) in thread_states(pid) {
+                assert_eq!(tracer, "0", "{what} {mode:?}");
+                let want = if what == "busy" { 'R' } else { 'S' };
+                assert!(state.starts_with(want), "{what} {mode:?}: {state}");
+            }
+        }
+    }
+}
+
+/// `--comm NAME` picks the processes of that name; `--all` sees every
+/// process but my-sysdig's own.
+#[test]
+fn comm_and_all_choose_the_targets() {
+    let dir = TempDir::new("attach-choose");
+    // A process with a name no other has: a copy of sh, in a loop.
+    let name = format!("msd{}", std::process::id() % 100_000);
+    let bin = dir.join(&name);
+    std::fs::copy("/bin/sh", &bin).unwrap();
+    let sleeper = Target(
+        Command::new(&bin)
+            .args(["-c", "while :; do sleep 0.05; done"])
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    std::thread::sleep(Duration::from_millis(200));
+    let recs = dir.join_str("recs");
+    let mut t = attach(&[], &["--comm", &name, "--format", "json", "-o", &recs]);
+    std::thread::sleep(Duration::from_millis(700));
+    // SAFETY: kill(2) of the tracer we started.
+    unsafe { libc::kill(t.id() as i32, libc::SIGINT) };
+    assert!(wait_end(&mut t, 20).success());
+    let got = parse_records(&std::fs::read_to_string(&recs).unwrap(), "comm");
+    // Its loop: a child each time, waited for.
+    assert!(
+        got.iter()
+            .any(|r| r["pid"] == sleeper.0.id() && r["syscall"] == "wait4"),
+        "{got:?}"
+    );
+    assert!(got.iter().all(|r| r["comm"] == name.as_str()));
+
+    // --all: a process opening a path no other opens.
+    let mark = dir.join_str("mark");
+    let script = "import os, sys, time\nwhile True:\n    try:\n        os.open(sys.argv[1], os.O_RDONLY)\n    except OSError:\n        pass\n    time.sleep(0.02)\n";
+    let opener = Target(
+        Command::new(python3())
+            .args(["-c", script, &mark])
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let filter = format!("evt.arg.pathname = {mark}");
+    let recs = dir.join_str("recs-all");
+    let mut t = attach(
+        &[],
+        &[
+            "--all", "--only", "openat", "--filter", &filter, "--format", "json", "-o", &recs,
+        ],
+    );
+    wait_records(&recs, 3);
+    // SAFETY: as above.
+    unsafe { libc::kill(t.id() as i32, libc::SIGINT) };
+    let st = wait_end(&mut t, 20);
+    let mut err = String::new();
+    let _ = t.stderr.take().map(|mut e| e.read_to_string(&mut err));
+    assert!(st.success(), "{st:?}: {err}");
+    let got = parse_records(&std::fs::read_to_string(&recs).unwrap(), "all");
+    assert!(
+        got.iter()
+            .all(|r| r["pid"] == opener.0.id() && r["err"] == "ENOENT"),
+        "{got:?}"
+    );
+    let r = run_tracer(&["attach", "--all", "--stop"]);
+    r.assert_code(2);
+}
