@@ -5,7 +5,7 @@
 //! LEB128 varints; signed ones are zigzag-mapped first.
 
 use super::{End, Entry, Exit, Header, VERSION};
-use crate::record::{Abi, Arg, Args, Comm, FdPath, Record, ResKind, Value};
+use crate::record::{Abi, Arg, Args, Comm, FdPath, Injected, Record, ResKind, Value};
 use parking_lot::Mutex;
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
@@ -390,6 +390,10 @@ fn write_record(rec: &Record, live: u64, ids: &mut Ids<'_>, out: &mut Vec<u8>) {
         );
         write_value(&a.value, ids, out);
     }
+    // Format 1.1: a trailing byte, only for a call `--inject` tampered with.
+    if rec.injected.any() {
+        out.push(rec.injected.0);
+    }
 }
 
 fn write_value(v: &Value, ids: &mut Ids<'_>, out: &mut Vec<u8>) {
@@ -656,6 +660,19 @@ fn read_record(d: &mut Dec<'_>, names: &[&'static str]) -> DResult<(Record, u64)
             updated: v & 2 != 0,
         });
     }
+    // Format 1.1: the injection byte, present only when non-zero. (A newer
+    // minor version's fields would follow it.)
+    let injected = if d.remaining() > 0 {
+        match d.u8()? {
+            0 => return Err("an injection byte of 0 (written only when non-zero)".into()),
+            b if b & !Injected::ALL != 0 => {
+                return Err(format!("unknown injection bits {b:#x}"));
+            }
+            b => Injected(b),
+        }
+    } else {
+        Injected::default()
+    };
     Ok((
         Record {
             ts_ns,
@@ -672,6 +689,7 @@ fn read_record(d: &mut Dec<'_>, names: &[&'static str]) -> DResult<(Record, u64)
             res_path,
             res_decoded,
             interrupted: flags & F_INTERRUPTED != 0,
+            injected,
         },
         live,
     ))

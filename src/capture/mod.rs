@@ -16,7 +16,7 @@ pub use file::{FileWriter, Reader};
 use crate::record::Record;
 
 /// The format version this code writes, and the newest major it reads.
-pub const VERSION: (u16, u16) = (1, 0);
+pub const VERSION: (u16, u16) = (1, 1);
 
 /// The capture's first frame: what was traced, where, how.
 #[derive(Clone, Debug, PartialEq, Default)]

@@ -835,6 +835,7 @@ fn bytes_per_record() {
             res_path,
             res_decoded: None,
             interrupted: false,
+            injected: Default::default(),
         };
         let mut buf = Vec::new();
         interner.encode_record(&rec, 2, &mut buf);

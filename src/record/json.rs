@@ -57,6 +57,9 @@ pub fn format(r: &Record, out: &mut Vec<u8>) {
     if r.interrupted {
         out.extend_from_slice(b",\"interrupted\":true");
     }
+    if r.injected.any() {
+        let _ = write!(out, ",\"injected\":\"{}\"", r.injected.json_name());
+    }
     out.extend_from_slice(b"}\n");
 }
 

@@ -151,6 +151,7 @@ fn result(r: &Record, out: &mut Vec<u8>) {
     if let (Some(d), Some(_)) = (&r.res_decoded, r.res) {
         decoration(d, value, out);
     }
+    r.injected.write_marks(out);
 }
 
 /// ` (flags O_RDWR)`: what is known of the result, after it (text and

@@ -678,6 +678,7 @@ mod tests {
             res_path: None,
             res_decoded: None,
             interrupted: false,
+            injected: Default::default(),
         }
     }
 

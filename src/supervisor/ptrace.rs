@@ -400,6 +400,7 @@ impl<'a> Tracer<'a> {
                 res_path: None,
                 res_decoded: None,
                 interrupted: false,
+                injected: Default::default(),
             };
             shared.annotate(&mut rec);
             if spec.needs_exit() {
