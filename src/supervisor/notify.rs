@@ -90,10 +90,15 @@ mod ioctl {
     /// Installs a copy of `src` in the caller and answers the request with
     /// its number, atomically (`SECCOMP_IOCTL_NOTIF_ADDFD` with
     /// `SECCOMP_ADDFD_FLAG_SEND`, Linux 5.14). Returns the new number.
-    pub fn addfd_send(fd: RawFd, id: u64, src: RawFd, cloexec: bool) -> Result<i32, i32> {
+    /// Without `send`, only installs it (the answer is sent apart).
+    pub fn addfd(fd: RawFd, id: u64, src: RawFd, cloexec: bool, send: bool) -> Result<i32, i32> {
         let mut add = libc::seccomp_notif_addfd {
             id,
-            flags: libc::SECCOMP_ADDFD_FLAG_SEND as u32,
+            flags: if send {
+                libc::SECCOMP_ADDFD_FLAG_SEND as u32
+            } else {
+                0
+            },
             srcfd: src as u32,
             newfd: 0,
             newfd_flags: if cloexec { libc::O_CLOEXEC as u32 } else { 0 },
@@ -185,7 +190,7 @@ pub fn run(shared: &Shared, listener: OwnedFd) {
     });
 }
 
-fn receive(shared: &Shared, fd: RawFd, done: &AtomicBool, delayer: &Delayer) {
+fn receive<'s>(shared: &'s Shared, fd: RawFd, done: &AtomicBool, delayer: &Delayer<'s>) {
     let mut cache = ThreadCache::default();
     let mut scratch = Vec::with_capacity(4096);
     let mut req: libc::seccomp_notif = unsafe_zeroed();
@@ -414,44 +419,75 @@ enum Answer {
     AddFd { file: OwnedFd, cloexec: bool },
 }
 
-/// Sends `answer` for request `id`; the result the caller sees, when the
-/// call did not run.
-fn answer(fd: RawFd, id: u64, answer: Answer) -> Option<i64> {
+/// Sends `answer` for request `id`. `before` gets the result the caller
+/// will see (when the call does not run) just before the thread is let go:
+/// a record written there cannot be overtaken by the thread's next call,
+/// which in the default modes may reach the ptrace loop. `send`: install a
+/// descriptor and answer in one step (`SECCOMP_ADDFD_FLAG_SEND`), when the
+/// record may follow (`--no-ret`: every call is a notification, taken in
+/// order).
+fn answer(fd: RawFd, id: u64, answer: Answer, send: bool, before: impl FnOnce(Option<i64>)) {
     match answer {
         Answer::Continue => {
+            before(None);
             let _ = ioctl::respond_continue(fd, id);
-            None
         }
         Answer::Value { val, errno } => {
+            before(Some(if errno != 0 { -i64::from(errno) } else { val }));
             let _ = ioctl::respond_value(fd, id, val, errno);
-            Some(if errno != 0 { -i64::from(errno) } else { val })
         }
         Answer::AddFd { file, cloexec } => {
-            match ioctl::addfd_send(fd, id, file.as_raw_fd(), cloexec) {
-                Ok(n) => Some(n.into()),
+            let got = ioctl::addfd(fd, id, file.as_raw_fd(), cloexec, send);
+            match got {
+                Ok(n) if send => before(Some(n.into())),
+                Ok(n) => {
+                    before(Some(n.into()));
+                    // Fails only if the request is gone (its thread died).
+                    let _ = ioctl::respond_value(fd, id, n.into(), 0);
+                }
                 Err(e) => {
                     // The request is gone (ENOENT), or the caller is out of
                     // descriptors (EMFILE): it fails as it would have.
+                    before(Some(-i64::from(e)));
                     let _ = ioctl::respond_value(fd, id, 0, e);
-                    Some(-i64::from(e))
                 }
             }
         }
     }
 }
 
+/// Writes the record of a call that did not run, with its result.
+fn write_made_up(
+    shared: &Shared,
+    spec: &InjectSpec,
+    mut r: Record,
+    res: Option<i64>,
+    dur_ns: u64,
+    scratch: &mut Vec<u8>,
+) {
+    r.res = res.or(r.res);
+    r.dur_ns = Some(dur_ns);
+    if spec.redirect.is_some() && r.res.is_some_and(|v| v >= 0) && shared.opts.fd_paths {
+        r.res_path = Some(crate::record::FdPath::new(path_bytes(spec), false));
+    }
+    if let Some(perf) = &shared.perf {
+        perf.flush(shared);
+    }
+    shared.emit(&r, scratch);
+}
+
 /// Carries out `spec` on the call `req` (process `tgid`) and answers it,
 /// now or, for `delay_enter=`, from the delay thread. `rec` is its record:
 /// completed here when the call does not run; handed to the delay thread
 /// with a delayed answer.
-fn tamper(
-    shared: &Shared,
+fn tamper<'s>(
+    shared: &'s Shared,
     fd: RawFd,
     req: &libc::seccomp_notif,
     tgid: i32,
-    spec: &InjectSpec,
+    spec: &'s InjectSpec,
     rec: &mut Option<Record>,
-    delayer: &Delayer,
+    delayer: &Delayer<'s>,
 ) {
     let tid = req.pid as i32;
     for p in &spec.poke_enter {
@@ -480,6 +516,7 @@ fn tamper(
         // A call that does not run is recorded once answered.
         let rec = if spec.skips_call() { rec.take() } else { None };
         delayer.push(Delayed {
+            spec,
             due: std::time::Instant::now() + d,
             since: std::time::Instant::now(),
             id: req.id,
@@ -488,14 +525,12 @@ fn tamper(
         });
         return;
     }
-    let res = answer(fd, req.id, ans);
-    if let (Some(r), Some(res)) = (rec.as_mut(), res) {
-        r.res = Some(res);
-        r.dur_ns = Some(0);
-        if spec.redirect.is_some() && res >= 0 && shared.opts.fd_paths {
-            r.res_path = Some(crate::record::FdPath::new(path_bytes(spec), false));
+    let made_up = if spec.skips_call() { rec.take() } else { None };
+    answer(fd, req.id, ans, shared.opts.no_ret, |res| {
+        if let Some(r) = made_up {
+            write_made_up(shared, spec, r, res, 0, &mut Vec::new());
         }
-    }
+    });
 }
 
 fn path_bytes(spec: &InjectSpec) -> &[u8] {
@@ -544,7 +579,8 @@ fn open_redirect(
 }
 
 /// An answer held back by `delay_enter=`.
-struct Delayed {
+struct Delayed<'s> {
+    spec: &'s InjectSpec,
     due: std::time::Instant,
     since: std::time::Instant,
     id: u64,
@@ -556,13 +592,13 @@ struct Delayed {
 /// The queue of delayed answers and the thread that sends them when due
 /// (the receiver never sleeps).
 #[derive(Default)]
-struct Delayer {
-    queue: parking_lot::Mutex<(Vec<Delayed>, bool)>,
+struct Delayer<'s> {
+    queue: parking_lot::Mutex<(Vec<Delayed<'s>>, bool)>,
     wake: parking_lot::Condvar,
 }
 
-impl Delayer {
-    fn push(&self, d: Delayed) {
+impl<'s> Delayer<'s> {
+    fn push(&self, d: Delayed<'s>) {
         self.queue.lock().0.push(d);
         self.wake.notify_one();
     }
@@ -573,7 +609,7 @@ impl Delayer {
         self.wake.notify_one();
     }
 
-    fn run(&self, shared: &Shared, fd: RawFd) {
+    fn run(&self, shared: &'s Shared, fd: RawFd) {
         let mut scratch = Vec::new();
         let mut q = self.queue.lock();
         loop {
@@ -588,15 +624,13 @@ impl Delayer {
             if let Some(i) = due {
                 let d = q.0.swap_remove(i);
                 drop(q);
-                let res = answer(fd, d.id, d.answer);
-                if let Some(mut r) = d.rec {
-                    r.res = res.or(r.res);
-                    r.dur_ns = Some(d.since.elapsed().as_nanos() as u64);
-                    if let Some(perf) = &shared.perf {
-                        perf.flush(shared);
+                let (rec, since, spec) = (d.rec, d.since, d.spec);
+                answer(fd, d.id, d.answer, shared.opts.no_ret, |res| {
+                    if let Some(r) = rec {
+                        let dur = since.elapsed().as_nanos() as u64;
+                        write_made_up(shared, spec, r, res, dur, &mut scratch);
                     }
-                    shared.emit(&r, &mut scratch);
-                }
+                });
                 q = self.queue.lock();
                 continue;
             }
