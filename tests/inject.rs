@@ -33,7 +33,9 @@ fn strace_inject(spec_opt: &str, env: &[(&str, &str)], cmd: &[&str]) -> Run {
     let dir = TempDir::new("strace-inject");
     let file = dir.join("trace");
     let mut c = Command::new("strace");
-    c.envs(env.iter().copied())
+    // cargo's library path would add the loader's probes to the counts.
+    c.env_remove("LD_LIBRARY_PATH")
+        .envs(env.iter().copied())
         .args(["-f", "-qq", "-o"])
         .arg(&file)
         .arg(spec_opt)
@@ -52,7 +54,8 @@ fn ours(mode: Mode, opts: &[&str], env: &[(&str, &str)], cmd: &[&str]) -> Run {
     let dir = TempDir::new("inject");
     let file = dir.join_str("trace");
     let mut c = Command::new(TRACER);
-    c.envs(env.iter().copied())
+    c.env_remove("LD_LIBRARY_PATH")
+        .envs(env.iter().copied())
         .arg("exec")
         .args(mode.args())
         .args(["--format", "strace", "-o", &file])
