@@ -660,11 +660,10 @@ fn read_record(d: &mut Dec<'_>, names: &[&'static str]) -> DResult<(Record, u64)
             updated: v & 2 != 0,
         });
     }
-    // Format 1.1: the injection byte, present only when non-zero. (A newer
-    // minor version's fields would follow it.)
+    // Format 1.1: the injection byte, written only when non-zero (a newer
+    // minor version that adds fields writes it, 0 then, before them).
     let injected = if d.remaining() > 0 {
         match d.u8()? {
-            0 => return Err("an injection byte of 0 (written only when non-zero)".into()),
             b if b & !Injected::ALL != 0 => {
                 return Err(format!("unknown injection bits {b:#x}"));
             }

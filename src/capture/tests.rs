@@ -615,10 +615,11 @@ fn versions() {
     data.extend_from_slice(&[200, 3, 1, 2, 3]);
     data.extend_from_slice(&e);
     data.extend_from_slice(&[200, 0, 201, 1, 9]);
-    // A record with a field from the future at its end.
+    // A record with a field from the future at its end (after 1.1's
+    // injection byte, which a newer minor then writes, 0 if need be).
     let mut longer = e.clone();
-    longer[1] += 1; // its length (one byte here)
-    longer.push(42);
+    longer[1] += 2; // its length (one byte here)
+    longer.extend_from_slice(&[0, 42]);
     data.extend_from_slice(&longer);
     let (bytes, _) = write_capture(&header(), &[data]);
 
@@ -873,4 +874,49 @@ fn bytes_per_record() {
         data.len() as f64 / N as f64
     );
     assert!(per < 40.0, "{per} bytes/record");
+}
+
+/// 1.1: a tampered call's marks survive the capture; a plain record has no
+/// injection byte (1.0's layout).
+#[test]
+fn injected_marks_round_trip() {
+    use crate::record::Injected;
+    let interner = Interner::new();
+    let plain = sample();
+    let mut rec = sample();
+    rec.injected = Injected(Injected::ERROR | Injected::DELAYED);
+    let mut data = Vec::new();
+    let (mut e1, mut e2) = (Vec::new(), Vec::new());
+    interner.encode_record(&plain, 1, &mut e1);
+    interner.encode_record(&rec, 1, &mut e2);
+    assert_eq!(e2.len(), e1.len() + 1);
+    interner.take_new_names(&mut data);
+    data.extend_from_slice(&e1);
+    data.extend_from_slice(&e2);
+    let (bytes, _) = write_capture(&header(), &[data]);
+    let mut r = Reader::new(&bytes[..]).unwrap();
+    assert_eq!(
+        r.next_entry().unwrap(),
+        Some(Entry::Record {
+            rec: plain,
+            live: 1
+        })
+    );
+    assert_eq!(
+        r.next_entry().unwrap(),
+        Some(Entry::Record { rec, live: 1 })
+    );
+    let mut text = Vec::new();
+    let mut t = sample();
+    t.injected = Injected(Injected::ERROR | Injected::DELAYED);
+    t.res = Some(-28);
+    t.format(crate::record::Format::Strace, &mut text);
+    let line = String::from_utf8_lossy(&text);
+    assert!(
+        line.contains("= -1 ENOSPC (No space left on device) (INJECTED) (DELAYED)"),
+        "{line}"
+    );
+    text.clear();
+    t.format(crate::record::Format::Json, &mut text);
+    assert!(String::from_utf8_lossy(&text).contains("\"injected\":\"error+delay\""));
 }
