@@ -456,20 +456,32 @@ fn answer(fd: RawFd, id: u64, answer: Answer, send: bool, before: impl FnOnce(Op
     }
 }
 
-/// Writes the record of a call that did not run, with its result.
-fn write_made_up(
+/// The record of a call that did not run, with its result.
+fn complete_made_up(
     shared: &Shared,
     spec: &InjectSpec,
     mut r: Record,
     res: Option<i64>,
     dur_ns: u64,
-    scratch: &mut Vec<u8>,
-) {
+) -> Record {
     r.res = res.or(r.res);
     r.dur_ns = Some(dur_ns);
     if spec.redirect.is_some() && r.res.is_some_and(|v| v >= 0) && shared.opts.fd_paths {
         r.res_path = Some(crate::record::FdPath::new(path_bytes(spec), false));
     }
+    r
+}
+
+/// Writes the record of a call that did not run, with its result.
+fn write_made_up(
+    shared: &Shared,
+    spec: &InjectSpec,
+    r: Record,
+    res: Option<i64>,
+    dur_ns: u64,
+    scratch: &mut Vec<u8>,
+) {
+    let r = complete_made_up(shared, spec, r, res, dur_ns);
     if let Some(perf) = &shared.perf {
         perf.flush(shared);
     }
@@ -526,7 +538,15 @@ fn tamper<'s>(
         return;
     }
     let made_up = if spec.skips_call() { rec.take() } else { None };
-    answer(fd, req.id, ans, shared.opts.no_ret, |res| {
+    if shared.opts.no_ret {
+        // Every call is a notification, taken in order: the record is
+        // written after the answer (by `receive`), off the call's path.
+        let mut got = None;
+        answer(fd, req.id, ans, true, |res| got = res);
+        *rec = made_up.map(|r| complete_made_up(shared, spec, r, got, 0));
+        return;
+    }
+    answer(fd, req.id, ans, false, |res| {
         if let Some(r) = made_up {
             write_made_up(shared, spec, r, res, 0, &mut Vec::new());
         }
