@@ -5,7 +5,7 @@
 #
 #   --quick        fewer calls, requests and rounds (1.5-2.5 minutes on 2 vCPUs;
 #                  the full run takes 8-25 minutes, depending on the host)
-#   --parts LIST   comma-separated subset of: floor,micro,placement,nginx,records,capture,rss
+#   --parts LIST   comma-separated subset of: floor,micro,inject,placement,nginx,records,capture,rss
 #                  (default: all)
 #   --rounds R     rounds of the interleaved parts (default 9, --quick 3; placement: at most 5)
 #   --keep         keep the work directory (raw numbers, records, ab and nginx logs)
@@ -28,6 +28,11 @@
 #            strace pinned to CPU 0. The --no-ret, perf and default modes run twice, with
 #            the records to -o FILE (text) and to a capture (-w FILE, alone): "-w / -o"
 #            lines give the median per-round ratio of each pair (issue 16's cost target).
+#   inject   fault injection (issue 18): the getppid loop with every call failed with EPERM
+#            by `my-sysdig --no-ret --inject getppid:error=EPERM` (the notification's answer:
+#            the call never runs), beside plain `--only getppid --no-ret` (the notification
+#            with CONTINUE) and `strace -f --inject=getppid:error=EPERM` (ptrace), interleaved;
+#            ratios inject/notif (target <= 1.2) and strace/inject (target >= 3).
 #   placement  the getppid loop under --exit-via ptrace, --no-ret and strace -f with the tracer
 #            and the tracee pinned to the same CPU, to different CPUs, or not at all: what
 #            the cross-CPU wake-up costs each mechanism on this machine.
@@ -65,7 +70,7 @@ set -u -o pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 QUICK=0
-PARTS=floor,micro,placement,nginx,records,capture,rss
+PARTS=floor,micro,inject,placement,nginx,records,capture,rss
 ROUNDS=
 KEEP=0
 while [ $# -gt 0 ]; do
@@ -321,6 +326,41 @@ if has_part micro; then
     done
     [ -n "$wl" ] && say "  -w / -o per call (median of per-round ratios, range; <=1.00: -w costs no more):$wl"
   done
+fi
+
+# --- fault injection (issue 18) ----------------------------------------------------
+if has_part inject; then
+  echo "fault injection: $ROUNDS rounds x N=$MICRO_N getppid ..." >&2
+  INJ_MODES="notif inject strace-inject"
+  for r in $(seq "$ROUNDS"); do
+    for mode in $INJ_MODES; do
+      case $mode in
+        notif) cmd=("$MS" exec --only getppid --no-ret -o "$W/inj.rec" -- "$LOOP" getppid "$MICRO_N") ;;
+        inject) cmd=("$MS" exec --only getppid --no-ret --inject getppid:error=EPERM -o "$W/inj.rec" -- "$LOOP" getppid "$MICRO_N") ;;
+        strace-inject)
+          command -v strace >/dev/null || continue
+          cmd=(strace -f -qq -o /dev/null --inject=getppid:error=EPERM "$LOOP" getppid "$MICRO_N") ;;
+      esac
+      v=$("${cmd[@]}" 2>>"$W/inj.err" | sed -n 's/.*ns_per_call=\([0-9.]*\).*/\1/p')
+      [ -n "$v" ] || { note "inject $mode round $r failed (see $W/inj.err)"; v=NA; }
+      echo "$v" >> "$W/inj.$mode"
+    done
+    echo "  round $r/$ROUNDS done" >&2
+  done
+  say ""
+  say "## fault injection: getppid loop, every call failed with EPERM, N=$MICRO_N, $ROUNDS interleaved rounds"
+  say "$(printf '%-58s %9s %17s' 'mode (ns per call)' median 'min..max')"
+  for mode in $INJ_MODES; do
+    case $mode in
+      notif) label="my-sysdig --only getppid --no-ret (CONTINUE, no injection)" ;;
+      inject) label="my-sysdig --no-ret --inject getppid:error=EPERM" ;;
+      strace-inject) label="strace -f --inject=getppid:error=EPERM" ;;
+    esac
+    read -r m lo hi n < <(stats "$W/inj.$mode")
+    say "$(printf '%-58s %9s %17s' "$label" "$(f0 "$m")" "$(f0 "$lo")..$(f0 "$hi")")"
+  done
+  say "  inject / plain notification: $(pratio "$W/inj.inject" "$W/inj.notif") (per-round $(pratio_range "$W/inj.inject" "$W/inj.notif"); target <= 1.2)"
+  say "  strace --inject / inject:     $(pratio "$W/inj.strace-inject" "$W/inj.inject") (per-round $(pratio_range "$W/inj.strace-inject" "$W/inj.inject"); target >= 3)"
 fi
 
 # --- placement: where tracer and tracee run ----------------------------------------

@@ -7,6 +7,7 @@ pub mod error;
 pub mod exec;
 pub mod filter;
 pub mod handlers;
+pub mod inject;
 pub mod launcher;
 pub mod pipeline;
 pub mod read;

@@ -170,6 +170,19 @@ struct ExecArgs {
     /// ptrace for those whose record needs memory the kernel writes (read data, stat buffers).
     #[arg(long, value_enum, value_name = "HOW", conflicts_with = "no_ret")]
     exit_via: Option<ExitViaArg>,
+    /// Tamper with calls, as strace's --inject: SET:ACTION[:ACTION...][:when=EXPR].
+    /// SET as in --only; actions error=ERRNO, retval=N, signal=SIG, delay_enter=T,
+    /// delay_exit=T, poke_enter=@argN=HEX, poke_exit=..., redirect=PATH; when=N, N..M,
+    /// N+S, N..M+S (per call and thread); prob=P; scope=thread|process|tree. Repeatable.
+    #[arg(long, value_name = "SPEC")]
+    inject: Vec<String>,
+    /// Make calls fail, as strace's --fault: SET[:error=ERRNO][:when=EXPR]
+    /// (ENOSYS by default). Repeatable; an --inject naming the same call wins.
+    #[arg(long, value_name = "SPEC")]
+    fault: Vec<String>,
+    /// The seed of prob= choices (printed at start when not given): repeats a run's choices.
+    #[arg(long, value_name = "N")]
+    inject_seed: Option<u64>,
     /// The command and its arguments.
     #[arg(
         required = true,
@@ -269,6 +282,13 @@ fn main() -> ExitCode {
                     Some(ExitViaArg::Perf) => ExitVia::Perf,
                     Some(ExitViaArg::Ptrace) => ExitVia::Ptrace,
                 },
+                inject: a
+                    .fault
+                    .into_iter()
+                    .map(|f| (f, true))
+                    .chain(a.inject.into_iter().map(|i| (i, false)))
+                    .collect(),
+                inject_seed: a.inject_seed,
                 command: a.command,
             })
         }

@@ -346,6 +346,8 @@ impl State<'_> {
             interrupted: false,
             // Read now, not while the call ran.
             late: spec.reads_memory() || spec.needs_exit_memory_at(shared.opts.snaplen),
+            // `attach` injects nothing.
+            injected: Default::default(),
         };
         shared.annotate(&mut rec);
         if rec.res_kind == ResKind::Never {

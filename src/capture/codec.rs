@@ -5,7 +5,7 @@
 //! LEB128 varints; signed ones are zigzag-mapped first.
 
 use super::{End, Entry, Exit, Header, VERSION};
-use crate::record::{Abi, Arg, Args, Comm, FdPath, Record, ResKind, Value};
+use crate::record::{Abi, Arg, Args, Comm, FdPath, Injected, Record, ResKind, Value};
 use parking_lot::Mutex;
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
@@ -58,6 +58,10 @@ const F_COMPAT: u8 = 32;
 const RES_KIND_SHIFT: u8 = 6;
 /// Flags past the first byte (the flags are a varint).
 const F_LATE: u64 = 1 << 8;
+/// `--inject` tampered with the call: the `injected` byte ends the record.
+const F_INJECTED: u64 = 1 << 9;
+/// Every flag this version knows (higher bits are corrupt).
+const F_KNOWN_BITS: u32 = 10;
 
 // END exit tags.
 const EXIT_UNKNOWN: u8 = 0;
@@ -359,7 +363,9 @@ fn write_record(rec: &Record, live: u64, ids: &mut Ids<'_>, out: &mut Vec<u8>) {
             0
         }
         | kind << RES_KIND_SHIFT;
-    let flags = u64::from(flags) | if rec.late { F_LATE } else { 0 };
+    let flags = u64::from(flags)
+        | if rec.late { F_LATE } else { 0 }
+        | if rec.injected.any() { F_INJECTED } else { 0 };
     put_varint(out, flags);
     out.extend_from_slice(&rec.ts_ns.to_be_bytes());
     if let Some(d) = rec.dur_ns {
@@ -392,6 +398,10 @@ fn write_record(rec: &Record, live: u64, ids: &mut Ids<'_>, out: &mut Vec<u8>) {
             next_id(ids) << 2 | (a.output as u64) | (a.updated as u64) << 1,
         );
         write_value(&a.value, ids, out);
+    }
+    // Flag F_INJECTED: how `--inject` tampered with the call.
+    if rec.injected.any() {
+        out.push(rec.injected.0);
     }
 }
 
@@ -590,7 +600,7 @@ fn fd_path(d: &mut Dec<'_>) -> DResult<FdPath> {
 
 fn read_record(d: &mut Dec<'_>, names: &[&'static str]) -> DResult<(Record, u64)> {
     let wide = d.varint()?;
-    if wide >> 9 != 0 {
+    if wide >> F_KNOWN_BITS != 0 {
         return Err(format!("unknown record flags {wide:#x}"));
     }
     let late = wide & F_LATE != 0;
@@ -664,6 +674,18 @@ fn read_record(d: &mut Dec<'_>, names: &[&'static str]) -> DResult<(Record, u64)
             updated: v & 2 != 0,
         });
     }
+    // Flag F_INJECTED: the injection byte (never 0), after the arguments.
+    let injected = if wide & F_INJECTED != 0 {
+        match d.u8()? {
+            0 => return Err("injection flag without injection bits".to_string()),
+            b if b & !Injected::ALL != 0 => {
+                return Err(format!("unknown injection bits {b:#x}"));
+            }
+            b => Injected(b),
+        }
+    } else {
+        Injected::default()
+    };
     Ok((
         Record {
             ts_ns,
@@ -681,6 +703,7 @@ fn read_record(d: &mut Dec<'_>, names: &[&'static str]) -> DResult<(Record, u64)
             res_decoded,
             interrupted: flags & F_INTERRUPTED != 0,
             late,
+            injected,
         },
         live,
     ))

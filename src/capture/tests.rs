@@ -1,7 +1,7 @@
 use super::file::FRAME_TARGET;
 use super::*;
 use crate::record::tests::{record, sample};
-use crate::record::{Abi, Arg, Comm, FdPath, ResKind, Value};
+use crate::record::{Abi, Arg, Comm, FdPath, Injected, ResKind, Value};
 use std::io::Read;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -280,6 +280,10 @@ fn every_value_records() -> Vec<Record> {
     r.res_kind = ResKind::Never;
     r.pid = -1;
     r.comm = Comm::new(b"");
+    // Both high flags at once (never so in practice: injection is exec
+    // only, late attach only) on a record whose first flags byte has 0x80.
+    r.late = true;
+    r.injected = Injected(Injected::SIGNAL | Injected::POKED | Injected::DELAYED);
     out.push(r);
 
     let mut r = record("getpid", smallvec::smallvec![], 77);
@@ -837,6 +841,7 @@ fn bytes_per_record() {
             res_decoded: None,
             interrupted: false,
             late: false,
+            injected: Default::default(),
         };
         let mut buf = Vec::new();
         interner.encode_record(&rec, 2, &mut buf);
@@ -874,4 +879,106 @@ fn bytes_per_record() {
         data.len() as f64 / N as f64
     );
     assert!(per < 40.0, "{per} bytes/record");
+}
+
+/// A tampered call's marks survive the capture (flag 0x200 and the
+/// injected byte); a plain record has neither.
+#[test]
+fn injected_marks_round_trip() {
+    let interner = Interner::new();
+    let plain = sample();
+    let mut rec = sample();
+    rec.injected = Injected(Injected::ERROR | Injected::DELAYED);
+    let mut data = Vec::new();
+    let (mut e1, mut e2) = (Vec::new(), Vec::new());
+    interner.encode_record(&plain, 1, &mut e1);
+    interner.encode_record(&rec, 1, &mut e2);
+    // The flags varint grows to two bytes, plus the injected byte.
+    assert_eq!(e2.len(), e1.len() + 2);
+    interner.take_new_names(&mut data);
+    data.extend_from_slice(&e1);
+    data.extend_from_slice(&e2);
+    let (bytes, _) = write_capture(&header(), &[data]);
+    let mut r = Reader::new(&bytes[..]).unwrap();
+    assert_eq!(
+        r.next_entry().unwrap(),
+        Some(Entry::Record {
+            rec: plain,
+            live: 1
+        })
+    );
+    assert_eq!(
+        r.next_entry().unwrap(),
+        Some(Entry::Record { rec, live: 1 })
+    );
+    let mut text = Vec::new();
+    let mut t = sample();
+    t.injected = Injected(Injected::ERROR | Injected::DELAYED);
+    t.res = Some(-28);
+    t.format(crate::record::Format::Strace, &mut text);
+    let line = String::from_utf8_lossy(&text);
+    assert!(
+        line.contains("= -1 ENOSPC (No space left on device) (INJECTED) (DELAYED)"),
+        "{line}"
+    );
+    text.clear();
+    t.format(crate::record::Format::Json, &mut text);
+    assert!(String::from_utf8_lossy(&text).contains("\"injected\":\"error+delay\""));
+}
+
+/// The injected byte follows the arguments only under flag 0x200: a zero
+/// byte, unknown injection bits or an unknown flag bit are corruption; a
+/// newer minor's field after the byte is skipped.
+#[test]
+fn injected_flag_layout() {
+    let interner = Interner::new();
+    let mut rec = sample();
+    rec.injected = Injected(Injected::RETVAL);
+    let mut names = Vec::new();
+    let mut e = Vec::new();
+    interner.encode_record(&rec, 1, &mut e);
+    interner.take_new_names(&mut names);
+    // kind, length (one byte), then the flags varint: 0x200 is bit 2 of its
+    // second byte; the injected byte ends the entry.
+    assert_eq!(e[1] as usize, e.len() - 2);
+    assert!(e[2] & 0x80 != 0 && e[3] == 0x04, "{e:?}");
+    assert_eq!(*e.last().unwrap(), Injected::RETVAL);
+    let read = |entry: &[u8], minor: u16| {
+        let mut data = names.clone();
+        data.extend_from_slice(entry);
+        let (bytes, _) = write_capture(&header(), &[data]);
+        let b = with_version(&bytes, 1, minor);
+        let mut r = Reader::new(&b[..]).unwrap();
+        r.next_entry()
+    };
+    let want = Some(Entry::Record {
+        rec: rec.clone(),
+        live: 1,
+    });
+    assert_eq!(read(&e, VERSION.1).unwrap(), want);
+    let corrupt = |entry: &[u8], what: &str| {
+        let err = read(entry, VERSION.1).unwrap_err();
+        assert!(
+            err.to_string().starts_with("corrupt at byte "),
+            "{what}: {err}"
+        );
+    };
+    let mut zero = e.clone();
+    *zero.last_mut().unwrap() = 0;
+    corrupt(&zero, "zero injected byte");
+    let mut unknown = e.clone();
+    *unknown.last_mut().unwrap() = 0x40;
+    corrupt(&unknown, "unknown injection bit");
+    let mut bit10 = e.clone();
+    bit10[3] |= 0x08;
+    corrupt(&bit10, "flag 1 << 10");
+    let mut missing = e.clone();
+    missing[3] = 0; // a two-byte varint of the flags without 0x200
+    assert_eq!(missing.len(), e.len());
+    corrupt(&missing, "injected byte without its flag");
+    let mut longer = e.clone();
+    longer[1] += 1;
+    longer.push(42);
+    assert_eq!(read(&longer, VERSION.1 + 1).unwrap(), want);
+    corrupt(&longer, "field after the injected byte at our version");
 }

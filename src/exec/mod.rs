@@ -34,6 +34,10 @@ pub struct ExecConfig {
     pub snaplen: usize,
     pub no_ret: bool,
     pub exit_via: ExitVia,
+    /// `--inject` and `--fault` values, each with whether it is a `--fault`.
+    pub inject: Vec<(String, bool)>,
+    /// `--inject-seed`.
+    pub inject_seed: Option<u64>,
     pub command: Vec<OsString>,
 }
 
@@ -75,6 +79,26 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
             "--filter: fd.name needs -y (descriptor paths are resolved only with it)",
         ));
     }
+    let inject = {
+        let table = arch::SyscallTable::new(arch::native());
+        let compat = table.arch.compat.map(arch::SyscallTable::new);
+        let given: Vec<crate::inject::Given<'_>> = cfg
+            .inject
+            .iter()
+            .map(|(text, fault)| crate::inject::Given {
+                text,
+                fault: *fault,
+            })
+            .collect();
+        crate::inject::Injector::new(
+            &given,
+            &table,
+            compat.as_ref(),
+            cfg.no_ret,
+            true,
+            cfg.inject_seed,
+        )?
+    };
     let plan = plan::plan(&plan::Asked {
         only: cfg.only.as_deref(),
         no_ret: cfg.no_ret,
@@ -85,6 +109,7 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
             || comm.is_some()
             || filter.is_some()
             || cfg.capture.is_some(),
+        inject: inject.as_ref(),
     })?;
     let cmd = Command::resolve(&cfg.command)?;
     let capture = match &cfg.capture {
@@ -167,7 +192,8 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
         plan.compat,
         (spawned.pid.as_raw(), spawned.ctl_fd),
         perf,
-    );
+    )
+    .with_inject(inject);
     let exit = supervisor::run(&shared, spawned.pid, spawned.listener, plan.use_ptrace);
     shared.finish(exit);
     drop(shared);
@@ -210,6 +236,10 @@ fn capture_header(cfg: &ExecConfig) -> capture::Header {
     }
     if let Some(f) = &cfg.filter {
         options.push(("filter".into(), f.clone()));
+    }
+    for (spec, fault) in &cfg.inject {
+        let key = if *fault { "fault" } else { "inject" };
+        options.push((key.into(), spec.clone()));
     }
     options.push((
         "exit_via".into(),

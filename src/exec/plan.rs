@@ -24,6 +24,8 @@ pub struct Asked<'a> {
     /// Records need true thread names (JSON, `--comm`, `--filter`, `-w`):
     /// renames are always seen.
     pub wants_comm: bool,
+    /// `--inject`/`--fault`: the calls tampered with are trapped too.
+    pub inject: Option<&'a crate::inject::Injector>,
 }
 
 /// The plan: the filter program and what the supervisor needs to know of it.
@@ -140,6 +142,27 @@ pub fn plan(cfg: &Asked<'_>) -> Result<Plan> {
             }
         }
     }
+    // Calls tampered with reach the supervisor whether or not they are
+    // selected (they get no record unless they are). User notification does
+    // what it can without running the call; a call already stopping under
+    // ptrace is tampered with at its seccomp stop, as strace does; the
+    // actions at the exit (delay_exit=, poke_exit=) need that stop.
+    if let Some(inj) = cfg.inject {
+        if !notify_ok
+            && inj
+                .calls(false)
+                .chain(inj.calls(true))
+                .any(|(_, s)| s.redirect.is_some())
+        {
+            return Err(Error::usage(
+                "--inject: redirect= installs a descriptor with SECCOMP_IOCTL_NOTIF_ADDFD, which needs \
+                 seccomp user notification (Linux 5.14)",
+            ));
+        }
+        for (nr, spec) in inj.calls(false) {
+            inject_rule(&mut rules, nr, spec, notify_ok);
+        }
+    }
     // The compat ABI's rules: the same choice by name, except that its
     // return values never come from perf (see `Shared::exit_via_perf`).
     let mut compat = None;
@@ -171,6 +194,16 @@ pub fn plan(cfg: &Asked<'_>) -> Result<Plan> {
             .chain(bookkeeping)
             .chain(socketcall)
             .collect();
+        // Calls tampered with, and socketcall when it may carry one.
+        let tampered: Vec<(u32, &crate::inject::Spec)> =
+            cfg.inject.map_or(vec![], |i| i.calls(true).collect());
+        let carried = ct.number("socketcall").and_then(|sc| {
+            let names: Vec<u32> = socketcall::names().filter_map(|n| ct.number(n)).collect();
+            tampered
+                .iter()
+                .find(|(nr, _)| names.contains(nr))
+                .map(|&(_, s)| (sc, s))
+        });
         nrs.sort_unstable();
         nrs.dedup();
         for nr in nrs {
@@ -187,6 +220,9 @@ pub fn plan(cfg: &Asked<'_>) -> Result<Plan> {
                     Action::Trace
                 },
             ));
+        }
+        for &(nr, spec) in tampered.iter().chain(carried.as_ref()) {
+            inject_rule(&mut compat_rules, nr, spec, notify_ok);
         }
         compat = Some(selected);
     }
@@ -246,6 +282,28 @@ pub fn plan(cfg: &Asked<'_>) -> Result<Plan> {
         perf_src,
         perf_nrs,
     })
+}
+
+/// Makes sure call `nr`, tampered with as `spec` says, reaches the
+/// supervisor in a way that can do it (see the comment in `plan`).
+fn inject_rule(
+    rules: &mut Vec<(u32, Action)>,
+    nr: u32,
+    spec: &crate::inject::Spec,
+    notify_ok: bool,
+) {
+    let at = rules.iter().position(|&(n, _)| n == nr);
+    let action = match at.map(|i| rules[i].1) {
+        // Only a descriptor installed through the listener can answer it.
+        _ if spec.redirect.is_some() => Action::Notify,
+        _ if spec.needs_exit_stop() || !notify_ok => Action::Trace,
+        Some(Action::Trace) => Action::Trace,
+        _ => Action::Notify,
+    };
+    match at {
+        Some(i) => rules[i].1 = action,
+        None => rules.push((nr, action)),
+    }
 }
 
 /// Adds an ALLOW rule for every number of `table` that `rules` does not

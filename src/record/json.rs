@@ -60,6 +60,9 @@ pub fn format(r: &Record, out: &mut Vec<u8>) {
     if r.late {
         out.extend_from_slice(b",\"late\":true");
     }
+    if r.injected.any() {
+        let _ = write!(out, ",\"injected\":\"{}\"", r.injected.json_name());
+    }
     out.extend_from_slice(b"}\n");
 }
 

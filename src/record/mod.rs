@@ -245,6 +245,76 @@ pub struct Record {
     /// Arguments were read from memory after the call, not while it waited
     /// (`attach` without `--stop`): the program may have changed them.
     pub late: bool,
+    /// How fault injection (`--inject`) tampered with the call.
+    pub injected: Injected,
+}
+
+/// How `--inject` tampered with a call: a set of the bits below (none for
+/// a call left alone).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Injected(pub u8);
+
+impl Injected {
+    /// `error=`: the call did not run and failed.
+    pub const ERROR: u8 = 1;
+    /// `retval=`: the call did not run and returned a made-up value.
+    pub const RETVAL: u8 = 2;
+    /// `redirect=`: the call did not run; it returned a new descriptor.
+    pub const REDIRECT: u8 = 4;
+    /// `delay_enter=` or `delay_exit=`.
+    pub const DELAYED: u8 = 8;
+    /// `signal=`: a signal was sent to the thread at entry.
+    pub const SIGNAL: u8 = 16;
+    /// `poke_enter=` or `poke_exit=`: tracee memory was written.
+    pub const POKED: u8 = 32;
+    /// Every bit a capture may hold.
+    pub const ALL: u8 = 63;
+
+    pub fn any(self) -> bool {
+        self.0 != 0
+    }
+
+    pub fn has(self, bit: u8) -> bool {
+        self.0 & bit != 0
+    }
+
+    /// The result was made up (the call did not run).
+    pub fn result(self) -> bool {
+        self.has(Self::ERROR | Self::RETVAL | Self::REDIRECT)
+    }
+
+    /// strace's marks after the result: ` (INJECTED)`, ` (INJECTED: args)`
+    /// for pokes, ` (DELAYED)`. A signal alone has none (strace shows the
+    /// signal's own line).
+    pub fn write_marks(self, out: &mut Vec<u8>) {
+        match (self.result(), self.has(Self::POKED)) {
+            (true, true) => out.extend_from_slice(b" (INJECTED: args, retval)"),
+            (true, false) => out.extend_from_slice(b" (INJECTED)"),
+            (false, true) => out.extend_from_slice(b" (INJECTED: args)"),
+            (false, false) => {}
+        }
+        if self.has(Self::DELAYED) {
+            out.extend_from_slice(b" (DELAYED)");
+        }
+    }
+
+    /// JSON's `"injected"` value: the actions, `+`-joined (`"error"`,
+    /// `"error+delay"`).
+    pub fn json_name(self) -> String {
+        [
+            (Self::ERROR, "error"),
+            (Self::RETVAL, "retval"),
+            (Self::REDIRECT, "redirect"),
+            (Self::DELAYED, "delay"),
+            (Self::SIGNAL, "signal"),
+            (Self::POKED, "poke"),
+        ]
+        .iter()
+        .filter(|(b, _)| self.has(*b))
+        .map(|(_, n)| *n)
+        .collect::<Vec<_>>()
+        .join("+")
+    }
 }
 
 /// Record output formats.
@@ -467,6 +537,7 @@ pub(crate) mod tests {
             res_decoded: None,
             interrupted: false,
             late: false,
+            injected: Default::default(),
         }
     }
 
@@ -489,6 +560,7 @@ pub(crate) mod tests {
             res_decoded: None,
             interrupted: false,
             late: false,
+            injected: Default::default(),
         }
     }
 
@@ -520,6 +592,37 @@ pub(crate) mod tests {
         let mut out = Vec::new();
         super::strace::value(v, &mut out);
         String::from_utf8_lossy(&out).into_owned()
+    }
+
+    /// Both marks on one record (never so in practice: injection is
+    /// `exec` only, late records `attach` only): the injection's strace
+    /// marks right after the result, `late` last.
+    #[test]
+    fn injected_and_late_marks_together() {
+        let mut r = sample();
+        r.late = true;
+        r.injected = Injected(Injected::ERROR | Injected::DELAYED);
+        r.res = Some(-28);
+        let line = |f: Format| {
+            let mut out = Vec::new();
+            r.format(f, &mut out);
+            String::from_utf8(out).unwrap()
+        };
+        let text = line(Format::Text);
+        assert!(text.contains("ENOSPC (INJECTED) (DELAYED)"), "{text}");
+        assert!(text.trim_end().ends_with(", late"), "{text}");
+        let strace = line(Format::Strace);
+        assert!(
+            strace
+                .trim_end()
+                .ends_with("(No space left on device) (INJECTED) (DELAYED) /* late */"),
+            "{strace}"
+        );
+        let json = line(Format::Json);
+        assert!(
+            json.contains(",\"late\":true,\"injected\":\"error+delay\"}"),
+            "{json}"
+        );
     }
 
     #[test]

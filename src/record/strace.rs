@@ -151,6 +151,7 @@ fn result(r: &Record, out: &mut Vec<u8>) {
     if let (Some(d), Some(_)) = (&r.res_decoded, r.res) {
         decoration(d, value, out);
     }
+    r.injected.write_marks(out);
     // Memory read after the call (attach without --stop): strace has no
     // such case; a comment, as strace writes its own notes.
     if r.late {

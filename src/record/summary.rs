@@ -140,6 +140,8 @@ struct Entry {
     name: &'static str,
     calls: u64,
     errors: u64,
+    /// Calls `--inject` tampered with.
+    injected: u64,
     times: Histogram,
 }
 
@@ -165,9 +167,13 @@ impl Summary {
             name: r.name,
             calls: 0,
             errors: 0,
+            injected: 0,
             times: Histogram::default(),
         });
         e.calls += 1;
+        if r.injected.any() {
+            e.injected += 1;
+        }
         if r.res.and_then(error_of).is_some() {
             e.errors += 1;
         }
@@ -190,10 +196,12 @@ impl Summary {
             name: "total",
             calls: 0,
             errors: 0,
+            injected: 0,
             times: Histogram::default(),
         };
         for e in &rows {
             total.calls += e.calls;
+            total.injected += e.injected;
             total.errors += e.errors;
             total.times.merge(&e.times);
         }
@@ -210,7 +218,7 @@ impl Summary {
         );
         let rule = "------ ----------- ----------- ----------- ----------- ----------- --------- --------- ----------------\n";
         out.extend_from_slice(rule.as_bytes());
-        for e in rows {
+        for e in &rows {
             let pct = if all == 0 {
                 0.0
             } else {
@@ -220,6 +228,22 @@ impl Summary {
         }
         out.extend_from_slice(rule.as_bytes());
         self.row(100.0, &total, out);
+        // Fault injection: which of the calls were tampered with (counted
+        // above as the program saw them: an injected error is an error).
+        if total.injected > 0 {
+            let mut inj: Vec<&&Entry> = rows.iter().filter(|e| e.injected > 0).collect();
+            inj.sort_by(|a, b| b.injected.cmp(&a.injected).then(a.name.cmp(b.name)));
+            let list: Vec<String> = inj
+                .iter()
+                .map(|e| format!("{} {}", e.name, e.injected))
+                .collect();
+            let _ = writeln!(
+                out,
+                "injected: {} calls ({})",
+                total.injected,
+                list.join(", ")
+            );
+        }
     }
 
     fn row(&self, pct: f64, e: &Entry, out: &mut Vec<u8>) {
@@ -269,6 +293,9 @@ impl Summary {
 
     fn json_entry(&self, e: &Entry, out: &mut Vec<u8>) {
         let _ = write!(out, "{{\"syscall\":\"{}\",\"calls\":{}", e.name, e.calls);
+        if e.injected > 0 {
+            let _ = write!(out, ",\"injected\":{}", e.injected);
+        }
         let t = &e.times;
         let _ = if self.no_ret {
             write!(

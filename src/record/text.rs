@@ -39,6 +39,7 @@ pub fn format(r: &Record, out: &mut Vec<u8>) {
             }
         }
     }
+    r.injected.write_marks(out);
     for a in r.args.iter().filter(|a| a.output) {
         arg(a, out);
     }

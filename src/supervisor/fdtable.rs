@@ -679,6 +679,7 @@ mod tests {
             res_decoded: None,
             interrupted: false,
             late: false,
+            injected: Default::default(),
         }
     }
 

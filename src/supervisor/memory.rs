@@ -48,3 +48,32 @@ impl ProcMem {
         }
     }
 }
+
+/// Writes `data` at `addr` in thread `tid` (fault injection's `poke_enter=`
+/// and `poke_exit=`): `process_vm_writev`, else `/proc/TID/mem` (which, as
+/// strace's PTRACE_POKEDATA, also writes read-only pages). Returns whether
+/// every byte was written; a bad address is the user's to see in the record.
+pub fn poke(tid: i32, addr: u64, data: &[u8]) -> bool {
+    if data.is_empty() {
+        return true;
+    }
+    let local = libc::iovec {
+        iov_base: data.as_ptr() as *mut libc::c_void,
+        iov_len: data.len(),
+    };
+    let remote = libc::iovec {
+        iov_base: addr as *mut libc::c_void,
+        iov_len: data.len(),
+    };
+    // SAFETY: the local iovec covers exactly `data`, which the kernel only
+    // reads; the remote one is checked by the kernel against the tracee.
+    let n = unsafe { libc::process_vm_writev(tid, &local, 1, &remote, 1, 0) };
+    if n == data.len() as isize {
+        return true;
+    }
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(format!("/proc/{tid}/mem"))
+        .and_then(|f| f.write_all_at(data, addr))
+        .is_ok()
+}

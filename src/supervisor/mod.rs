@@ -67,6 +67,10 @@ pub struct Shared {
     fds: Option<Mutex<FdTables>>,
     /// Renames either loop saw: both loops' thread caches drop their names.
     renames: Renames,
+    /// `--inject`/`--fault`.
+    pub inject: Option<crate::inject::Injector>,
+    /// The command's first execve was seen (it is never tampered with).
+    first_exec: AtomicBool,
 }
 
 impl Shared {
@@ -99,7 +103,41 @@ impl Shared {
             launch_fd,
             launched: AtomicBool::new(false),
             renames: Renames::default(),
+            inject: None,
+            first_exec: AtomicBool::new(false),
         }
+    }
+
+    /// With fault injection.
+    pub fn with_inject(mut self, inject: Option<crate::inject::Injector>) -> Self {
+        self.inject = inject;
+        self
+    }
+
+    /// Whether call `nr` (of `abi`; `shown`: a socketcall's carried call)
+    /// of thread `tid` is tampered with, and how; counts the call when its
+    /// spec names it. Never the launcher's wait for its go-ahead nor the
+    /// command's first execve (neither counted). Call before `wanted`.
+    fn injection(
+        &self,
+        abi: Abi,
+        (nr, shown): (u64, Option<u64>),
+        (tid, tgid): (i32, i32),
+        spec: &Spec,
+        regs: &[u64; 6],
+    ) -> Option<&crate::inject::Spec> {
+        let inj = self.inject.as_ref()?;
+        if tid == self.launch_tid {
+            if self.launch_wait(tid, spec, regs) {
+                return None;
+            }
+            if matches!(spec.name, "execve" | "execveat")
+                && !self.first_exec.swap(true, Ordering::Relaxed)
+            {
+                return None;
+            }
+        }
+        inj.decide(abi, shown.unwrap_or(nr), tid, tgid)
     }
 
     /// Whether this call is the launcher's wait for its go-ahead (the

@@ -9,6 +9,7 @@ use super::memory::ProcMem;
 use super::perf::Entered;
 use super::threads::{ThreadCache, ThreadInfo};
 use crate::handlers::decode::{self, Ctx};
+use crate::inject::Spec as InjectSpec;
 use crate::record::{Record, ResKind};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -61,6 +62,62 @@ mod ioctl {
         Ok(())
     }
 
+    /// Answers without running the call: it returns `val`, or fails with
+    /// `errno` when that is non-zero (fault injection).
+    pub fn respond_value(fd: RawFd, id: u64, val: i64, errno: i32) -> Result<(), i32> {
+        let mut resp = libc::seccomp_notif_resp {
+            id,
+            val,
+            // The kernel takes the negated errno.
+            error: -errno,
+            flags: 0,
+        };
+        // SAFETY: resp is a valid, initialised struct of the ioctl's type.
+        if unsafe {
+            libc::ioctl(
+                fd,
+                libc::SECCOMP_IOCTL_NOTIF_SEND,
+                &mut resp as *mut libc::seccomp_notif_resp,
+            )
+        } < 0
+        {
+            // SAFETY: reading errno right after the failed call.
+            return Err(unsafe { *libc::__errno_location() });
+        }
+        Ok(())
+    }
+
+    /// Installs a copy of `src` in the caller and answers the request with
+    /// its number, atomically (`SECCOMP_IOCTL_NOTIF_ADDFD` with
+    /// `SECCOMP_ADDFD_FLAG_SEND`, Linux 5.14). Returns the new number.
+    /// Without `send`, only installs it (the answer is sent apart).
+    pub fn addfd(fd: RawFd, id: u64, src: RawFd, cloexec: bool, send: bool) -> Result<i32, i32> {
+        let mut add = libc::seccomp_notif_addfd {
+            id,
+            flags: if send {
+                libc::SECCOMP_ADDFD_FLAG_SEND as u32
+            } else {
+                0
+            },
+            srcfd: src as u32,
+            newfd: 0,
+            newfd_flags: if cloexec { libc::O_CLOEXEC as u32 } else { 0 },
+        };
+        // SAFETY: add is a valid, initialised struct of the ioctl's type.
+        let r = unsafe {
+            libc::ioctl(
+                fd,
+                libc::SECCOMP_IOCTL_NOTIF_ADDFD,
+                &mut add as *mut libc::seccomp_notif_addfd,
+            )
+        };
+        if r < 0 {
+            // SAFETY: reading errno right after the failed call.
+            return Err(unsafe { *libc::__errno_location() });
+        }
+        Ok(r)
+    }
+
     /// Whether the request is still pending (its thread alive and not
     /// interrupted by a signal).
     pub fn id_valid(fd: RawFd, id: u64) -> bool {
@@ -99,6 +156,8 @@ pub fn run(shared: &Shared, listener: OwnedFd) {
     let exited = AtomicBool::new(false);
     // SAFETY: pthread_self has no preconditions.
     let receiver = unsafe { libc::pthread_self() };
+    let delayer = Delayer::default();
+    let delayer = &delayer;
     std::thread::scope(|s| {
         let watcher = std::thread::Builder::new()
             .name("my-sysdig-hup".into())
@@ -116,12 +175,22 @@ pub fn run(shared: &Shared, listener: OwnedFd) {
         if let Err(e) = watcher {
             shared.warn(&format!("cannot start the listener watcher: {e}"));
         }
-        receive(shared, fd, &done);
+        let timer = match shared.inject.is_some() {
+            true => std::thread::Builder::new()
+                .name("my-sysdig-delay".into())
+                .spawn_scoped(s, move || delayer.run(shared, fd))
+                .map_err(|e| shared.warn(&format!("cannot start the delay thread: {e}")))
+                .ok(),
+            false => None,
+        };
+        receive(shared, fd, &done, delayer);
         exited.store(true, Ordering::SeqCst);
+        delayer.stop();
+        drop(timer);
     });
 }
 
-fn receive(shared: &Shared, fd: RawFd, done: &AtomicBool) {
+fn receive<'s>(shared: &'s Shared, fd: RawFd, done: &AtomicBool, delayer: &Delayer<'s>) {
     let mut cache = ThreadCache::default();
     let mut scratch = Vec::with_capacity(4096);
     let mut req: libc::seccomp_notif = unsafe_zeroed();
@@ -159,9 +228,19 @@ fn receive(shared: &Shared, fd: RawFd, done: &AtomicBool) {
         };
         let mut drain_now = false;
         cache.sync(&shared.renames);
-        let (mut rec, pid) = handle(shared, fd, &req, &mut cache);
+        let (mut rec, pid, inj) = handle(shared, fd, &req, &mut cache);
+        // A call that does not run has no exit sample to wait for: its
+        // record is written here, after this thread's earlier ones.
+        let skip = inj.is_some_and(|s| s.skips_call());
+        let mut joined = joined;
+        if skip && via_perf && !joined {
+            if let Some(perf) = &shared.perf {
+                perf.entry_deferred(shared, req.pid as i32);
+                joined = true;
+            }
+        }
         if let Some(perf) = &shared.perf {
-            if via_perf {
+            if via_perf && !skip {
                 // Its return value comes from the perf event: pending from
                 // now on, before the call can run and exit.
                 drain_now = perf.enter(
@@ -189,7 +268,12 @@ fn receive(shared: &Shared, fd: RawFd, done: &AtomicBool) {
         // written. Its next call cannot overtake this record: this thread
         // takes that call's notification only after emitting. (ENOENT: the
         // call was interrupted or its thread died meanwhile.)
-        let _ = ioctl::respond_continue(fd, req.id);
+        match inj {
+            None => {
+                let _ = ioctl::respond_continue(fd, req.id);
+            }
+            Some(spec) => tamper(shared, fd, &req, pid, spec, &mut rec, delayer),
+        }
         // Records the perf path completed before this call: they precede
         // this thread's record below and its next call's.
         if let Some(perf) = &shared.perf {
@@ -248,17 +332,17 @@ fn unsafe_zeroed() -> libc::seccomp_notif {
 
 /// Decodes one request (memory is read, and checked, before the answer)
 /// and returns its record, if it gets one, and the caller's thread group.
-fn handle(
-    shared: &Shared,
+fn handle<'s>(
+    shared: &'s Shared,
     fd: RawFd,
     req: &libc::seccomp_notif,
     cache: &mut ThreadCache,
-) -> (Option<Record>, i32) {
+) -> (Option<Record>, i32, Option<&'s InjectSpec>) {
     let tid = req.pid as i32;
     let nr = req.data.nr as u64;
     // The filter sends only the native and compat ABIs' calls.
     let Some((abi, table)) = shared.abi(req.data.arch) else {
-        return (None, tid);
+        return (None, tid, None);
     };
     let spec = table.row(nr);
     let mem = ProcMem { tid };
@@ -270,6 +354,7 @@ fn handle(
         },
         false => cache.get(tid),
     };
+    let inj = shared.injection(abi, (nr, shown.nr), (tid, info.tgid), spec, &req.data.args);
     let keep = shared.wanted(abi, (nr, shown.nr), tid, &info, spec, &req.data.args);
     let mut rec = None;
     if keep {
@@ -306,13 +391,279 @@ fn handle(
             res_decoded: None,
             interrupted,
             late: false,
+            injected: Default::default(),
         });
     }
     if let Some(r) = rec.as_mut() {
         shared.annotate(r);
+        if let Some(s) = inj {
+            r.injected = crate::inject::marks(s);
+            r.res = crate::inject::made_up_result(s);
+        }
     }
-    let effect_nr = shown.nr.unwrap_or(nr);
-    shared.fd_effects(abi, (tid, info.tgid), effect_nr, &shown.regs, None);
-    super::after_call(shared, cache, shown.spec.name, tid, info.tgid, &shown.regs);
-    (rec, info.tgid)
+    // A call that does not run changes nothing.
+    if !inj.is_some_and(|s| s.skips_call()) {
+        let effect_nr = shown.nr.unwrap_or(nr);
+        shared.fd_effects(abi, (tid, info.tgid), effect_nr, &shown.regs, None);
+        super::after_call(shared, cache, shown.spec.name, tid, info.tgid, &shown.regs);
+    }
+    (rec, info.tgid, inj)
+}
+
+/// How a tampered call is answered.
+enum Answer {
+    /// It runs (after a delay, a signal or a poke).
+    Continue,
+    /// It does not run: returns `val`, or fails with `errno`.
+    Value { val: i64, errno: i32 },
+    /// It does not run: returns a copy of this descriptor.
+    AddFd { file: OwnedFd, cloexec: bool },
+}
+
+/// Sends `answer` for request `id`. `before` gets the result the caller
+/// will see (when the call does not run) just before the thread is let go:
+/// a record written there cannot be overtaken by the thread's next call,
+/// which in the default modes may reach the ptrace loop. `send`: install a
+/// descriptor and answer in one step (`SECCOMP_ADDFD_FLAG_SEND`), when the
+/// record may follow (`--no-ret`: every call is a notification, taken in
+/// order).
+fn answer(fd: RawFd, id: u64, answer: Answer, send: bool, before: impl FnOnce(Option<i64>)) {
+    match answer {
+        Answer::Continue => {
+            before(None);
+            let _ = ioctl::respond_continue(fd, id);
+        }
+        Answer::Value { val, errno } => {
+            before(Some(if errno != 0 { -i64::from(errno) } else { val }));
+            let _ = ioctl::respond_value(fd, id, val, errno);
+        }
+        Answer::AddFd { file, cloexec } => {
+            let got = ioctl::addfd(fd, id, file.as_raw_fd(), cloexec, send);
+            match got {
+                Ok(n) if send => before(Some(n.into())),
+                Ok(n) => {
+                    before(Some(n.into()));
+                    // Fails only if the request is gone (its thread died).
+                    let _ = ioctl::respond_value(fd, id, n.into(), 0);
+                }
+                Err(e) => {
+                    // The request is gone (ENOENT), or the caller is out of
+                    // descriptors (EMFILE): it fails as it would have.
+                    before(Some(-i64::from(e)));
+                    let _ = ioctl::respond_value(fd, id, 0, e);
+                }
+            }
+        }
+    }
+}
+
+/// The record of a call that did not run, with its result.
+fn complete_made_up(
+    shared: &Shared,
+    spec: &InjectSpec,
+    mut r: Record,
+    res: Option<i64>,
+    dur_ns: u64,
+) -> Record {
+    r.res = res.or(r.res);
+    r.dur_ns = Some(dur_ns);
+    if spec.redirect.is_some() && r.res.is_some_and(|v| v >= 0) && shared.opts.fd_paths {
+        r.res_path = Some(crate::record::FdPath::new(path_bytes(spec), false));
+    }
+    r
+}
+
+/// Writes the record of a call that did not run, with its result.
+fn write_made_up(
+    shared: &Shared,
+    spec: &InjectSpec,
+    r: Record,
+    res: Option<i64>,
+    dur_ns: u64,
+    scratch: &mut Vec<u8>,
+) {
+    let r = complete_made_up(shared, spec, r, res, dur_ns);
+    if let Some(perf) = &shared.perf {
+        perf.flush(shared);
+    }
+    shared.emit(&r, scratch);
+}
+
+/// Carries out `spec` on the call `req` (process `tgid`) and answers it,
+/// now or, for `delay_enter=`, from the delay thread. `rec` is its record:
+/// completed here when the call does not run; handed to the delay thread
+/// with a delayed answer.
+fn tamper<'s>(
+    shared: &'s Shared,
+    fd: RawFd,
+    req: &libc::seccomp_notif,
+    tgid: i32,
+    spec: &'s InjectSpec,
+    rec: &mut Option<Record>,
+    delayer: &Delayer<'s>,
+) {
+    let tid = req.pid as i32;
+    for p in &spec.poke_enter {
+        let addr = req.data.args.get(p.arg).copied().unwrap_or(0);
+        super::memory::poke(tid, addr, &p.data);
+    }
+    if let Some(sig) = spec.signal {
+        // Queued now, delivered when the call returns to user space.
+        // SAFETY: tgkill takes three integers.
+        unsafe { libc::syscall(libc::SYS_tgkill, tgid, tid, sig) };
+    }
+    let ans = if let Some(path) = &spec.redirect {
+        match open_redirect(shared, path, req) {
+            Ok((file, cloexec)) => Answer::AddFd { file, cloexec },
+            Err(e) => Answer::Value { val: 0, errno: e },
+        }
+    } else {
+        match (spec.error, spec.retval) {
+            (Some(e), _) => Answer::Value { val: 0, errno: e },
+            (_, Some(v)) => Answer::Value { val: v, errno: 0 },
+            _ => Answer::Continue,
+        }
+    };
+    if let Some(d) = spec.delay_enter {
+        // Never sleep here: the receiver must stay ready for other calls.
+        // A call that does not run is recorded once answered.
+        let rec = if spec.skips_call() { rec.take() } else { None };
+        delayer.push(Delayed {
+            spec,
+            due: std::time::Instant::now() + d,
+            since: std::time::Instant::now(),
+            id: req.id,
+            answer: ans,
+            rec,
+        });
+        return;
+    }
+    let made_up = if spec.skips_call() { rec.take() } else { None };
+    if shared.opts.no_ret {
+        // Every call is a notification, taken in order: the record is
+        // written after the answer (by `receive`), off the call's path.
+        let mut got = None;
+        answer(fd, req.id, ans, true, |res| got = res);
+        *rec = made_up.map(|r| complete_made_up(shared, spec, r, got, 0));
+        return;
+    }
+    answer(fd, req.id, ans, false, |res| {
+        if let Some(r) = made_up {
+            write_made_up(shared, spec, r, res, 0, &mut Vec::new());
+        }
+    });
+}
+
+fn path_bytes(spec: &InjectSpec) -> &[u8] {
+    spec.redirect.as_deref().unwrap_or("").as_bytes()
+}
+
+/// Opens `redirect=`'s file for the call `req`: with the access mode and
+/// close-on-exec flag the call asked for (`open`, `openat`, `creat`),
+/// read-write otherwise. A relative path is my-sysdig's working directory's.
+fn open_redirect(
+    shared: &Shared,
+    path: &str,
+    req: &libc::seccomp_notif,
+) -> Result<(OwnedFd, bool), i32> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let table = shared.abi(req.data.arch).map(|(_, t)| t);
+    let name = table.map_or("", |t| t.row(req.data.nr as u64).name);
+    let a = &req.data.args;
+    let flags = match name {
+        "open" => Some(a[1]),
+        "openat" => Some(a[2]),
+        "creat" => Some((libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC) as u64),
+        _ => None,
+    };
+    let (acc, cloexec) = match flags {
+        Some(f) => (f as i32 & libc::O_ACCMODE, f as i32 & libc::O_CLOEXEC != 0),
+        None => (libc::O_RDWR, false),
+    };
+    let mut o = std::fs::OpenOptions::new();
+    match acc {
+        libc::O_WRONLY => o.write(true),
+        libc::O_RDWR => o.read(true).write(true),
+        _ => o.read(true),
+    };
+    o.custom_flags(libc::O_CLOEXEC | libc::O_NOCTTY);
+    match o.open(path) {
+        Ok(f) => Ok((OwnedFd::from(f), cloexec)),
+        Err(e) => {
+            let errno = e.raw_os_error().unwrap_or(libc::EIO);
+            shared.warn(&format!(
+                "--inject: redirect={path}: {e}; the call fails with it"
+            ));
+            Err(errno)
+        }
+    }
+}
+
+/// An answer held back by `delay_enter=`.
+struct Delayed<'s> {
+    spec: &'s InjectSpec,
+    due: std::time::Instant,
+    since: std::time::Instant,
+    id: u64,
+    answer: Answer,
+    /// The record of a call that does not run, written once answered.
+    rec: Option<Record>,
+}
+
+/// The queue of delayed answers and the thread that sends them when due
+/// (the receiver never sleeps).
+#[derive(Default)]
+struct Delayer<'s> {
+    queue: parking_lot::Mutex<(Vec<Delayed<'s>>, bool)>,
+    wake: parking_lot::Condvar,
+}
+
+impl<'s> Delayer<'s> {
+    fn push(&self, d: Delayed<'s>) {
+        self.queue.lock().0.push(d);
+        self.wake.notify_one();
+    }
+
+    /// No more requests: answer what is left at once and end the thread.
+    fn stop(&self) {
+        self.queue.lock().1 = true;
+        self.wake.notify_one();
+    }
+
+    fn run(&self, shared: &'s Shared, fd: RawFd) {
+        let mut scratch = Vec::new();
+        let mut q = self.queue.lock();
+        loop {
+            let now = std::time::Instant::now();
+            let stopping = q.1;
+            let due =
+                q.0.iter()
+                    .enumerate()
+                    .filter(|(_, d)| stopping || d.due <= now)
+                    .min_by_key(|(_, d)| d.due)
+                    .map(|(i, _)| i);
+            if let Some(i) = due {
+                let d = q.0.swap_remove(i);
+                drop(q);
+                let (rec, since, spec) = (d.rec, d.since, d.spec);
+                answer(fd, d.id, d.answer, shared.opts.no_ret, |res| {
+                    if let Some(r) = rec {
+                        let dur = since.elapsed().as_nanos() as u64;
+                        write_made_up(shared, spec, r, res, dur, &mut scratch);
+                    }
+                });
+                q = self.queue.lock();
+                continue;
+            }
+            if stopping {
+                return;
+            }
+            match q.0.iter().map(|d| d.due).min() {
+                Some(t) => {
+                    self.wake.wait_until(&mut q, t);
+                }
+                None => self.wake.wait(&mut q),
+            }
+        }
+    }
 }

@@ -50,6 +50,8 @@ struct Tracee {
     pending: Option<Pending>,
     /// In a group stop (`PTRACE_LISTEN`): detached as it is, it stays stopped.
     listening: bool,
+    /// What fault injection does at this thread's exit stop.
+    inject: Option<AtExit>,
 }
 
 /// How the tracer came to trace its tracees.
@@ -62,6 +64,15 @@ pub enum Mode {
     /// every call stops at its entry and exit (`PTRACE_SYSCALL`), as with
     /// `strace -p`. It detaches when `stop` is set, leaving them as they were.
     Attached,
+}
+
+/// Fault injection's work at a call's exit stop.
+struct AtExit {
+    /// The return value to set (the call was skipped at its seccomp stop).
+    res: Option<i64>,
+    delay: Option<Duration>,
+    /// `(address, bytes)` to write.
+    pokes: Vec<(u64, Vec<u8>)>,
 }
 
 /// How long the tracer polls for the next stop before it sleeps in
@@ -173,6 +184,9 @@ pub struct Tracer<'a> {
     /// Signals held back and sent again (see `restart_if_interrupted`),
     /// with the siginfo to restore, by thread.
     resend: HashMap<i32, Vec<libc::siginfo_t>>,
+    /// Threads held stopped by `delay_enter=`/`delay_exit=`, and when each
+    /// is resumed.
+    later: Vec<(Instant, Pid)>,
 }
 
 impl<'a> Tracer<'a> {
@@ -189,6 +203,7 @@ impl<'a> Tracer<'a> {
             scratch: Vec::with_capacity(4096),
             exit: None,
             resend: HashMap::default(),
+            later: Vec::new(),
         }
     }
 
@@ -214,6 +229,42 @@ impl<'a> Tracer<'a> {
             .is_some_and(|s| s.load(std::sync::atomic::Ordering::SeqCst))
     }
 
+    /// Resumes the delayed threads whose time has come.
+    fn resume_due(&mut self) {
+        if self.later.is_empty() {
+            return;
+        }
+        let now = Instant::now();
+        let due: Vec<Pid> = self
+            .later
+            .iter()
+            .filter(|(t, _)| *t <= now)
+            .map(|&(_, p)| p)
+            .collect();
+        self.later.retain(|(t, _)| *t > now);
+        for pid in due {
+            self.resume(pid, None);
+        }
+    }
+
+    /// While threads are held by a delay: the next stop, or `None` once a
+    /// delay is over. Polls (the tracer cannot sleep in waitpid past a
+    /// deadline), with short sleeps: other threads' stops wait at most that.
+    fn wait_or_due(&self) -> Option<nix::Result<WaitStatus>> {
+        let next = self.later.iter().map(|&(t, _)| t).min()?;
+        loop {
+            match waitpid(None, Some(WaitPidFlag::__WALL | WaitPidFlag::WNOHANG)) {
+                Ok(WaitStatus::StillAlive) => {}
+                other => return Some(other),
+            }
+            let now = Instant::now();
+            if now >= next {
+                return None;
+            }
+            std::thread::sleep((next - now).min(DELAY_POLL));
+        }
+    }
+
     /// Runs until no tracee is left; returns how the root command ended.
     pub fn run(mut self) -> Option<Exit> {
         let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -223,6 +274,25 @@ impl<'a> Tracer<'a> {
             if self.stopping() {
                 self.detach_all();
                 break;
+            }
+            // Threads held by `delay_enter=`/`delay_exit=` (launched only:
+            // `attach` injects nothing, so none are held then).
+            self.resume_due();
+            if !self.later.is_empty() {
+                match self.wait_or_due() {
+                    None => continue,
+                    Some(Ok(status)) => {
+                        self.on_status(status);
+                        self.shared.set_live(self.tracees.len());
+                        continue;
+                    }
+                    Some(Err(Errno::EINTR)) => continue,
+                    Some(Err(Errno::ECHILD)) => break,
+                    Some(Err(e)) => {
+                        self.shared.warn(&format!("waitpid: {e}"));
+                        break;
+                    }
+                }
             }
             let waiting = Instant::now();
             let polled = if poll {
@@ -388,7 +458,7 @@ impl<'a> Tracer<'a> {
         let pending = match self.tracees.get_mut(&pid.as_raw()) {
             Some(t) => {
                 t.listening = false;
-                t.pending.is_some()
+                t.pending.is_some() || t.inject.is_some()
             }
             None => false,
         } || self.mode == Mode::Attached;
@@ -467,7 +537,8 @@ impl<'a> Tracer<'a> {
     }
 
     /// A syscall stop: an entry when attached (there are no seccomp stops
-    /// then), else the exit of a pending call.
+    /// then), else the exit of a pending call (or of one fault injection
+    /// tampered with, which may hold the thread there: `delay_exit=`).
     fn on_syscall_stop(&mut self, pid: Pid) {
         if self.mode == Mode::Attached {
             if let Ok(si) = ptrace::syscall_info(pid) {
@@ -488,8 +559,10 @@ impl<'a> Tracer<'a> {
                 }
             }
         }
-        self.on_exit_stop(pid);
-        self.resume(pid, None);
+        match self.on_exit_stop(pid) {
+            Some(d) => self.later.push((Instant::now() + d, pid)),
+            None => self.resume(pid, None),
+        }
     }
 
     /// A call entered (seccomp stop, or attached: syscall-entry stop).
@@ -511,6 +584,18 @@ impl<'a> Tracer<'a> {
         let info = self.cache.get(tid);
         // Calls this thread completed through the perf path come first.
         shared.perf_new_entry(tid);
+        // Fault injection: launched commands only (`attach` has no `--inject`).
+        let inj = match self.mode {
+            Mode::Launched => {
+                shared.injection(abi, (nr, shown.nr), (tid, info.tgid), table.row(nr), &regs)
+            }
+            Mode::Attached => None,
+        };
+        let (skip, delay) = match inj {
+            Some(s) => self.tamper_at_entry(pid, info.tgid, s, &regs),
+            None => (false, None),
+        };
+        let at_exit = self.tracees.get(&tid).is_some_and(|t| t.inject.is_some());
         if shared.wanted(abi, (nr, shown.nr), tid, &info, spec, &regs) {
             let ctx = Ctx {
                 arch: table.arch,
@@ -533,9 +618,10 @@ impl<'a> Tracer<'a> {
                 res_decoded: None,
                 interrupted: false,
                 late: false,
+                injected: inj.map(crate::inject::marks).unwrap_or_default(),
             };
             shared.annotate(&mut rec);
-            if spec.needs_exit() {
+            if spec.needs_exit() || at_exit {
                 shared.enter(&rec, &mut self.scratch);
                 let t = self.tracees.entry(tid).or_default();
                 t.pending = Some(Pending {
@@ -548,27 +634,82 @@ impl<'a> Tracer<'a> {
                 shared.emit(&rec, &mut self.scratch);
                 super::after_call(shared, &mut self.cache, spec.name, tid, info.tgid, &regs);
             }
-        } else {
+        } else if !skip {
             shared.fd_effects(abi, (tid, info.tgid), effect_nr, &regs, None);
             // A call trapped only for bookkeeping (a rename): the thread's
             // next stop comes after it has run.
             super::after_call(shared, &mut self.cache, spec.name, tid, info.tgid, &regs);
         }
-        self.resume(pid, None);
+        match delay {
+            Some(d) => self.later.push((Instant::now() + d, pid)),
+            None => self.resume(pid, None),
+        }
     }
 
-    fn on_exit_stop(&mut self, pid: Pid) {
+    /// Fault injection at a seccomp stop, as strace does it: pokes and the
+    /// signal now; a call that must not run is skipped (its number becomes
+    /// -1) and gets its result at the exit stop. Returns whether the call
+    /// is skipped, and how long to hold the thread before it goes on.
+    fn tamper_at_entry(
+        &mut self,
+        pid: Pid,
+        tgid: i32,
+        spec: &crate::inject::Spec,
+        regs: &[u64; 6],
+    ) -> (bool, Option<Duration>) {
         let tid = pid.as_raw();
+        for p in &spec.poke_enter {
+            super::memory::poke(tid, regs.get(p.arg).copied().unwrap_or(0), &p.data);
+        }
+        if let Some(sig) = spec.signal {
+            // SAFETY: tgkill takes three integers.
+            unsafe { libc::syscall(libc::SYS_tgkill, tgid, tid, sig) };
+        }
+        let res = crate::inject::made_up_result(spec).filter(|_| skip_call(pid));
+        let pokes: Vec<(u64, Vec<u8>)> = spec
+            .poke_exit
+            .iter()
+            .map(|p| (regs.get(p.arg).copied().unwrap_or(0), p.data.clone()))
+            .collect();
+        if res.is_some() || spec.delay_exit.is_some() || !pokes.is_empty() {
+            self.tracees.entry(tid).or_default().inject = Some(AtExit {
+                res,
+                delay: spec.delay_exit,
+                pokes,
+            });
+        }
+        (res.is_some(), spec.delay_enter)
+    }
+
+    /// A syscall-exit stop; returns how long to hold the thread there
+    /// (`delay_exit=`), if at all.
+    fn on_exit_stop(&mut self, pid: Pid) -> Option<Duration> {
+        let tid = pid.as_raw();
+        let at_exit = self.tracees.get_mut(&tid).and_then(|t| t.inject.take());
+        let mut made_up = None;
+        let mut delay = None;
+        if let Some(x) = at_exit {
+            if let Some(res) = x.res {
+                if set_return(pid, res) {
+                    made_up = Some(res);
+                }
+            }
+            for (addr, data) in &x.pokes {
+                super::memory::poke(tid, *addr, data);
+            }
+            delay = x.delay;
+        }
         let Some(p) = self.tracees.get_mut(&tid).and_then(|t| t.pending.take()) else {
-            return;
+            return delay;
         };
         let Pending { regs, mut rec, t0 } = p;
-        let res = match ptrace::syscall_info(pid) {
+        let res = match (made_up, ptrace::syscall_info(pid)) {
+            (Some(res), _) => res,
             // SAFETY: op says the exit member of the union is the valid one.
-            Ok(si) if si.op == libc::PTRACE_SYSCALL_INFO_EXIT => unsafe { si.u.exit.sval },
+            (_, Ok(si)) if si.op == libc::PTRACE_SYSCALL_INFO_EXIT => unsafe { si.u.exit.sval },
             _ => {
                 self.finish_unreturned(rec);
-                return;
+                return delay;
             }
         };
         let shared = self.shared;
@@ -582,22 +723,28 @@ impl<'a> Tracer<'a> {
             };
             decode::decode_exit(spec, &regs, res, &ctx, &mut rec.args);
             decode::decode_result(spec, &regs, res, &ctx, &mut rec);
-            super::after_call(shared, &mut self.cache, spec.name, tid, rec.pid, &regs);
+            if made_up.is_none() {
+                super::after_call(shared, &mut self.cache, spec.name, tid, rec.pid, &regs);
+            }
         }
         rec.res = Some(res);
         rec.dur_ns = Some(t0.elapsed().as_nanos() as u64);
-        shared.fd_effects(
-            rec.abi,
-            (tid, rec.pid),
-            shared.effect_nr(&rec),
-            &regs,
-            Some(res),
-        );
+        // A skipped call changed nothing.
+        if made_up.is_none() {
+            shared.fd_effects(
+                rec.abi,
+                (tid, rec.pid),
+                shared.effect_nr(&rec),
+                &regs,
+                Some(res),
+            );
+        }
         shared.annotate(&mut rec);
         // What the perf path completed meanwhile comes first (the batched
         // join may not have written it yet): lines stay in time order.
         shared.perf_sync();
         shared.emit(&rec, &mut self.scratch);
+        delay
     }
 
     /// A line about thread `tid` (strace format only; `--pid`/`--comm` apply).
@@ -666,6 +813,7 @@ impl<'a> Tracer<'a> {
         });
         self.cache.forget(tid);
         self.resend.remove(&tid);
+        self.later.retain(|&(_, p)| p != pid);
         if let Some(perf) = &self.shared.perf {
             perf.thread_gone(tid);
         }
@@ -673,6 +821,92 @@ impl<'a> Tracer<'a> {
             self.exit = Some(how);
         }
     }
+}
+
+/// The longest a tracer holding a delayed thread sleeps between polls for
+/// other threads' stops.
+const DELAY_POLL: Duration = Duration::from_micros(200);
+
+/// Skips the call at a seccomp stop: its number becomes -1, so the kernel
+/// runs nothing (strace's fault injection). x86_64: `orig_rax`, which the
+/// kernel reads again after the stop.
+#[cfg(target_arch = "x86_64")]
+fn skip_call(pid: Pid) -> bool {
+    let Ok(mut regs) = ptrace::getregs(pid) else {
+        return false;
+    };
+    regs.orig_rax = u64::MAX;
+    ptrace::setregs(pid, regs).is_ok()
+}
+
+/// Sets the return register at an exit stop (x86_64: `rax`).
+#[cfg(target_arch = "x86_64")]
+fn set_return(pid: Pid, res: i64) -> bool {
+    let Ok(mut regs) = ptrace::getregs(pid) else {
+        return false;
+    };
+    regs.rax = res as u64;
+    ptrace::setregs(pid, regs).is_ok()
+}
+
+/// aarch64: the syscall number is its own regset, `NT_ARM_SYSTEM_CALL`.
+#[cfg(target_arch = "aarch64")]
+fn skip_call(pid: Pid) -> bool {
+    const NT_ARM_SYSTEM_CALL: libc::c_int = 0x404;
+    let mut nr: libc::c_int = -1;
+    let mut iov = libc::iovec {
+        iov_base: (&mut nr as *mut libc::c_int).cast(),
+        iov_len: std::mem::size_of::<libc::c_int>(),
+    };
+    // SAFETY: iov describes `nr`, which outlives the call.
+    unsafe {
+        libc::ptrace(
+            libc::PTRACE_SETREGSET,
+            pid.as_raw(),
+            NT_ARM_SYSTEM_CALL as usize,
+            &mut iov as *mut libc::iovec,
+        ) == 0
+    }
+}
+
+/// aarch64: x0 in the `NT_PRSTATUS` regset.
+#[cfg(target_arch = "aarch64")]
+fn set_return(pid: Pid, res: i64) -> bool {
+    // SAFETY: user_regs_struct is plain old data.
+    let mut regs: libc::user_regs_struct = unsafe { std::mem::zeroed() };
+    let mut iov = libc::iovec {
+        iov_base: (&mut regs as *mut libc::user_regs_struct).cast(),
+        iov_len: std::mem::size_of::<libc::user_regs_struct>(),
+    };
+    // SAFETY: iov describes `regs`, which outlives both calls.
+    unsafe {
+        if libc::ptrace(
+            libc::PTRACE_GETREGSET,
+            pid.as_raw(),
+            libc::NT_PRSTATUS as usize,
+            &mut iov as *mut libc::iovec,
+        ) != 0
+        {
+            return false;
+        }
+        regs.regs[0] = res as u64;
+        libc::ptrace(
+            libc::PTRACE_SETREGSET,
+            pid.as_raw(),
+            libc::NT_PRSTATUS as usize,
+            &mut iov as *mut libc::iovec,
+        ) == 0
+    }
+}
+
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+fn skip_call(_: Pid) -> bool {
+    false
+}
+
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+fn set_return(_: Pid, _: i64) -> bool {
+    false
 }
 
 /// `-ERESTARTSYS` / `-ERESTARTNOINTR`, as raw return values.

@@ -148,7 +148,7 @@
 
 use std::ffi::CString;
 use std::io::Write;
-use std::sync::atomic::{AtomicI64, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 
 use libc::{c_int, c_long, c_void};
@@ -1121,6 +1121,21 @@ const CASES: &[(&str, &str, CaseFn)] = &[
         case_bigbuf,
     ),
     (
+        "inject-threads",
+        "inject-threads [T=3] [N=4]: T threads call getppid N times, report each result",
+        case_inject_threads,
+    ),
+    (
+        "inject-delay",
+        "inject-delay: one thread times a getppid while another counts its getuid calls",
+        case_inject_delay,
+    ),
+    (
+        "inject-signal",
+        "inject-signal: a second thread calls getppid; SIGUSR1's handler notes its thread",
+        case_inject_signal,
+    ),
+    (
         "signals",
         "signals [N=10]: pipe read restarted (SA_RESTART) across N SIGUSR1 from a thread",
         case_signals,
@@ -1224,6 +1239,100 @@ const CASES: &[(&str, &str, CaseFn)] = &[
         case_sigframe,
     ),
 ];
+
+/// `inject-threads [T=3] [N=4]`: T threads each call getppid N times and
+/// report which of their calls returned what (fault injection counts per
+/// thread: `--inject getppid:retval=4242:when=2` changes each one's 2nd).
+fn case_inject_threads(args: &[String]) {
+    let t: usize = num(args, 0, 3);
+    let n: usize = num(args, 1, 4);
+    let real = unsafe { libc::syscall(libc::SYS_getppid) };
+    let handles: Vec<_> = (0..t)
+        .map(|_| {
+            std::thread::spawn(move || {
+                (0..n)
+                    .map(|_| {
+                        let r = unsafe { libc::syscall(libc::SYS_getppid) };
+                        if r == real {
+                            "real".to_string()
+                        } else {
+                            r.to_string()
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
+        })
+        .collect();
+    let mut out = String::new();
+    for (i, h) in handles.into_iter().enumerate() {
+        let got = h.join().expect("worker thread panicked");
+        out += &format!("thread{i}={got}\n");
+    }
+    emit(&out);
+}
+
+/// `inject-delay`: one thread calls getppid once and times it; another
+/// counts its own getuid calls meanwhile (a delay must hold only the caller).
+fn case_inject_delay(_: &[String]) {
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicBool;
+    let stop = Arc::new(AtomicBool::new(false));
+    let calls = Arc::new(AtomicU64::new(0));
+    let (s2, c2) = (stop.clone(), calls.clone());
+    let other = std::thread::spawn(move || {
+        while !s2.load(Ordering::SeqCst) {
+            unsafe { libc::syscall(libc::SYS_getuid) };
+            c2.fetch_add(1, Ordering::SeqCst);
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    });
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let before = calls.load(Ordering::SeqCst);
+    let t0 = std::time::Instant::now();
+    unsafe { libc::syscall(libc::SYS_getppid) };
+    let ms = t0.elapsed().as_millis();
+    let during = calls.load(Ordering::SeqCst) - before;
+    stop.store(true, Ordering::SeqCst);
+    other.join().expect("counter thread panicked");
+    emit(&format!("getppid_ms={ms} other_calls={during}\n"));
+}
+
+static SIG_TID: AtomicU64 = AtomicU64::new(0);
+
+extern "C" fn on_usr1_tid(_: libc::c_int) {
+    let tid = unsafe { libc::syscall(libc::SYS_gettid) };
+    SIG_TID.store(tid as u64, Ordering::SeqCst);
+}
+
+/// `inject-signal`: a second thread calls getppid; SIGUSR1's handler notes
+/// the thread it ran on (`--inject getppid:signal=SIGUSR1` targets the caller).
+fn case_inject_signal(_: &[String]) {
+    install_handler(
+        libc::SIGUSR1,
+        on_usr1_tid as *const () as libc::sighandler_t,
+        0,
+    );
+    let caller = std::thread::spawn(|| {
+        let tid = unsafe { libc::syscall(libc::SYS_gettid) } as u64;
+        unsafe { libc::syscall(libc::SYS_getppid) };
+        for _ in 0..100 {
+            if SIG_TID.load(Ordering::SeqCst) != 0 {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        tid
+    })
+    .join()
+    .expect("caller thread panicked");
+    let got = SIG_TID.load(Ordering::SeqCst);
+    emit(&format!(
+        "same_thread={} handled={}\n",
+        got == caller,
+        got != 0
+    ));
+}
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
