@@ -240,7 +240,10 @@ fn serve(shared: &Shared, mut conn: UnixStream, active: &Active, generation: &At
     };
     let me = nix::unistd::geteuid().as_raw();
     if uid != 0 && uid != me {
-        return refuse(&format!("only root and uid {me} may connect"));
+        return refuse(&match me {
+            0 => "only root may connect".to_string(),
+            _ => format!("only root and uid {me} may connect"),
+        });
     }
     let (bytes, fds) = match socket::receive(&mut conn) {
         Ok(m) => m,

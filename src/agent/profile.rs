@@ -27,6 +27,11 @@ const ALLOW: &str = "SCMP_ACT_ALLOW";
 /// writes the listener to its parent after loading the filter.
 const REFUSED: &[&str] = &["write"];
 
+/// Calls always sent to the agent, whatever `--only` says: they keep its
+/// thread names true (a new program's name after `execve`, `PR_SET_NAME`).
+/// The agent's own `--only` decides whether they get records.
+pub const ALWAYS: &[&str] = &["execve", "execveat", "prctl"];
+
 /// Largest `--from` profile read.
 const MAX_PROFILE: u64 = 16 << 20;
 
@@ -120,6 +125,7 @@ pub fn notify_names(only: Option<&str>) -> Result<BTreeSet<String>> {
     if names.is_empty() {
         return Err(Error::usage("--only: no call left to send to the agent"));
     }
+    names.extend(ALWAYS.iter().map(|s| s.to_string()));
     Ok(names)
 }
 
@@ -251,7 +257,7 @@ mod tests {
     #[test]
     fn write_is_left_out() {
         let n = notify_names(Some("openat,write")).unwrap();
-        assert_eq!(n, set(&["openat"]));
+        assert_eq!(n, set(&["openat", "execve", "execveat", "prctl"]));
         assert!(notify_names(Some("write")).is_err());
         let all = notify_names(None).unwrap();
         assert!(all.contains("openat") && !all.contains("write"));
