@@ -694,3 +694,24 @@ fn socket_rules() {
 fn agent_socket_exists(dir: &TempDir) -> bool {
     dir.join("agent.sock").exists()
 }
+
+/// Without an agent on the profile's socket, runc refuses to start the
+/// container: it never runs untraced.
+#[test]
+fn runc_refuses_without_agent() {
+    if !ready() {
+        return;
+    }
+    let dir = TempDir::new("agentnone");
+    let prof = profile(&["--only", "mkdir", "--socket", &dir.join_str("nobody.sock")]);
+    let b = Bundle::new(&dir.join("b"), "mkdir /tmp/ran", &prof, &json!({}));
+    let out = b.run(&unique_id("none"));
+    assert_ne!(out.code(), Some(0));
+    assert!(
+        out.stderr_str()
+            .contains("failed to connect with seccomp agent"),
+        "{}",
+        out.stderr_str()
+    );
+    assert!(!b.file("/tmp/ran").exists());
+}
