@@ -13,10 +13,12 @@
 #   untraced     loop getppid N
 #   container    the same in a runc container whose profile traces nothing (runc's cost)
 #   exec         my-sysdig exec --only getppid --no-ret -o FILE -- loop getppid N
+#   exec-cg      the same, the loop first moving itself into a cpu cgroup of its own (as a
+#                container is: the tracer stays where it is, the traced process is elsewhere)
 #   agent        the container with the agent's profile
 # The loop times its N calls itself (CLOCK_MONOTONIC around them, after 200 untimed
 # calls), so start-up (runc's, the tracer's) is not counted. Per traced call:
-# median(ns_per_call) - median(untraced's); the ratio agent/exec of those is the result.
+# ns_per_call - untraced's; each ratio is the median over rounds of the per-round ratios.
 set -euo pipefail
 ROUNDS=${1:-5}
 N=${2:-200000}
@@ -27,8 +29,12 @@ command -v runc >/dev/null || { echo "bench/agent.sh: no runc (scripts/install-d
 
 W=$(mktemp -d /tmp/my-sysdig-agent-bench.XXXXXX)
 AGENT_PID=""
+# A cpu cgroup for exec-cg (cgroup v1's cpu controller, or v2's unified tree).
+if [ -e /sys/fs/cgroup/cpu/cgroup.procs ]; then CG=/sys/fs/cgroup/cpu/msd-bench-$$; else CG=/sys/fs/cgroup/msd-bench-$$; fi
+mkdir "$CG"
 cleanup() {
   [ -n "$AGENT_PID" ] && kill -TERM "$AGENT_PID" 2>/dev/null && wait "$AGENT_PID" 2>/dev/null || true
+  rmdir "$CG" 2>/dev/null || true
   rm -rf "$W"
 }
 trap cleanup EXIT
@@ -71,11 +77,13 @@ run_one() { # MODE ROUND
     untraced) v=$("$LOOP" getppid "$N" | ns) ;;
     container) v=$(runc run --bundle "$W/plain" "$id" | ns); runc delete -f "$id" 2>/dev/null || true ;;
     exec) v=$("$MS" exec --only getppid --no-ret -o "$W/exec.rec" -- "$LOOP" getppid "$N" | ns) ;;
+    exec-cg) v=$("$MS" exec --only getppid --no-ret -o "$W/exec.rec" -- \
+                 sh -c 'echo $$ > "$1/cgroup.procs" && exec "$2" getppid "$3"' sh "$CG" "$LOOP" "$N" | ns) ;;
     agent) v=$(runc run --bundle "$W/traced" "$id" | ns); runc delete -f "$id" 2>/dev/null || true ;;
   esac
   RES[$1]="${RES[$1]:-} $v"
 }
-MODES="untraced container exec agent"
+MODES="untraced container exec exec-cg agent"
 for r in $(seq "$ROUNDS"); do
   for m in $MODES; do run_one "$m" "$r"; done
   echo "round $r done" >&2
@@ -91,9 +99,13 @@ for m in $MODES; do
   med=$(echo "${RES[$m]}" | median)
   printf '%-10s %12.1f %14.1f  %s\n' "$m" "$med" "$(echo "$med - $U" | bc -l)" "${RES[$m]}"
 done
-E=$(echo "${RES[exec]}" | median)
-A=$(echo "${RES[agent]}" | median)
-C=$(echo "${RES[container]}" | median)
-printf 'agent / exec --no-ret, per traced call: %.2f  ((agent - container) / (exec - untraced): %.2f)\n' \
-  "$(echo "($A - $U) / ($E - $U)" | bc -l)" "$(echo "($A - $C) / ($E - $U)" | bc -l)"
+# Ratios: the median of the per-round ratios (each pairs runs made moments apart).
+ratio() { # NUM_MODE DEN_MODE: median over rounds of (NUM - untraced) / (DEN - untraced)
+  paste -d' ' <(echo "${RES[untraced]}" | tr ' ' '\n' | grep .) \
+              <(echo "${RES[$1]}" | tr ' ' '\n' | grep .) \
+              <(echo "${RES[$2]}" | tr ' ' '\n' | grep .) |
+    awk '{print ($2 - $1) / ($3 - $1)}' | median
+}
+printf 'per traced call (median of per-round ratios): agent / exec --no-ret %.2f; agent / exec-cg %.2f\n' \
+  "$(ratio agent exec)" "$(ratio agent exec-cg)"
 echo "agent records of getppid: $RECS (want $(( (N + 200) * ROUNDS )): N timed + 200 warm-up calls per run)"

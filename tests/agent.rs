@@ -205,20 +205,37 @@ impl Bundle {
     }
 
     fn run_with(&self, id: &str, global: &[&str]) -> common::Output {
-        let out = run_with_timeout(
+        // Deleted however this ends (a failed assertion, a timeout): a
+        // container is in its own pid namespace and cgroup, and outlives
+        // the `runc run` the timeout kills.
+        let _cleanup = Deleter {
+            id: id.to_string(),
+            global: global.iter().map(|s| s.to_string()).collect(),
+        };
+        run_with_timeout(
             Command::new("runc")
                 .args(global)
                 .args(["run", "--bundle"])
                 .arg(&self.dir)
                 .arg(id),
             Duration::from_secs(60),
-        );
+        )
+    }
+}
+
+/// `runc delete -f ID` when dropped.
+struct Deleter {
+    id: String,
+    global: Vec<String>,
+}
+
+impl Drop for Deleter {
+    fn drop(&mut self) {
         let _ = Command::new("runc")
-            .args(global)
-            .args(["delete", "-f", id])
+            .args(&self.global)
+            .args(["delete", "-f", &self.id])
             .stderr(Stdio::null())
             .status();
-        out
     }
 }
 
@@ -520,6 +537,11 @@ fn bad_input_and_sighup_keep_it_serving() {
         let h = s.spawn(|| first.run(&id));
         wait_log(&agent, &format!("serving container {id}"), 1);
         let out = second.run_with(&id, &["--root", other_root.to_str().unwrap()]);
+        let refused = agent.log_text().contains("is served already");
+        std::fs::write(first.file("/tmp/go"), "").unwrap();
+        let first_out = h.join().unwrap();
+        assert!(refused, "{}", agent.log_text());
+        first_out.assert_code(0);
         // runc's exec of the command is a traced call (the profile always
         // sends execve): it fails.
         assert!(
@@ -530,9 +552,6 @@ fn bad_input_and_sighup_keep_it_serving() {
             out.stdout_str(),
             out.stderr_str()
         );
-        wait_log(&agent, "is served already", 1);
-        std::fs::write(first.file("/tmp/go"), "").unwrap();
-        h.join().unwrap().assert_code(0);
     });
     let (status, log, recs) = agent.stop();
     assert_eq!(status.code(), Some(0), "{log}");
@@ -714,4 +733,56 @@ fn runc_refuses_without_agent() {
         out.stderr_str()
     );
     assert!(!b.file("/tmp/ran").exists());
+}
+
+/// `runc exec` in a served container sends the new process's listener
+/// with the same container id: it is served too, its records carry the
+/// container.
+#[test]
+fn runc_exec_is_served() {
+    if !ready() {
+        return;
+    }
+    let dir = TempDir::new("agentexec");
+    let agent = Agent::start(&dir, &["--only", "mkdir"]);
+    let prof = profile(&[
+        "--only",
+        "mkdir",
+        "--socket",
+        agent.socket.to_str().unwrap(),
+    ]);
+    let id = unique_id("exec");
+    let b = Bundle::new(
+        &dir.join("b"),
+        "mkdir /tmp/e1; while [ ! -e /tmp/go ]; do sleep 0.05; done",
+        &prof,
+        &json!({}),
+    );
+    let exec_out = std::thread::scope(|s| {
+        let h = s.spawn(|| b.run(&id));
+        wait_log(&agent, &format!("serving container {id}"), 1);
+        let out = run_with_timeout(
+            Command::new("runc").args([
+                "exec",
+                &id,
+                "/bin/sh",
+                "-c",
+                "mkdir /tmp/e2 && echo exec-ok",
+            ]),
+            Duration::from_secs(30),
+        );
+        std::fs::write(b.file("/tmp/go"), "").unwrap();
+        h.join().unwrap().assert_code(0);
+        out
+    });
+    exec_out.assert_code(0);
+    assert_eq!(exec_out.stdout_str(), "exec-ok\n");
+    let (status, log, recs) = agent.stop();
+    assert_eq!(status.code(), Some(0), "{log}");
+    assert!(log.contains("a process started in it"), "{log}");
+    let dirs: Vec<&str> = program_records(&recs, &id)
+        .iter()
+        .filter_map(|r| path_of(r))
+        .collect();
+    assert_eq!(dirs, ["/tmp/e1", "/tmp/e2"], "{log}");
 }

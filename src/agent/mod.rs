@@ -66,10 +66,22 @@ extern "C" fn on_hup(_: libc::c_int) {
 /// Connections being received or served at once, at most.
 const MAX_CONNECTIONS: usize = 4096;
 
-/// The containers served now, by id: a generation (to tell a restarted
-/// container's entry from its predecessor's) and a duplicate of the
-/// listener (to see whether a predecessor's listener has hung up).
-type Active = Mutex<HashMap<String, (u64, OwnedFd)>>;
+/// The containers served now, by id: the container's first process and
+/// its listeners (the first process's, and one per `runc exec`), each
+/// with a generation (to remove the right one) and a duplicate of the
+/// listener (to see whether it has hung up).
+type Active = Mutex<HashMap<String, Served>>;
+
+struct Served {
+    init_pid: i32,
+    listeners: Vec<(u64, OwnedFd)>,
+}
+
+impl Served {
+    fn live(&self) -> bool {
+        self.listeners.iter().any(|(_, l)| !socket::hung_up(l))
+    }
+}
 
 /// Serves containers until SIGTERM or SIGINT; returns the exit code.
 pub fn run(cfg: AgentConfig) -> Result<i32> {
@@ -266,24 +278,33 @@ fn serve(shared: &Shared, mut conn: UnixStream, active: &Active, generation: &At
     }
     let id = st.container.id.clone();
     let gen_ = generation.fetch_add(1, Ordering::SeqCst);
+    let dup = match listener.try_clone() {
+        Ok(d) => d,
+        Err(e) => return refuse(&format!("duplicating the listener: {e}")),
+    };
     {
         let mut a = active.lock();
-        if let Some((_, old)) = a.get(&id) {
-            if !socket::hung_up(old) {
+        match a.get_mut(&id) {
+            // `runc exec` in a container served now: its process's listener.
+            Some(s) if s.live() && st.pid != st.init_pid && st.init_pid == s.init_pid => {
+                s.listeners.push((gen_, dup));
+            }
+            Some(s) if s.live() => {
                 drop(a);
                 return refuse(&format!(
                     "container {id} is served already; this second listener is closed \
                      (its container's traced calls fail with ENOSYS)"
                 ));
             }
-        }
-        match listener.try_clone() {
-            Ok(dup) => {
-                a.insert(id.clone(), (gen_, dup));
-            }
-            Err(e) => {
-                drop(a);
-                return refuse(&format!("duplicating the listener: {e}"));
+            // New, or a predecessor whose processes are gone.
+            _ => {
+                a.insert(
+                    id.clone(),
+                    Served {
+                        init_pid: st.init_pid,
+                        listeners: vec![(gen_, dup)],
+                    },
+                );
             }
         }
     }
@@ -291,26 +312,39 @@ fn serve(shared: &Shared, mut conn: UnixStream, active: &Active, generation: &At
         Some(n) => format!(", name {n}"),
         None => String::new(),
     };
+    let what = match st.pid == st.init_pid {
+        true => String::new(),
+        false => format!(", a process started in it (pid {})", st.pid),
+    };
+    let bundle = if st.bundle.is_empty() {
+        "?"
+    } else {
+        &st.bundle
+    };
     log(&format!(
-        "serving container {id} (pid {}{name}, bundle {})",
-        st.pid,
-        if st.bundle.is_empty() {
-            "?"
-        } else {
-            &st.bundle
-        }
+        "serving container {id} (pid {}{name}, bundle {bundle}){what}",
+        st.init_pid
     ));
     supervisor::notify::run_in(shared, listener, Some(Arc::new(st.container)), Some(&STOP));
     {
         let mut a = active.lock();
-        if a.get(&id).is_some_and(|(g, _)| *g == gen_) {
-            a.remove(&id);
+        if let Some(s) = a.get_mut(&id) {
+            s.listeners.retain(|(g, _)| *g != gen_);
+            if s.listeners.is_empty() {
+                a.remove(&id);
+            }
         }
     }
+    let whose = match st.pid == st.init_pid {
+        true => String::new(),
+        false => format!(" (of process {})", st.pid),
+    };
     if STOP.load(Ordering::SeqCst) {
-        log(&format!("container {id}: listener closed"));
+        log(&format!("container {id}: listener{whose} closed"));
     } else {
-        log(&format!("container {id}: its processes are gone"));
+        log(&format!(
+            "container {id}: listener{whose} done, its processes are gone"
+        ));
     }
 }
 

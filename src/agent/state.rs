@@ -35,8 +35,11 @@ const NAME_KEYS: &[&str] = &[
 pub struct ProcessState {
     /// Index of the listener among the descriptors received.
     pub seccomp_fd: usize,
-    /// The container's process (in the runtime's pid namespace).
+    /// The process the filter was loaded in (in the runtime's pid
+    /// namespace): the container's first process, or one `runc exec` started.
     pub pid: i32,
+    /// The container's first process (`state.pid`); `pid` when not given.
+    pub init_pid: i32,
     pub container: Container,
     /// The bundle's path, for the log.
     pub bundle: String,
@@ -103,14 +106,12 @@ pub fn parse(bytes: &[u8], nfds: usize) -> Result<ProcessState, String> {
         Some(_) => return Err("state.id is not a string".into()),
         None => return Err("no state.id".into()),
     };
-    if let Some(p) = state.get("pid") {
-        if !p.is_null() {
-            let p = positive_pid(Some(p), "state.pid")?;
-            if p != pid {
-                return Err(format!("state.pid {p} is not pid {pid}"));
-            }
-        }
-    }
+    // `runc exec` sends its own process's listener: `pid` is that process,
+    // `state.pid` the container's first one.
+    let init_pid = match state.get("pid") {
+        None | Some(Value::Null) => pid,
+        Some(p) => positive_pid(Some(p), "state.pid")?,
+    };
     let bundle = match state.get("bundle") {
         None | Some(Value::Null) => String::new(),
         Some(Value::String(s)) => s.clone(),
@@ -135,6 +136,7 @@ pub fn parse(bytes: &[u8], nfds: usize) -> Result<ProcessState, String> {
     Ok(ProcessState {
         seccomp_fd,
         pid,
+        init_pid,
         container: Container { id, name, metadata },
         bundle,
     })
@@ -174,6 +176,7 @@ mod tests {
             ProcessState {
                 seccomp_fd: 0,
                 pid: 14001,
+                init_pid: 14001,
                 container: Container {
                     id: "t2".into(),
                     name: Some("web".into()),
@@ -244,12 +247,19 @@ mod tests {
             err(&base(r#"["seccompFd"]"#, "1", "7"), 1),
             "state.id is not a string"
         );
+        // runc exec: the exec'd process and the container's first one.
+        let s = parse(
+            br#"{"ociVersion":"1","fds":["seccompFd"],"pid":7,"state":{"id":"a","pid":2}}"#,
+            1,
+        )
+        .unwrap();
+        assert_eq!((s.pid, s.init_pid), (7, 2));
         assert_eq!(
             err(
-                r#"{"ociVersion":"1","fds":["seccompFd"],"pid":1,"state":{"id":"a","pid":2}}"#,
+                r#"{"ociVersion":"1","fds":["seccompFd"],"pid":1,"state":{"id":"a","pid":0}}"#,
                 1
             ),
-            "state.pid 2 is not pid 1"
+            "state.pid 0 is not a process id"
         );
         assert_eq!(
             err(
