@@ -5,7 +5,7 @@
 #
 #   --quick        fewer calls, requests and rounds (1.5-2.5 minutes on 2 vCPUs;
 #                  the full run takes 8-25 minutes, depending on the host)
-#   --parts LIST   comma-separated subset of: floor,micro,placement,nginx,records,rss
+#   --parts LIST   comma-separated subset of: floor,micro,placement,nginx,records,capture,rss
 #                  (default: all)
 #   --rounds R     rounds of the interleaved parts (default 9, --quick 3; placement: at most 5)
 #   --keep         keep the work directory (raw numbers, records, ab and nginx logs)
@@ -25,16 +25,30 @@
 #            what untraced calls pay; --only the call --no-ret; --exit-via perf; --exit-via
 #            ptrace; default mode; all calls traced (--no-ret and default); strace -f;
 #            strace -f --seccomp-bpf; the C floor; and the floor, --no-ret, default and
-#            strace pinned to CPU 0.
+#            strace pinned to CPU 0. The --no-ret, perf and default modes run twice, with
+#            the records to -o FILE (text) and to a capture (-w FILE, alone): "-w / -o"
+#            lines give the median per-round ratio of each pair (issue 16's cost target).
 #   placement  the getppid loop under --exit-via ptrace, --no-ret and strace -f with the tracer
 #            and the tracee pinned to the same CPU, to different CPUs, or not at all: what
 #            the cross-CPU wake-up costs each mechanism on this machine.
 #   nginx    nginx, 2 workers, `return 200`, on 127.0.0.1 (a free port), ab -n 10000 -c 50
 #            without and with -k, untraced and under each tracer mode; requests/s and
-#            ratio to untraced. Records go to a file in the work directory.
+#            ratio to untraced. Records go to a file in the work directory (-o FILE);
+#            the all --no-ret, all default and perf (-s 0) rows also run with -w FILE
+#            instead, and "-w / -o" lines give the per-round ratio of each pair.
 #   records  bench/loop fully traced: getppid with --no-ret, read64 in default mode, in
-#            the text, json and strace formats: bytes per record, records per second,
-#            and the supervisor's CPU time per record.
+#            the text, json and strace formats and as a capture (-w FILE alone): bytes
+#            per record, records per second, and the supervisor's CPU time per record.
+#            Then `my-sysdig read CAP --format text|json|strace -o /dev/null` on the
+#            captures of the last round, timed (whole command), in rounds: records/s.
+#   capture  capture sizes on real workloads: python3 with 4 threads writing a file,
+#            a shell loop of coreutils (cat, ls; CAP_SH_N iterations) and nginx under
+#            ab -n CAP_AB_N (all calls, default mode). For each, one run of
+#            `exec -w CAP -o TEXT --format text` and one with json: records, capture
+#            bytes/record, text and JSON bytes/record, text/capture and json/capture
+#            (same run), whether `read CAP` gives TEXT again byte for byte, and read's
+#            records/s. Then the same with --format strace (its capture holds ENTER
+#            entries too, so it is reported apart). One run each: sizes barely vary.
 #   rss      peak RSS (VmHWM) of my-sysdig tracing nginx under ab load (100k requests,
 #            10k with --quick), everything traced, default mode and --no-ret; checks
 #            that every accepted connection has its accept4 record.
@@ -45,13 +59,13 @@
 # for the supervisor CPU column. Measured as root (as a user, nginx warns that it cannot
 # switch user, and runs).
 # Knobs (environment): MICRO_N, MICRO_FAST_N, NGINX_N, NGINX_NK (requests with -k), RSS_N, REC_N,
-# REC_READ_N, FLOOR (path of the floor's run.sh), MICRO_MODES and NGINX_MODES (subsets of the
+# REC_READ_N, CAP_AB_N, CAP_SH_N, FLOOR (path of the floor's run.sh), MICRO_MODES and NGINX_MODES (subsets of the
 # mode names in this script, e.g. NGINX_MODES="untraced filter"; ratios need "untraced").
 set -u -o pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 QUICK=0
-PARTS=floor,micro,placement,nginx,records,rss
+PARTS=floor,micro,placement,nginx,records,capture,rss
 ROUNDS=
 KEEP=0
 while [ $# -gt 0 ]; do
@@ -72,9 +86,11 @@ fi
 if [ $QUICK = 1 ]; then
   : "${ROUNDS:=3}" "${MICRO_N:=5000}" "${NGINX_N:=10000}" "${NGINX_NK:=10000}" "${RSS_N:=10000}"
   : "${REC_N:=50000}" "${REC_READ_N:=5000}" "${FLOOR_N:=5000}" "${FLOOR_R:=3}"
+  : "${CAP_AB_N:=2000}" "${CAP_SH_N:=50}"
 else
   : "${ROUNDS:=9}" "${MICRO_N:=10000}" "${NGINX_N:=10000}" "${NGINX_NK:=10000}" "${RSS_N:=100000}"
   : "${REC_N:=200000}" "${REC_READ_N:=20000}" "${FLOOR_N:=10000}" "${FLOOR_R:=5}"
+  : "${CAP_AB_N:=10000}" "${CAP_SH_N:=200}"
 fi
 CONC=50
 # untraced calls cost ~0.2 us: the modes that trace none of the loop's calls run longer loops
@@ -115,14 +131,14 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "NA" || b == "NA" || a == ""
 # each ratio pairs runs made moments apart, so a machine that drifts between rounds does not
 # bias it. "-" when no round has both numbers.
 pratio() {
-  [ -f "$1" ] && [ -f "$2" ] || { echo -; return; }
+  if [ ! -f "$1" ] || [ ! -f "$2" ]; then echo -; return; fi
   paste -d' ' "$1" "$2" | awk '$1 ~ /^[0-9.]+$/ && $2 ~ /^[0-9.]+$/ && $2 > 0 { print $1 / $2 }' |
     sort -g | awk '{a[NR]=$1} END { if (NR == 0) { print "-"; exit }
       printf "%.2f\n", (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2 }'
 }
 # min..max of the per-round ratios
 pratio_range() {
-  [ -f "$1" ] && [ -f "$2" ] || { echo -; return; }
+  if [ ! -f "$1" ] || [ ! -f "$2" ]; then echo -; return; fi
   paste -d' ' "$1" "$2" | awk '$1 ~ /^[0-9.]+$/ && $2 ~ /^[0-9.]+$/ && $2 > 0 { print $1 / $2 }' |
     sort -g | awk '{a[NR]=$1} END { if (NR == 0) print "-"; else printf "%.2f..%.2f\n", a[1], a[NR] }'
 }
@@ -185,7 +201,7 @@ if has_part floor && [ -n "$FLOOR" ] && [ -f "$FLOOR" ]; then
 fi
 
 # --- micro-loops ------------------------------------------------------------------
-ALL_MICRO_MODES="untraced filter filterraw filterptrace fnotif notif perf allnoret ftrace ptrace default alldefault strace straceb"
+ALL_MICRO_MODES="untraced filter filterraw filterptrace fnotif notif notifw perf perfw allnoret ftrace ptrace default defaultw alldefault strace straceb"
 ALL_MICRO_MODES="$ALL_MICRO_MODES pin-fnotif pin-notif pin-ftrace pin-default pin-strace"
 MICRO_MODES=${MICRO_MODES:-$ALL_MICRO_MODES}
 micro_label() { # MODE CALL
@@ -196,11 +212,14 @@ micro_label() { # MODE CALL
     filterptrace) echo "my-sysdig --only getpid, no event (ptrace)" ;;
     fnotif) echo "C floor notif-sync-mem" ;;
     notif) echo "my-sysdig --only $2 --no-ret" ;;
+    notifw) echo "  same, -w FILE (capture) instead of -o" ;;
     perf) echo "my-sysdig --only $2 --exit-via perf" ;;
+    perfw) echo "  same, -w FILE (capture) instead of -o" ;;
     allnoret) echo "my-sysdig all --no-ret" ;;
     ftrace) echo "C floor trace-exit" ;;
     ptrace) echo "my-sysdig --only $2 --exit-via ptrace" ;;
     default) echo "my-sysdig --only $2 (default)" ;;
+    defaultw) echo "  same, -w FILE (capture) instead of -o" ;;
     alldefault) echo "my-sysdig all (default)" ;;
     strace) echo "strace -f -e trace=$2" ;;
     straceb) echo "strace -f --seccomp-bpf -e trace=$2" ;;
@@ -211,33 +230,36 @@ micro_label() { # MODE CALL
 micro_floor() {
   case $1 in
     pin-*) f=$(micro_floor "${1#pin-}"); [ -n "$f" ] && echo "pin-$f" ;;
-    notif|allnoret|perf) echo fnotif ;;
-    ptrace|default|alldefault|strace|straceb) echo ftrace ;;
+    notif|notifw|allnoret|perf|perfw) echo fnotif ;;
+    ptrace|default|defaultw|alldefault|strace|straceb) echo ftrace ;;
     *) echo "" ;;
   esac
 }
 skip_mode() { # MODE -> 0 when it cannot run here
   case ${1#pin-} in
-    perf|ptrace|selperf|selperftask|filterptrace|filterraw) [ $EXIT_VIA = 0 ] ;;
+    perf|perfw|ptrace|selperf|selperfw|selperftask|filterptrace|filterraw) [ $EXIT_VIA = 0 ] ;;
     strace*) ! command -v strace >/dev/null ;;
     fnotif|ftrace) [ -z "$FLOORBIN" ] ;;
     *) return 1 ;;
   esac
 }
 run_micro() { # MODE LOOP CALL -> ns per call on stdout (nothing on failure)
-  local mode=$1 loop=$2 call=$3 out=$W/micro.rec cmd pin=()
+  local mode=$1 loop=$2 call=$3 out=$W/micro.rec cap=$W/micro.cap cmd pin=()
   case $mode in pin-*) pin=(taskset -c 0); mode=${mode#pin-} ;; esac
   case $mode in
     untraced) cmd=("$LOOP" "$loop" "$MICRO_FAST_N") ;;
     filter) cmd=("$MS" exec --only getpid -o "$out" -- "$LOOP" "$loop" "$MICRO_FAST_N") ;;
-    filterraw) cmd=("$MS" exec --only getpid,gettid -o "$out" -- "$LOOP" "$loop" "$MICRO_FAST_N") ;;
+    filterraw) cmd=("$MS" exec --only "getpid,gettid" -o "$out" -- "$LOOP" "$loop" "$MICRO_FAST_N") ;;
     filterptrace) cmd=("$MS" exec --only getpid --exit-via ptrace -o "$out" -- "$LOOP" "$loop" "$MICRO_FAST_N") ;;
     fnotif) cmd=("$FLOORBIN" notif-sync-mem "$MICRO_N" "$call") ;;
     ftrace) cmd=("$FLOORBIN" trace-exit "$MICRO_N" "$call") ;;
     notif) cmd=("$MS" exec --only "$call" --no-ret -o "$out" -- "$LOOP" "$loop" "$MICRO_N") ;;
+    notifw) cmd=("$MS" exec --only "$call" --no-ret -w "$cap" -- "$LOOP" "$loop" "$MICRO_N") ;;
     perf) cmd=("$MS" exec --only "$call" --exit-via perf -o "$out" -- "$LOOP" "$loop" "$MICRO_N") ;;
+    perfw) cmd=("$MS" exec --only "$call" --exit-via perf -w "$cap" -- "$LOOP" "$loop" "$MICRO_N") ;;
     ptrace) cmd=("$MS" exec --only "$call" --exit-via ptrace -o "$out" -- "$LOOP" "$loop" "$MICRO_N") ;;
     default) cmd=("$MS" exec --only "$call" -o "$out" -- "$LOOP" "$loop" "$MICRO_N") ;;
+    defaultw) cmd=("$MS" exec --only "$call" -w "$cap" -- "$LOOP" "$loop" "$MICRO_N") ;;
     allnoret) cmd=("$MS" exec --no-ret -o "$out" -- "$LOOP" "$loop" "$MICRO_N") ;;
     alldefault) cmd=("$MS" exec -o "$out" -- "$LOOP" "$loop" "$MICRO_N") ;;
     strace) cmd=(strace -f -qq -o /dev/null -e "trace=$call" "$LOOP" "$loop" "$MICRO_N") ;;
@@ -253,10 +275,10 @@ if has_part micro; then
   echo "micro-loops: $ROUNDS rounds x N=$MICRO_N ..." >&2
   for r in $(seq "$ROUNDS"); do
     for mode in $MICRO_MODES; do
-      skip_mode $mode && continue
+      skip_mode "$mode" && continue
       for loop in getppid read64; do
-        call=getppid; [ $loop = read64 ] && call=read
-        v=$(run_micro $mode $loop $call)
+        call=getppid; [ $loop = read64 ] && call="read"
+        v=$(run_micro "$mode" $loop $call)
         [ -n "$v" ] || { note "micro $mode $loop round $r failed (see $W/micro.err)"; v=NA; }
         echo "$v" >> "$W/micro.$loop.$mode"
       done
@@ -264,21 +286,21 @@ if has_part micro; then
     echo "  round $r/$ROUNDS done" >&2
   done
   for loop in getppid read64; do
-    call=getppid; [ $loop = read64 ] && call=read
+    call=getppid; [ $loop = read64 ] && call="read"
     u=$(med "$W/micro.$loop.untraced")
     say ""
     say "## micro-loop: $loop, N=$MICRO_N calls per run (untraced and filter*: $MICRO_FAST_N), $ROUNDS interleaved rounds"
     say "$(printf '%-42s %9s %17s %9s %8s %9s %9s %8s' 'mode (ns per call)' median 'min..max' '+traced' 'x untr' 'strace/x' 'bpf/x' 'x floor')"
     for mode in $MICRO_MODES; do
-      label=$(micro_label $mode $call)
-      if skip_mode $mode; then
+      label=$(micro_label "$mode" $call)
+      if skip_mode "$mode"; then
         say "$(printf '%-42s %9s' "$label" 'skipped')   (needs --exit-via, strace or the C floor)"
         continue
       fi
       read -r m lo hi n < <(stats "$W/micro.$loop.$mode")
       d=$W/micro.$loop
-      f=$(micro_floor $mode); fx=-; [ -n "$f" ] && fx=$(pratio "$d.$mode" "$d.$f")
-      over=-; [ $mode != untraced ] && over=$(sub "$m" "$u")
+      f=$(micro_floor "$mode"); fx=-; [ -n "$f" ] && fx=$(pratio "$d.$mode" "$d.$f")
+      over=-; [ "$mode" != untraced ] && over=$(sub "$m" "$u")
       rs=$(pratio "$d.strace" "$d.$mode"); rb=$(pratio "$d.straceb" "$d.$mode")
       case $mode in pin-*) rs=$(pratio "$d.pin-strace" "$d.$mode"); rb=- ;; esac
       say "$(printf '%-42s %9s %17s %9s %8s %9s %9s %8s' "$label" "$(f0 "$m")" "$(f0 "$lo")..$(f0 "$hi")" \
@@ -290,6 +312,14 @@ if has_part micro; then
     say "  ptrace modes, strace: trace-exit)."
     say "  cpu0 rows: everything pinned to CPU 0 (taskset -c 0); strace/x against strace pinned the same way,"
     say "  x floor against the pinned floor: the difference to the unpinned rows is the cross-CPU wake-up."
+    wl='' d=$W/micro.$loop
+    for pair in notif:--no-ret default:default perf:perf; do
+      a=${pair%%:*}
+      [ -f "$d.${a}w" ] && [ -f "$d.$a" ] &&
+        wl="$wl  $(printf '%s %s (%s, +%s vs +%s ns)' "${pair#*:}" "$(pratio "$d.${a}w" "$d.$a")" "$(pratio_range "$d.${a}w" "$d.$a")" \
+          "$(sub "$(med "$d.${a}w")" "$u")" "$(sub "$(med "$d.$a")" "$u")")"
+    done
+    [ -n "$wl" ] && say "  -w / -o per call (median of per-round ratios, range; <=1.00: -w costs no more):$wl"
   done
 fi
 
@@ -319,8 +349,8 @@ if has_part placement && [ "$(nproc)" -ge 2 ]; then
   for r in $(seq "$PR"); do
     for pl in $PLACEMENTS; do
       for tr in $PLACE_TRACERS; do
-        [ $tr = strace ] && ! command -v strace >/dev/null && continue
-        v=$(run_place $tr $pl); echo "${v:-NA}" >> "$W/place.$tr.${pl/\//-}"
+        [ "$tr" = strace ] && ! command -v strace >/dev/null && continue
+        v=$(run_place "$tr" "$pl"); echo "${v:-NA}" >> "$W/place.$tr.${pl/\//-}"
       done
     done
   done
@@ -361,7 +391,7 @@ http {
 EOF
 }
 NG_SEL=accept4,close,writev
-NGINX_MODES=${NGINX_MODES:-untraced filter filterptrace seldefault selnoret selnoret0 selperf selperftask allnoret alldefault strace1 strace3 straceb3 straceall}
+NGINX_MODES=${NGINX_MODES:-untraced filter filterptrace seldefault selnoret selnoret0 selperf selperfw selperftask allnoret allnoretw alldefault alldefaultw strace1 strace3 straceb3 straceall}
 ng_label() {
   case $1 in
     untraced) echo "untraced" ;;
@@ -371,16 +401,21 @@ ng_label() {
     selnoret) echo "my-sysdig --only $NG_SEL --no-ret" ;;
     selnoret0) echo "my-sysdig --only $NG_SEL -s 0 --no-ret" ;;
     selperf) echo "my-sysdig --only $NG_SEL -s 0 --exit-via perf" ;;
-    selperftask) echo "  same, MY_SYSDIG_PERF_SCOPE=task" ;;
+    selperfw) echo "  same, -w FILE (capture) instead of -o" ;;
+    selperftask) echo "  same as perf -o, MY_SYSDIG_PERF_SCOPE=task" ;;
     allnoret) echo "my-sysdig all --no-ret" ;;
+    allnoretw) echo "  same, -w FILE (capture) instead of -o" ;;
     alldefault) echo "my-sysdig all (default)" ;;
+    alldefaultw) echo "  same, -w FILE (capture) instead of -o" ;;
     strace1) echo "strace -f -e trace=accept4" ;;
     strace3) echo "strace -f -e trace=$NG_SEL" ;;
     straceb3) echo "strace -f --seccomp-bpf -e trace=$NG_SEL" ;;
     straceall) echo "strace -f (all)" ;;
   esac
 }
-# ng_start MODE RECFILE: starts nginx (under MODE) in $W/ng, sets CUR_PID and PORT
+# ng_start MODE RECFILE: starts nginx (under MODE) in $W/ng, sets CUR_PID and PORT.
+# The -w modes write the capture to RECFILE.cap; the cap* modes (part capture) write
+# both RECFILE (-o, in their format) and RECFILE.cap.
 ng_start() {
   local mode=$1 rec=$2 d=$W/ng cmd
   rm -rf "$d"; PORT=$(free_port); ng_conf "$d" "$PORT"
@@ -389,23 +424,26 @@ ng_start() {
     untraced) cmd=("${ng[@]}") ;;
     filter) cmd=("$MS" exec --only getppid -o "$rec" -- "${ng[@]}") ;;
     filterptrace) cmd=("$MS" exec --only getppid --exit-via ptrace -o "$rec" -- "${ng[@]}") ;;
-    seldefault) cmd=("$MS" exec --only $NG_SEL -o "$rec" -- "${ng[@]}") ;;
-    selnoret) cmd=("$MS" exec --only $NG_SEL --no-ret -o "$rec" -- "${ng[@]}") ;;
-    selnoret0) cmd=("$MS" exec --only $NG_SEL -s 0 --no-ret -o "$rec" -- "${ng[@]}") ;;
-    selperf) cmd=("$MS" exec --only $NG_SEL -s 0 --exit-via perf -o "$rec" -- "${ng[@]}") ;;
-    selperftask) cmd=(env MY_SYSDIG_PERF_SCOPE=task "$MS" exec --only $NG_SEL -s 0 --exit-via perf -o "$rec" -- "${ng[@]}") ;;
+    seldefault) cmd=("$MS" exec --only "$NG_SEL" -o "$rec" -- "${ng[@]}") ;;
+    selnoret) cmd=("$MS" exec --only "$NG_SEL" --no-ret -o "$rec" -- "${ng[@]}") ;;
+    selnoret0) cmd=("$MS" exec --only "$NG_SEL" -s 0 --no-ret -o "$rec" -- "${ng[@]}") ;;
+    selperf) cmd=("$MS" exec --only "$NG_SEL" -s 0 --exit-via perf -o "$rec" -- "${ng[@]}") ;;
+    selperfw) cmd=("$MS" exec --only "$NG_SEL" -s 0 --exit-via perf -w "$rec.cap" -- "${ng[@]}") ;;
+    selperftask) cmd=(env MY_SYSDIG_PERF_SCOPE=task "$MS" exec --only "$NG_SEL" -s 0 --exit-via perf -o "$rec" -- "${ng[@]}") ;;
     allnoret) cmd=("$MS" exec --no-ret -o "$rec" -- "${ng[@]}") ;;
+    allnoretw) cmd=("$MS" exec --no-ret -w "$rec.cap" -- "${ng[@]}") ;;
     alldefault) cmd=("$MS" exec -o "$rec" -- "${ng[@]}") ;;
+    alldefaultw) cmd=("$MS" exec -w "$rec.cap" -- "${ng[@]}") ;;
+    cap-text|cap-json|cap-strace) cmd=("$MS" exec -w "$rec.cap" -o "$rec" --format "${mode#cap-}" -- "${ng[@]}") ;;
     strace1) cmd=(strace -f -qq -o /dev/null -e trace=accept4 "${ng[@]}") ;;
-    strace3) cmd=(strace -f -qq -o /dev/null -e trace=$NG_SEL "${ng[@]}") ;;
-    straceb3) cmd=(strace -f --seccomp-bpf -qq -o /dev/null -e trace=$NG_SEL "${ng[@]}") ;;
+    strace3) cmd=(strace -f -qq -o /dev/null -e trace="$NG_SEL" "${ng[@]}") ;;
+    straceb3) cmd=(strace -f --seccomp-bpf -qq -o /dev/null -e trace="$NG_SEL" "${ng[@]}") ;;
     straceall) cmd=(strace -f -qq -o /dev/null "${ng[@]}") ;;
   esac
   # its own process group, so that cleanup can kill the whole tree
   setsid "${cmd[@]}" </dev/null >>"$W/nginx.out" 2>&1 &
   CUR_PID=$!
-  local i
-  for i in $(seq 300); do
+  for _ in $(seq 300); do
     if [ -s "$d/nginx.pid" ] && curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$PORT/"; then
       return 0
     fi
@@ -419,9 +457,9 @@ ng_start() {
 # ng_stop: SIGQUIT to the master (graceful), wait for the tracer; SIGKILL the group after 30 s
 ng_stop() {
   [ -n "$CUR_PID" ] || return 0
-  local d=$W/ng i
+  local d=$W/ng
   [ -s "$d/nginx.pid" ] && kill -QUIT "$(cat "$d/nginx.pid")" 2>/dev/null
-  for i in $(seq 300); do
+  for _ in $(seq 300); do
     kill -0 "$CUR_PID" 2>/dev/null || break
     sleep 0.1
   done
@@ -435,7 +473,7 @@ ng_stop() {
 # ab_run N [-k] -> requests/s on stdout; failures noted
 ab_run() {
   local n=$1 k=${2:-} out=$W/ab.out
-  ab -q -r $k -n "$n" -c $CONC "http://127.0.0.1:$PORT/" > "$out" 2>&1
+  ab -q -r ${k:+"$k"} -n "$n" -c $CONC "http://127.0.0.1:$PORT/" > "$out" 2>&1
   local failed; failed=$(sed -n 's/^Failed requests: *\([0-9]*\).*/\1/p' "$out")
   [ "${failed:-0}" = 0 ] || note "ab $k: $failed failed requests"
   sed -n 's/^Requests per second: *\([0-9.]*\).*/\1/p' "$out"
@@ -446,8 +484,8 @@ if has_part nginx; then
     echo "nginx: $ROUNDS rounds, ab -n $NGINX_N (-k: -n $NGINX_NK) -c $CONC ..." >&2
     for r in $(seq "$ROUNDS"); do
       for mode in $NGINX_MODES; do
-        skip_mode $mode && continue
-        if ng_start $mode "$W/nginx.rec"; then
+        skip_mode "$mode" && continue
+        if ng_start "$mode" "$W/nginx.rec"; then
           ab_run 500 > /dev/null                    # warm-up: workers, caches
           v=$(ab_run "$NGINX_N"); echo "${v:-NA}" >> "$W/nginx.close.$mode"
           v=$(ab_run "$NGINX_NK" -k); echo "${v:-NA}" >> "$W/nginx.keep.$mode"
@@ -464,8 +502,8 @@ if has_part nginx; then
     say "$(printf '%-56s %9s %6s %11s   %9s %6s %11s' "" "-n $NGINX_N" '' '' "-n $NGINX_NK" '' '')"
     n=$W/nginx
     for mode in $NGINX_MODES; do
-      label=$(ng_label $mode)
-      if skip_mode $mode; then say "$(printf '%-56s %9s' "$label" skipped)"; continue; fi
+      label=$(ng_label "$mode")
+      if skip_mode "$mode"; then say "$(printf '%-56s %9s' "$label" skipped)"; continue; fi
       say "$(printf '%-56s %9s %6s %11s   %9s %6s %11s' "$label" \
         "$(f0 "$(med "$n.close.$mode")")" "$(pratio "$n.close.$mode" "$n.close.untraced")" "$(pratio_range "$n.close.$mode" "$n.close.untraced")" \
         "$(f0 "$(med "$n.keep.$mode")")" "$(pratio "$n.keep.$mode" "$n.keep.untraced")" "$(pratio_range "$n.keep.$mode" "$n.keep.untraced")")"
@@ -475,22 +513,42 @@ if has_part nginx; then
       say "  all --no-ret / strace -f (all): close $(pratio "$n.close.allnoret" "$n.close.straceall")x, keepalive $(pratio "$n.keep.allnoret" "$n.keep.straceall")x"
     [ -f "$n.close.seldefault" ] && [ -f "$n.close.straceb3" ] &&
       say "  --only $NG_SEL (default) / strace -f --seccomp-bpf, same calls: close $(pratio "$n.close.seldefault" "$n.close.straceb3")x, keepalive $(pratio "$n.keep.seldefault" "$n.keep.straceb3")x"
+    for a in allnoret alldefault selperf; do
+      [ -f "$n.close.${a}w" ] && [ -f "$n.close.$a" ] &&
+        say "  -w / -o, $(ng_label $a): close $(pratio "$n.close.${a}w" "$n.close.$a") ($(pratio_range "$n.close.${a}w" "$n.close.$a")), keepalive $(pratio "$n.keep.${a}w" "$n.keep.$a") ($(pratio_range "$n.keep.${a}w" "$n.keep.$a"))"
+    done
+    say "  (-w / -o: requests/s with the capture over requests/s with text, per round; >=1.00: -w costs no more)"
   else
     note "nginx or ab missing: nginx part skipped"
   fi
 fi
 
 # --- record throughput and size ---------------------------------------------------
+# cap_records CAP -> the number of records in the capture (read --info), or NA
+cap_records() {
+  local n; n=$("$MS" read --info "$1" 2>/dev/null | sed -n 's/^records: *\([0-9]*\).*/\1/p')
+  echo "${n:-NA}"
+}
+# time_read CAP FORMAT -> records/s of `read CAP --format FORMAT -o /dev/null` (whole command)
+time_read() {
+  local n t0 t1; n=$(cap_records "$1")
+  t0=$(date +%s%N)
+  "$MS" read "$1" --format "$2" -o /dev/null 2>>"$W/read.err" || { echo NA; return; }
+  t1=$(date +%s%N)
+  awk -v n="$n" -v t="$((t1 - t0))" 'BEGIN { if (n == "NA") print "NA"; else printf "%.0f\n", n / (t / 1e9) }'
+}
+REC_FMTS="text json strace cap"
 if has_part records; then
-  echo "records: $ROUNDS rounds, getppid $REC_N --no-ret and read64 $REC_READ_N default, 3 formats ..." >&2
+  echo "records: $ROUNDS rounds, getppid $REC_N --no-ret and read64 $REC_READ_N default, 3 formats and -w ..." >&2
   for r in $(seq "$ROUNDS"); do
     for kind in getppid read64; do
-      for fmt in text json strace; do
+      for fmt in $REC_FMTS; do
         rec=$W/rec.$kind.$fmt
+        out=(--format "$fmt" -o "$rec"); [ "$fmt" = cap ] && out=(-w "$rec")
         if [ $kind = getppid ]; then
-          cmd=("$MS" exec --no-ret --format $fmt -o "$rec" -- "$LOOP" getppid "$REC_N" 0)
+          cmd=("$MS" exec --no-ret "${out[@]}" -- "$LOOP" getppid "$REC_N" 0)
         else
-          cmd=("$MS" exec --only read --format $fmt -o "$rec" -- "$LOOP" read64 "$REC_READ_N" 0)
+          cmd=("$MS" exec --only read "${out[@]}" -- "$LOOP" read64 "$REC_READ_N" 0)
         fi
         t0=$(date +%s%N)
         if [ -x /usr/bin/time ]; then
@@ -500,6 +558,7 @@ if has_part records; then
         fi
         t1=$(date +%s%N)
         lines=$(wc -l < "$rec"); bytes=$(wc -c < "$rec")
+        [ "$fmt" = cap ] && lines=$(cap_records "$rec")
         loopcpu=$(sed -n 's/.*cpu_ns=\([0-9]*\).*/\1/p' "$W/loop.out")
         read -r ut stt < <(tail -n1 "$W/time.out")
         awk -v l="$lines" -v t="$((t1 - t0))" 'BEGIN { printf "%.0f\n", l / (t / 1e9) }' >> "$W/recs.$kind.$fmt.rate"
@@ -515,16 +574,138 @@ if has_part records; then
   say "$(printf '%-52s %-7s %9s %10s %12s %12s' workload format records 'bytes/rec' 'records/s' 'sup.ns/rec')"
   for kind in getppid read64; do
     if [ $kind = getppid ]; then w="loop getppid $REC_N, all traced, --no-ret"; else w="loop read64 $REC_READ_N, --only read, default (ptrace)"; fi
-    for fmt in text json strace; do
-      say "$(printf '%-52s %-7s %9s %10s %12s %12s' "$w" $fmt "$(med "$W/recs.$kind.$fmt.lines")" "$(med "$W/recs.$kind.$fmt.size")" \
+    for fmt in $REC_FMTS; do
+      say "$(printf '%-52s %-7s %9s %10s %12s %12s' "$w" "${fmt/cap/-w}" "$(med "$W/recs.$kind.$fmt.lines")" "$(med "$W/recs.$kind.$fmt.size")" \
         "$(med "$W/recs.$kind.$fmt.rate")" "$(med "$W/recs.$kind.$fmt.cpu")")"
     done
   done
   say "  records/s: records / wall time of the whole command (start-up included; the tracee's"
   say "  round trip bounds it). sup.ns/rec: CPU time of the process tree minus the loop's own, per"
   say "  record: the supervisor's cost (decode, format, write, and its side of the kernel round trip)."
+  say "  -w: the capture alone (-w FILE, no -o); records from \`read --info\`; bytes/rec: file size / records."
+  for kind in getppid read64; do
+    say "  -w / text, $kind: records/s $(pratio "$W/recs.$kind.cap.rate" "$W/recs.$kind.text.rate") ($(pratio_range "$W/recs.$kind.cap.rate" "$W/recs.$kind.text.rate")," \
+      "higher: -w faster), sup.ns/rec $(pratio "$W/recs.$kind.cap.cpu" "$W/recs.$kind.text.cpu") ($(pratio_range "$W/recs.$kind.cap.cpu" "$W/recs.$kind.text.cpu"), lower: -w cheaper)"
+  done
   say "  example lines:"
   for fmt in text json strace; do say "    $fmt: $(tail -n1 "$W/rec.read64.$fmt" | cut -c1-150)"; done
+
+  # read: the captures of the last round, rendered to /dev/null, in interleaved rounds
+  echo "records: read, $ROUNDS rounds ..." >&2
+  for r in $(seq "$ROUNDS"); do
+    for kind in getppid read64; do
+      [ -s "$W/rec.$kind.cap" ] || continue
+      for fmt in text json strace; do
+        time_read "$W/rec.$kind.cap" $fmt >> "$W/read.$kind.$fmt"
+      done
+    done
+  done
+  say ""
+  say "## my-sysdig read CAP --format F -o /dev/null, the -w captures above, $ROUNDS interleaved rounds"
+  say "$(printf '%-52s %9s %11s %-7s %12s %21s' capture records 'cap bytes' format 'records/s' 'min..max')"
+  for kind in getppid read64; do
+    [ -s "$W/rec.$kind.cap" ] || continue
+    if [ $kind = getppid ]; then w="loop getppid $REC_N, all traced, --no-ret"; else w="loop read64 $REC_READ_N, --only read, default (ptrace)"; fi
+    for fmt in text json strace; do
+      read -r m lo hi _ < <(stats "$W/read.$kind.$fmt")
+      say "$(printf '%-52s %9s %11s %-7s %12s %21s' "$w" "$(cap_records "$W/rec.$kind.cap")" "$(wc -c < "$W/rec.$kind.cap")" $fmt "$(f0 "$m")" "$(f0 "$lo")..$(f0 "$hi")")"
+    done
+  done
+  say "  records/s: records / wall time of the whole command (start-up, header and decompression included)."
+fi
+
+# --- capture sizes on real workloads ---------------------------------------------
+# python3 with four threads writing a file (tests/capture.rs's PYTHON)
+CAP_PY='import threading, os, time, sys
+def work(i):
+    fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    for j in range(20):
+        os.write(fd, b"thread %d line %d\n" % (i, j))
+        time.sleep(0.001)
+    os.close(fd)
+ts = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+[t.start() for t in ts]
+[t.join() for t in ts]
+'
+CAP_SH="for i in \$(seq $CAP_SH_N); do cat /etc/hostname /etc/passwd >/dev/null; ls /usr/bin >/dev/null; done"
+cap_label() {
+  case $1 in
+    py) echo "python3, 4 threads writing a file" ;;
+    sh) echo "sh: $CAP_SH_N x (cat 2 files; ls /usr/bin)" ;;
+    nginx) echo "nginx, ab -n $CAP_AB_N -c $CONC, all calls" ;;
+  esac
+}
+# cap_run WORKLOAD FORMAT BASE: `exec -w BASE.cap -o BASE --format FORMAT -- WORKLOAD`
+cap_run() {
+  local wl=$1 fmt=$2 base=$3
+  rm -f "$base" "$base.cap" "$W/cap.data"
+  case $wl in
+    py) "$MS" exec -w "$base.cap" -o "$base" --format "$fmt" -- python3 -c "$CAP_PY" "$W/cap.data" 2>>"$W/capture.err" ;;
+    sh) "$MS" exec -w "$base.cap" -o "$base" --format "$fmt" -- sh -c "$CAP_SH" 2>>"$W/capture.err" ;;
+    nginx)
+      ng_start "cap-$fmt" "$base" || return 1
+      ab_run "$CAP_AB_N" > /dev/null
+      ng_stop ;;
+  esac
+}
+# cap_enters CAP -> the number of ENTER entries (kind 3) in the capture (needs zstd), or NA
+cap_enters() {
+  command -v zstd >/dev/null || { echo NA; return; }
+  zstd -qdc "$1" 2>/dev/null | python3 -c '
+import sys
+d = sys.stdin.buffer.read(); i = 0; n = 0
+while i < len(d):
+    k = d[i]; i += 1; ln = 0; sh = 0
+    while True:
+        x = d[i]; i += 1; ln |= (x & 0x7f) << sh; sh += 7
+        if x < 0x80: break
+    n += k == 3; i += ln
+print(n)' 2>/dev/null || echo NA
+}
+if has_part capture; then
+  CAP_WLS="py sh"
+  command -v python3 >/dev/null || CAP_WLS="sh"
+  if command -v nginx >/dev/null && command -v ab >/dev/null; then CAP_WLS="$CAP_WLS nginx"; else note "nginx or ab missing: no nginx capture"; fi
+  echo "capture: $CAP_WLS, text, json and strace, one run each ..." >&2
+  for wl in $CAP_WLS; do
+    for fmt in text json strace; do
+      cap_run "$wl" $fmt "$W/cap.$wl.$fmt" || note "capture run $wl $fmt failed"
+    done
+  done
+  say ""
+  say "## capture size on real workloads: exec -w CAP -o OUT --format text|json (one run each format)"
+  say "$(printf '%-42s %8s %10s %8s %8s %8s %7s %7s %5s %10s' workload records 'cap bytes' 'cap B/r' 'text B/r' 'json B/r' 'text/w' 'json/w' same 'read rec/s')"
+  for wl in $CAP_WLS; do
+    t=$W/cap.$wl.text j=$W/cap.$wl.json
+    if [ ! -s "$t.cap" ] || [ ! -s "$j.cap" ]; then
+      say "$(printf '%-42s %8s' "$(cap_label "$wl")" failed)"; continue
+    fi
+    n=$(cap_records "$t.cap") nj=$(cap_records "$j.cap")
+    cb=$(wc -c < "$t.cap") cbj=$(wc -c < "$j.cap") tb=$(wc -c < "$t") jb=$(wc -c < "$j")
+    same=no
+    "$MS" read "$t.cap" --format text -o "$W/cap.again" 2>>"$W/capture.err" && cmp -s "$t" "$W/cap.again" && same=yes
+    rr=$(time_read "$t.cap" text)
+    say "$(printf '%-42s %8s %10s %8s %8s %8s %7s %7s %5s %10s' "$(cap_label "$wl")" "$n" "$cb" "$(ratio "$cb" "$n")" \
+      "$(ratio "$tb" "$n")" "$(ratio "$jb" "$nj")" "$(ratio "$tb" "$cb")" "$(ratio "$jb" "$cbj")" $same "$(f0 "$rr")")"
+  done
+  say "  records: RECORD entries of the text run's capture (read --info); cap B/r: its size / records;"
+  say "  text B/r, json B/r: the -o file of the same run / its capture's records (the json run is a second"
+  say "  run: its records and capture size differ a little); text/w, json/w: -o file size / capture size,"
+  say "  same run (issue 16's targets: >= 5 and >= 10, cap B/r <= 20). same: read CAP --format text gives"
+  say "  the live text byte for byte. read rec/s: read CAP --format text -o /dev/null, one run, whole command."
+  say ""
+  say "## the same, --format strace live (the capture also holds an ENTER entry per call shown unfinished)"
+  say "$(printf '%-42s %8s %8s %10s %8s %10s %9s %5s' workload records ENTERs 'cap bytes' 'cap B/r' 'strace B/r' 'strace/w' same)"
+  for wl in $CAP_WLS; do
+    s=$W/cap.$wl.strace
+    [ -s "$s.cap" ] || { say "$(printf '%-42s %8s' "$(cap_label "$wl")" failed)"; continue; }
+    n=$(cap_records "$s.cap") cb=$(wc -c < "$s.cap") sb=$(wc -c < "$s")
+    same=no
+    "$MS" read "$s.cap" --format strace -o "$W/cap.again" 2>>"$W/capture.err" && cmp -s "$s" "$W/cap.again" && same=yes
+    say "$(printf '%-42s %8s %8s %10s %8s %10s %9s %5s' "$(cap_label "$wl")" "$n" "$(cap_enters "$s.cap")" "$cb" "$(ratio "$cb" "$n")" "$(ratio "$sb" "$n")" "$(ratio "$sb" "$cb")" $same)"
+  done
+  say "  records: RECORD entries; ENTERs: ENTER entries (zstd -dc, entry kinds counted); cap B/r: capture"
+  say "  size / records (ENTER bytes included); strace B/r: the -o file / records; strace/w: -o file / capture."
 fi
 
 # --- peak RSS ---------------------------------------------------------------------
@@ -552,7 +733,7 @@ if has_part rss; then
       lines=$(wc -l < "$rec"); mb=$(awk -v b="$(wc -c < "$rec")" 'BEGIN { printf "%.1f", b / 1048576 }')
       # successful accept4 records (text: ", accept4, ... res=N" with N >= 0)
       acc4=$(grep ', accept4, ' "$rec" | grep -vc 'res=-' || true)
-      say "$(printf '%-34s %10s %10s %10s %12s %10s %14s' "$(ng_label $mode)" "$(awk -v k="$hwm" 'BEGIN { printf "%.1f", k / 1024 }')" \
+      say "$(printf '%-34s %10s %10s %10s %12s %10s %14s' "$(ng_label "$mode")" "$(awk -v k="$hwm" 'BEGIN { printf "%.1f", k / 1024 }')" \
         "$(f0 "${v:-NA}")" "$lines" "$mb" "${acc:-?}" "$acc4")"
     done
     say "  accepted: ab's complete requests; accept4 recs: successful accept4 records (each request is"

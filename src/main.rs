@@ -34,7 +34,9 @@ enum Cmd {
     #[command(override_usage = "my-sysdig read [OPTIONS] FILE")]
     Read(ReadArgs),
     /// Trace processes that are already running, and leave them as they were.
-    #[command(override_usage = "my-sysdig attach --stop -p PID[,PID...] [-f] [OPTIONS]")]
+    #[command(
+        override_usage = "my-sysdig attach [--stop] -p PID[,PID...] [-f] [OPTIONS]\n       my-sysdig attach --comm NAME [OPTIONS]\n       my-sysdig attach --all [OPTIONS]"
+    )]
     Attach(AttachArgs),
     /// Trace containers an OCI runtime (runc) starts with a seccomp profile whose
     /// listenerPath is this agent's socket: every record tagged with its container.
@@ -215,10 +217,12 @@ struct AttachArgs {
         short = 'p',
         long = "attach-pid",
         value_name = "PID",
-        value_delimiter = ',',
-        required = true
+        value_delimiter = ','
     )]
     pids: Vec<i32>,
+    /// Every process on the machine (perf events; narrow with --pid, --comm, --filter).
+    #[arg(long, conflicts_with_all = ["pids", "stop", "follow"])]
+    all: bool,
     /// Their descendants too: those running now and those started while attached
     /// (unlike strace -f -p, which follows only children started later).
     #[arg(short = 'f')]
@@ -321,6 +325,7 @@ fn main() -> ExitCode {
         }
         Cmd::Attach(a) => attach::run(AttachConfig {
             pids: a.pids,
+            all: a.all,
             follow: a.follow,
             stop: a.stop,
             only: a.select.only,

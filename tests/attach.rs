@@ -1,8 +1,9 @@
-//! `attach --stop`: trace running processes with ptrace and leave them as
-//! they were: records while attached; after SIGINT, SIGTERM or SIGKILL of
-//! my-sysdig, no tracer, no stopped thread, no seccomp filter, and the
-//! program goes on; a stopped target stays stopped; a target another tracer
-//! holds is a clear error; nginx keeps serving.
+//! `attach`: trace running processes and leave them as they were, in both
+//! modes (perf events, the default; `--stop`, ptrace): records while
+//! attached; after SIGINT, SIGTERM or SIGKILL of my-sysdig, no tracer, no
+//! stopped thread, no seccomp filter, and the program goes on; a stopped
+//! target stays stopped; a target another tracer holds is a clear error;
+//! threads that come and go are followed; nginx keeps serving.
 
 mod common;
 
@@ -73,10 +74,14 @@ fn fd_count(pid: u32) -> usize {
         .count()
 }
 
-/// Starts `my-sysdig attach --stop ARGS` in the background.
-fn attach(args: &[&str]) -> Child {
+/// The two modes: perf events (no stops), ptrace (`--stop`).
+const MODES: [&[&str]; 2] = [&[], &["--stop"]];
+
+/// Starts `my-sysdig attach MODE ARGS` in the background.
+fn attach(mode: &[&str], args: &[&str]) -> Child {
     Command::new(TRACER)
-        .args(["attach", "--stop"])
+        .arg("attach")
+        .args(mode)
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -113,10 +118,13 @@ fn wait_records(path: &str, n: usize) {
 /// on running.
 #[test]
 fn detach_leaves_the_target_intact() {
-    for (sig, name) in [
-        (libc::SIGINT, "SIGINT"),
-        (libc::SIGTERM, "SIGTERM"),
-        (libc::SIGKILL, "SIGKILL"),
+    for (sig, name, mode) in [
+        (libc::SIGINT, "SIGINT", MODES[0]),
+        (libc::SIGTERM, "SIGTERM", MODES[0]),
+        (libc::SIGKILL, "SIGKILL", MODES[0]),
+        (libc::SIGINT, "SIGINT --stop", MODES[1]),
+        (libc::SIGTERM, "SIGTERM --stop", MODES[1]),
+        (libc::SIGKILL, "SIGKILL --stop", MODES[1]),
     ] {
         let dir = TempDir::new("attach-detach");
         let (target, ticks) = ticker(&dir);
@@ -124,7 +132,10 @@ fn detach_leaves_the_target_intact() {
         let before = thread_states(pid);
         let fds = fd_count(pid);
         let recs = dir.join_str("recs");
-        let mut t = attach(&["-p", &pid.to_string(), "--format", "json", "-o", &recs]);
+        let mut t = attach(
+            mode,
+            &["-p", &pid.to_string(), "--format", "json", "-o", &recs],
+        );
         wait_records(&recs, 6);
         // SAFETY: kill(2) of the tracer we started.
         unsafe { libc::kill(t.id() as i32, sig) };
@@ -159,6 +170,12 @@ fn detach_leaves_the_target_intact() {
             "{name}"
         );
         assert!(recs.iter().all(|r| r["pid"] == pid), "{name}");
+        // Without stops, what memory holds is read after the call.
+        let late = recs.iter().filter(|r| r["late"] == true).count();
+        match mode.is_empty() {
+            true => assert!(late > 0, "{name}: no record marked late"),
+            false => assert_eq!(late, 0, "{name}: ptrace reads memory in time"),
+        }
     }
 }
 
@@ -171,7 +188,10 @@ fn a_stopped_target_stays_stopped() {
     // SAFETY: kill(2) of the target we started.
     unsafe { libc::kill(pid as i32, libc::SIGSTOP) };
     std::thread::sleep(Duration::from_millis(100));
-    let mut t = attach(&["-p", &pid.to_string(), "-o", &dir.join_str("recs")]);
+    let mut t = attach(
+        MODES[1],
+        &["-p", &pid.to_string(), "-o", &dir.join_str("recs")],
+    );
     std::thread::sleep(Duration::from_millis(500));
     // SAFETY: as above.
     unsafe { libc::kill(t.id() as i32, libc::SIGINT) };
@@ -201,6 +221,12 @@ fn a_stopped_target_stays_stopped() {
 /// are all there.
 #[test]
 fn thread_churn_is_followed() {
+    for mode in MODES {
+        churn(mode);
+    }
+}
+
+fn churn(mode: &[&str]) {
     let dir = TempDir::new("attach-churn");
     let script = "import threading, os, time\n\
 def work():\n    for _ in range(50):\n        os.getppid()\n\
@@ -216,16 +242,19 @@ while True:\n    ts = [threading.Thread(target=work) for _ in range(3)]\n    \
     std::thread::sleep(Duration::from_millis(300));
     let recs = dir.join_str("recs");
     let pid = target.0.id().to_string();
-    let mut t = attach(&[
-        "-p",
-        &pid,
-        "--only",
-        "getppid,exit,set_robust_list",
-        "--format",
-        "json",
-        "-o",
-        &recs,
-    ]);
+    let mut t = attach(
+        mode,
+        &[
+            "-p",
+            &pid,
+            "--only",
+            "getppid,exit,set_robust_list",
+            "--format",
+            "json",
+            "-o",
+            &recs,
+        ],
+    );
     std::thread::sleep(Duration::from_millis(1500));
     // SAFETY: kill(2) of the tracer we started.
     unsafe { libc::kill(t.id() as i32, libc::SIGINT) };
@@ -246,9 +275,13 @@ while True:\n    ts = [threading.Thread(target=work) for _ in range(3)]\n    \
                 && c.last().is_some_and(|s| s == "exit")
         })
         .collect();
-    assert!(whole.len() >= 6, "{} whole threads", whole.len());
+    assert!(whole.len() >= 6, "{mode:?}: {} whole threads", whole.len());
     for c in whole {
-        assert_eq!(c.iter().filter(|s| *s == "getppid").count(), 50, "{c:?}");
+        assert_eq!(
+            c.iter().filter(|s| *s == "getppid").count(),
+            50,
+            "{mode:?}: {c:?}"
+        );
     }
 }
 
@@ -314,6 +347,12 @@ fn get(port: u16) -> String {
 /// attached, nothing left traced, and nginx still serves.
 #[test]
 fn nginx_attach_with_children() {
+    for mode in MODES {
+        nginx(mode);
+    }
+}
+
+fn nginx(mode: &[&str]) {
     let dir = TempDir::new("attach-nginx");
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -351,17 +390,20 @@ fn nginx_attach_with_children() {
     }
     let master = nginx.0.id();
     let recs = dir.join_str("recs");
-    let mut t = attach(&[
-        "-f",
-        "-p",
-        &master.to_string(),
-        "--only",
-        "accept4,writev,close",
-        "--format",
-        "json",
-        "-o",
-        &recs,
-    ]);
+    let mut t = attach(
+        mode,
+        &[
+            "-f",
+            "-p",
+            &master.to_string(),
+            "--only",
+            "accept4,writev,close",
+            "--format",
+            "json",
+            "-o",
+            &recs,
+        ],
+    );
     // The attach is done once a request shows up in the records.
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
@@ -426,4 +468,107 @@ fn nginx_attach_with_children() {
     let mut nginx = nginx;
     let st = wait_end(&mut nginx.0, 20);
     assert!(st.success(), "nginx after the detach exits cleanly: {st:?}");
+}
+
+/// strace's detach cases: a target computing in a busy loop and one
+/// blocked in a long sleep, in both modes: after the detach neither is
+/// traced or stopped, and both go on (the sleeper still asleep, the loop
+/// still spinning).
+#[test]
+fn busy_and_sleeping_targets_detach_cleanly() {
+    for (what, script) in [
+        ("busy", "x = 0\nwhile True:\n    x += 1\n"),
+        ("sleeping", "import time\ntime.sleep(1000)\n"),
+    ] {
+        for mode in MODES {
+            let dir = TempDir::new("attach-cases");
+            let target = Target(
+                Command::new(python3())
+                    .args(["-c", script])
+                    .stdin(Stdio::null())
+                    .spawn()
+                    .unwrap(),
+            );
+            std::thread::sleep(Duration::from_millis(300));
+            let pid = target.0.id();
+            let mut t = attach(mode, &["-p", &pid.to_string(), "-o", &dir.join_str("recs")]);
+            std::thread::sleep(Duration::from_millis(700));
+            // SAFETY: kill(2) of the tracer we started.
+            unsafe { libc::kill(t.id() as i32, libc::SIGINT) };
+            assert!(wait_end(&mut t, 20).success(), "{what} {mode:?}");
+            std::thread::sleep(Duration::from_millis(100));
+            for (state, tracer, ..) in thread_states(pid) {
+                assert_eq!(tracer, "0", "{what} {mode:?}");
+                let want = if what == "busy" { 'R' } else { 'S' };
+                assert!(state.starts_with(want), "{what} {mode:?}: {state}");
+            }
+        }
+    }
+}
+
+/// `--comm NAME` picks the processes of that name; `--all` sees every
+/// process but my-sysdig's own.
+#[test]
+fn comm_and_all_choose_the_targets() {
+    let dir = TempDir::new("attach-choose");
+    // A process with a name no other has: a copy of sh, in a loop.
+    let name = format!("msd{}", std::process::id() % 100_000);
+    let bin = dir.join(&name);
+    std::fs::copy("/bin/sh", &bin).unwrap();
+    let sleeper = Target(
+        Command::new(&bin)
+            .args(["-c", "while :; do sleep 0.05; done"])
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    std::thread::sleep(Duration::from_millis(200));
+    let recs = dir.join_str("recs");
+    let mut t = attach(&[], &["--comm", &name, "--format", "json", "-o", &recs]);
+    std::thread::sleep(Duration::from_millis(700));
+    // SAFETY: kill(2) of the tracer we started.
+    unsafe { libc::kill(t.id() as i32, libc::SIGINT) };
+    assert!(wait_end(&mut t, 20).success());
+    let got = parse_records(&std::fs::read_to_string(&recs).unwrap(), "comm");
+    // Its loop: a child each time, waited for.
+    assert!(
+        got.iter()
+            .any(|r| r["pid"] == sleeper.0.id() && r["syscall"] == "wait4"),
+        "{got:?}"
+    );
+    assert!(got.iter().all(|r| r["comm"] == name.as_str()));
+
+    // --all: a process opening a path no other opens.
+    let mark = dir.join_str("mark");
+    let script = "import os, sys, time\nwhile True:\n    try:\n        os.open(sys.argv[1], os.O_RDONLY)\n    except OSError:\n        pass\n    time.sleep(0.02)\n";
+    let opener = Target(
+        Command::new(python3())
+            .args(["-c", script, &mark])
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let filter = format!("evt.arg.pathname = {mark}");
+    let recs = dir.join_str("recs-all");
+    let mut t = attach(
+        &[],
+        &[
+            "--all", "--only", "openat", "--filter", &filter, "--format", "json", "-o", &recs,
+        ],
+    );
+    wait_records(&recs, 3);
+    // SAFETY: as above.
+    unsafe { libc::kill(t.id() as i32, libc::SIGINT) };
+    let st = wait_end(&mut t, 20);
+    let mut err = String::new();
+    let _ = t.stderr.take().map(|mut e| e.read_to_string(&mut err));
+    assert!(st.success(), "{st:?}: {err}");
+    let got = parse_records(&std::fs::read_to_string(&recs).unwrap(), "all");
+    assert!(
+        got.iter()
+            .all(|r| r["pid"] == opener.0.id() && r["err"] == "ENOENT"),
+        "{got:?}"
+    );
+    let r = run_tracer(&["attach", "--all", "--stop"]);
+    r.assert_code(2);
 }

@@ -8,6 +8,7 @@
 //! detach from them all (and a SIGKILL of my-sysdig makes the kernel
 //! detach). Records go through the same pipeline as `exec`'s.
 
+mod perf;
 mod targets;
 
 use crate::arch::{self, SyscallTable};
@@ -27,6 +28,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 pub struct AttachConfig {
     /// `-p PID[,PID...]`.
     pub pids: Vec<i32>,
+    /// `--all`: every process of the machine (perf mode).
+    pub all: bool,
     /// `-f`: their descendants too, those running now and those to come.
     pub follow: bool,
     /// `--stop`: ptrace (exact arguments, the threads stop at each call).
@@ -50,12 +53,6 @@ extern "C" fn on_stop_signal(_: libc::c_int) {
 /// Attaches, traces until a stop signal or until every tracee is gone,
 /// detaches; returns the exit code (0).
 pub fn run(cfg: AttachConfig) -> Result<i32> {
-    if !cfg.stop {
-        return Err(Error::usage(
-            "attach: only --stop (ptrace, as strace -p) is available yet; \
-             the perf mode without stops is not built",
-        ));
-    }
     if cfg.snaplen > crate::exec::MAX_SNAPLEN {
         return Err(Error::usage(format!(
             "--snaplen: at most {} bytes",
@@ -79,7 +76,12 @@ pub fn run(cfg: AttachConfig) -> Result<i32> {
     let table = SyscallTable::new(arch::native());
     let compat_table = table.arch.compat.map(SyscallTable::new);
     let selection = select::parse_abis(cfg.only.as_deref(), &table, compat_table.as_ref())?;
-    let processes = targets::processes(&cfg.pids, cfg.follow)?;
+    let processes = match (cfg.all, cfg.pids.is_empty(), &cfg.comm) {
+        (true, _, _) => Vec::new(),
+        // `--comm NAME` alone: every process of that name.
+        (false, true, Some(name)) => targets::processes(&targets::named(name)?, cfg.follow)?,
+        _ => targets::processes(&cfg.pids, cfg.follow)?,
+    };
 
     let capture = match &cfg.capture {
         Some(path) => Some((
@@ -98,20 +100,6 @@ pub fn run(cfg: AttachConfig) -> Result<i32> {
             strip_paths: false,
         },
     )?;
-    install_stop_handlers();
-    let tids = seize_all(&processes, cfg.follow)?;
-    eprintln!(
-        "my-sysdig: attached to {} thread{} of {}; SIGINT, SIGTERM or SIGHUP detach \
-         (a call blocked when attaching or detaching, such as epoll_wait, is restarted)",
-        tids.len(),
-        if tids.len() == 1 { "" } else { "s" },
-        processes
-            .iter()
-            .map(i32::to_string)
-            .collect::<Vec<_>>()
-            .join(",")
-    );
-
     let mut selected = vec![
         false;
         table
@@ -138,9 +126,52 @@ pub fn run(cfg: AttachConfig) -> Result<i32> {
         fd_paths: cfg.display.fd_paths,
         unknown_numbers: selection.open,
     };
+    install_stop_handlers();
+    let nrs: Option<Vec<u32>> =
+        (!selection.open).then(|| selection.native.iter().copied().collect());
+    let events = match (cfg.stop, cfg.all) {
+        (true, _) => None,
+        (false, true) => Some((perf::open_all(nrs.as_deref())?, 0)),
+        (false, false) => Some(perf::open(&processes, nrs.as_deref())?),
+    };
+    let tids = match &events {
+        Some(_) if cfg.all => {
+            eprintln!(
+                "my-sysdig: tracing every process of the machine with perf events (but my-sysdig); \
+                 SIGINT, SIGTERM or SIGHUP end it"
+            );
+            Vec::new()
+        }
+        Some((_, n)) => {
+            announce(*n, &processes, "perf events; nothing of the target stops");
+            Vec::new()
+        }
+        None => {
+            let tids = seize_all(&processes, cfg.follow)?;
+            announce(
+                tids.len(),
+                &processes,
+                "ptrace (a call blocked when attaching or detaching, such as epoll_wait, is restarted)",
+            );
+            tids
+        }
+    };
+    let perf_selected = selected.clone();
     // No launcher: no call of ours to hide (tid 0 is no thread).
     let shared = Shared::new(table, opts, out, selected, compat, (0, -1), None);
-    Tracer::attached(&shared, &tids, &STOP).run();
+    match events {
+        Some((ev, _)) => perf::run(
+            &shared,
+            ev,
+            &processes,
+            cfg.follow || cfg.all,
+            &perf_selected,
+            &STOP,
+        ),
+        None => {
+            Tracer::attached(&shared, &tids, &STOP).run();
+        }
+    }
     shared.finish(None);
     drop(shared);
     if let Err(e) = writer.finish() {
@@ -191,6 +222,19 @@ fn seize_all(processes: &[i32], follow: bool) -> Result<Vec<i32>> {
         }
     }
     Ok(seized)
+}
+
+/// Says on stderr what was attached to, and how.
+fn announce(threads: usize, processes: &[i32], how: &str) {
+    eprintln!(
+        "my-sysdig: attached to {threads} thread{} of {} with {how}; SIGINT, SIGTERM or SIGHUP detach",
+        if threads == 1 { "" } else { "s" },
+        processes
+            .iter()
+            .map(i32::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    );
 }
 
 fn install_stop_handlers() {

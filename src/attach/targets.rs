@@ -11,7 +11,9 @@ use std::collections::BTreeSet;
 /// be forked while we look).
 pub fn processes(pids: &[i32], follow: bool) -> Result<Vec<i32>> {
     if pids.is_empty() {
-        return Err(Error::usage("attach: -p PID is required"));
+        return Err(Error::usage(
+            "attach: say which processes: -p PID, --comm NAME or --all",
+        ));
     }
     // SAFETY: getpid has no preconditions.
     let me = unsafe { libc::getpid() };
@@ -54,6 +56,30 @@ pub fn processes(pids: &[i32], follow: bool) -> Result<Vec<i32>> {
         }
     }
     Ok(all)
+}
+
+/// The processes named `name` (first 15 bytes, as the kernel keeps it),
+/// but my-sysdig.
+pub fn named(name: &str) -> Result<Vec<i32>> {
+    let want = crate::record::Comm::new(name.as_bytes());
+    // SAFETY: getpid has no preconditions.
+    let me = unsafe { libc::getpid() };
+    let mut pids: Vec<i32> = std::fs::read_dir("/proc")
+        .map_err(|e| Error::fail(format!("reading /proc: {e}")))?
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|&p| p != me)
+        .filter(|p| {
+            std::fs::read(format!("/proc/{p}/comm"))
+                .is_ok_and(|c| crate::record::Comm::new(&c) == want)
+        })
+        .collect();
+    pids.sort_unstable();
+    if pids.is_empty() {
+        return Err(Error::fail(format!(
+            "--comm {name}: no process of that name"
+        )));
+    }
+    Ok(pids)
 }
 
 /// The threads of process `p` now.

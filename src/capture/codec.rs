@@ -65,6 +65,8 @@ const F_RES_DECODED: u8 = 8;
 const F_INTERRUPTED: u8 = 16;
 const F_COMPAT: u8 = 32;
 const RES_KIND_SHIFT: u8 = 6;
+/// Flags past the first byte (the flags are a varint).
+const F_LATE: u64 = 1 << 8;
 
 // END exit tags.
 const EXIT_UNKNOWN: u8 = 0;
@@ -402,7 +404,8 @@ fn write_record(rec: &Record, live: u64, ids: &mut Ids<'_>, out: &mut Vec<u8>) {
             0
         }
         | kind << RES_KIND_SHIFT;
-    out.push(flags);
+    let flags = u64::from(flags) | if rec.late { F_LATE } else { 0 };
+    put_varint(out, flags);
     out.extend_from_slice(&rec.ts_ns.to_be_bytes());
     if let Some(d) = rec.dur_ns {
         put_varint(out, d);
@@ -670,7 +673,12 @@ fn fd_path(d: &mut Dec<'_>) -> DResult<FdPath> {
 }
 
 fn read_record(d: &mut Dec<'_>, names: &[&'static str]) -> DResult<(Record, u64)> {
-    let flags = d.u8()?;
+    let wide = d.varint()?;
+    if wide >> 9 != 0 {
+        return Err(format!("unknown record flags {wide:#x}"));
+    }
+    let late = wide & F_LATE != 0;
+    let flags = wide as u8;
     let res_kind = match flags >> RES_KIND_SHIFT {
         0 => ResKind::Int,
         1 => ResKind::Hex,
@@ -757,6 +765,7 @@ fn read_record(d: &mut Dec<'_>, names: &[&'static str]) -> DResult<(Record, u64)
             res_path,
             res_decoded,
             interrupted: flags & F_INTERRUPTED != 0,
+            late,
         },
         live,
     ))

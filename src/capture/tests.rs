@@ -263,6 +263,7 @@ fn every_value_records() -> Vec<Record> {
     r.res = None;
     r.res_kind = ResKind::Hex;
     r.interrupted = true;
+    r.late = true;
     r.comm = Comm::new(b"a\n\n");
     r.res_decoded = Some(Value::Array {
         items: vec![Value::Int(3)],
@@ -836,6 +837,7 @@ fn bytes_per_record() {
             res_path,
             res_decoded: None,
             interrupted: false,
+            late: false,
         };
         let mut buf = Vec::new();
         interner.encode_record(&rec, 2, &mut buf);

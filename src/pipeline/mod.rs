@@ -14,7 +14,7 @@ use crate::filter::Filter;
 use crate::record::decor::{self, Decor};
 use crate::record::strace::{self, Framer, PidStyle};
 use crate::record::summary::{Summary, SummaryMode};
-use crate::record::writer::{CaptureOut, Sink, Writer};
+use crate::record::writer::{CaptureOut, Push, Sink, Writer};
 use crate::record::{Format, Record, Value};
 use crate::view::{View, ViewKind};
 use parking_lot::Mutex;
@@ -201,7 +201,8 @@ impl Output {
                 return;
             }
             let lines = self.lines;
-            self.sink.push_both(|f, out, c| {
+            let kind = Push::Enter { tid: rec.tid, live };
+            self.sink.push_kind(kind, |f, out, c| {
                 if lines {
                     f.enter(rec.tid, rec.ts_ns, live, scratch, out);
                 }
@@ -252,7 +253,8 @@ impl Output {
             }
             let lines = self.lines;
             let body = &scratch[..];
-            self.sink.push_both(|f, out, c| {
+            let kind = Push::Record { tid: rec.tid, live };
+            self.sink.push_kind(kind, |f, out, c| {
                 match split {
                     Some(split) => f.complete(&shown, live, body, split, out),
                     None if lines => {

@@ -132,24 +132,25 @@ pub fn run(cfg: ReadConfig) -> Result<i32> {
                 break;
             }
         };
-        match entry {
+        // By reference: a record is large, moving it out costs a copy.
+        match &entry {
             Entry::Record { rec, live } => {
                 if threads_filtered {
                     threads.insert(rec.tid, (rec.pid, rec.comm));
                 }
-                if !select.keeps(&rec) {
+                if !select.keeps(rec) {
                     continue;
                 }
-                out.record(&rec, live_count(live), &mut scratch);
+                out.record(rec, live_count(*live), &mut scratch);
             }
             Entry::Enter { rec, live } => {
                 if threads_filtered {
                     threads.insert(rec.tid, (rec.pid, rec.comm));
                 }
-                if !select.keeps(&rec) {
+                if !select.keeps(rec) {
                     continue;
                 }
-                out.enter(&rec, live_count(live), &mut scratch);
+                out.enter(rec, live_count(*live), &mut scratch);
             }
             Entry::Event {
                 tid,
@@ -158,14 +159,14 @@ pub fn run(cfg: ReadConfig) -> Result<i32> {
                 text,
             } => {
                 if threads_filtered {
-                    let kept = threads.get(&tid).is_some_and(|&(pid, c)| {
+                    let kept = threads.get(tid).is_some_and(|&(pid, c)| {
                         select.pid.is_none_or(|p| p == pid) && select.comm.is_none_or(|k| k == c)
                     });
                     if !kept {
                         continue;
                     }
                 }
-                out.event(tid, ts_ns, live_count(live), &text);
+                out.event(*tid, *ts_ns, live_count(*live), text);
             }
             Entry::End(end) => {
                 exit = end.exit;

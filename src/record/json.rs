@@ -69,6 +69,9 @@ pub fn format(r: &Record, out: &mut Vec<u8>) {
     if r.interrupted {
         out.extend_from_slice(b",\"interrupted\":true");
     }
+    if r.late {
+        out.extend_from_slice(b",\"late\":true");
+    }
     out.extend_from_slice(b"}\n");
 }
 
@@ -194,34 +197,75 @@ fn bytes(data: &[u8], out: &mut Vec<u8>) {
     match std::str::from_utf8(data) {
         Ok(s) => string(s, out),
         Err(_) => {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.reserve(data.len() * 2 + 10);
             out.extend_from_slice(b"{\"hex\":\"");
-            for b in data {
-                let _ = write!(out, "{b:02x}");
+            for &b in data {
+                out.extend_from_slice(&[HEX[(b >> 4) as usize], HEX[(b & 15) as usize]]);
             }
             out.extend_from_slice(b"\"}");
         }
     }
 }
 
+/// A JSON string: runs of bytes that need no escape are copied at once
+/// (valid UTF-8 beyond ASCII among them); the rest from a table.
 fn string(s: &str, out: &mut Vec<u8>) {
+    let data = s.as_bytes();
+    out.reserve(data.len() + 2);
     out.push(b'"');
-    for c in s.chars() {
-        match c {
-            '"' => out.extend_from_slice(b"\\\""),
-            '\\' => out.extend_from_slice(b"\\\\"),
-            '\n' => out.extend_from_slice(b"\\n"),
-            '\r' => out.extend_from_slice(b"\\r"),
-            '\t' => out.extend_from_slice(b"\\t"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => {
-                let mut b = [0u8; 4];
-                out.extend_from_slice(c.encode_utf8(&mut b).as_bytes());
-            }
+    let mut run = 0;
+    for (i, &b) in data.iter().enumerate() {
+        let (esc, n) = &JSON_ESCAPES[b as usize];
+        if *n == 0 {
+            continue;
         }
+        if run < i {
+            out.extend_from_slice(&data[run..i]);
+        }
+        // Byte by byte: a short copy of a variable length would be a
+        // call to memcpy.
+        for &e in &esc[..*n as usize] {
+            out.push(e);
+        }
+        run = i + 1;
     }
+    out.extend_from_slice(&data[run..]);
     out.push(b'"');
+}
+
+/// Each byte's escape in a JSON string and its length; 0 for a byte
+/// written as is (bytes of multi-byte UTF-8 sequences included).
+static JSON_ESCAPES: [([u8; 6], u8); 256] = json_escapes();
+
+const fn json_escapes() -> [([u8; 6], u8); 256] {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut t = [([0u8; 6], 0u8); 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = match c {
+            b'"' => ([b'\\', b'"', 0, 0, 0, 0], 2),
+            b'\\' => ([b'\\', b'\\', 0, 0, 0, 0], 2),
+            b'\n' => ([b'\\', b'n', 0, 0, 0, 0], 2),
+            b'\r' => ([b'\\', b'r', 0, 0, 0, 0], 2),
+            b'\t' => ([b'\\', b't', 0, 0, 0, 0], 2),
+            0..=0x1f | 0x7f => (
+                [
+                    b'\\',
+                    b'u',
+                    b'0',
+                    b'0',
+                    HEX[(c >> 4) as usize],
+                    HEX[(c & 15) as usize],
+                ],
+                6,
+            ),
+            _ => ([0; 6], 0),
+        };
+        b += 1;
+    }
+    t
 }
 
 #[cfg(test)]

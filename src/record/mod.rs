@@ -245,6 +245,9 @@ pub struct Record {
     /// The call was interrupted before it ran (its notification became
     /// invalid): arguments were not read from memory.
     pub interrupted: bool,
+    /// Arguments were read from memory after the call, not while it waited
+    /// (`attach` without `--stop`): the program may have changed them.
+    pub late: bool,
 }
 
 /// Record output formats.
@@ -364,29 +367,57 @@ pub(crate) fn write_struct(
     out.push(b'}');
 }
 
-/// C-style escaping of bytes for the text and strace formats.
+/// C-style escaping of bytes for the text and strace formats: printable
+/// ASCII as is, runs of it copied at once; the rest from a table.
 pub(crate) fn escape_c(data: &[u8], out: &mut Vec<u8>) {
-    for &b in data {
-        match b {
-            b'"' => out.extend_from_slice(b"\\\""),
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            b'\n' => out.extend_from_slice(b"\\n"),
-            b'\t' => out.extend_from_slice(b"\\t"),
-            b'\r' => out.extend_from_slice(b"\\r"),
-            0x0b => out.extend_from_slice(b"\\v"),
-            0x0c => out.extend_from_slice(b"\\f"),
-            0x20..=0x7e => out.push(b),
-            _ => {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                out.extend_from_slice(&[
-                    b'\\',
-                    b'x',
-                    HEX[(b >> 4) as usize],
-                    HEX[(b & 15) as usize],
-                ]);
-            }
+    out.reserve(data.len());
+    let mut run = 0;
+    for (i, &b) in data.iter().enumerate() {
+        let (esc, n) = &C_ESCAPES[b as usize];
+        if *n == 0 {
+            continue;
         }
+        if run < i {
+            out.extend_from_slice(&data[run..i]);
+        }
+        // Copies of a constant length (a call to memcpy otherwise).
+        if *n == 4 {
+            out.extend_from_slice(esc);
+        } else {
+            out.extend_from_slice(&[esc[0], esc[1]]);
+        }
+        run = i + 1;
     }
+    out.extend_from_slice(&data[run..]);
+}
+
+/// Each byte's escape for `escape_c` and its length; 0 for a byte shown
+/// as is.
+static C_ESCAPES: [([u8; 4], u8); 256] = c_escapes();
+
+const fn c_escapes() -> [([u8; 4], u8); 256] {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut t = [([0u8; 4], 0u8); 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = match c {
+            b'"' => ([b'\\', b'"', 0, 0], 2),
+            b'\\' => ([b'\\', b'\\', 0, 0], 2),
+            b'\n' => ([b'\\', b'n', 0, 0], 2),
+            b'\t' => ([b'\\', b't', 0, 0], 2),
+            b'\r' => ([b'\\', b'r', 0, 0], 2),
+            0x0b => ([b'\\', b'v', 0, 0], 2),
+            0x0c => ([b'\\', b'f', 0, 0], 2),
+            0x20..=0x7e => ([0; 4], 0),
+            _ => (
+                [b'\\', b'x', HEX[(c >> 4) as usize], HEX[(c & 15) as usize]],
+                4,
+            ),
+        };
+        b += 1;
+    }
+    t
 }
 
 #[cfg(test)]
@@ -439,6 +470,7 @@ pub(crate) mod tests {
             res_path: None,
             res_decoded: None,
             interrupted: false,
+            late: false,
         }
     }
 
@@ -461,6 +493,7 @@ pub(crate) mod tests {
             res_path: None,
             res_decoded: None,
             interrupted: false,
+            late: false,
         }
     }
 
@@ -659,6 +692,28 @@ pub(crate) mod tests {
                 .get("res_decoded")
                 .is_none()
         );
+    }
+
+    /// The table gives each byte the escape it always had, alone and
+    /// between printable runs.
+    #[test]
+    fn c_escape_table_matches_the_rules() {
+        for b in 0..=255u8 {
+            let want: Vec<u8> = match b {
+                b'"' => b"\\\"".to_vec(),
+                b'\\' => b"\\\\".to_vec(),
+                b'\n' => b"\\n".to_vec(),
+                b'\t' => b"\\t".to_vec(),
+                b'\r' => b"\\r".to_vec(),
+                0x0b => b"\\v".to_vec(),
+                0x0c => b"\\f".to_vec(),
+                0x20..=0x7e => vec![b],
+                _ => format!("\\x{b:02x}").into_bytes(),
+            };
+            let mut v = Vec::new();
+            escape_c(&[b'a', b, b'z'], &mut v);
+            assert_eq!(v, [&b"a"[..], &want, b"z"].concat(), "byte {b:#x}");
+        }
     }
 
     #[test]

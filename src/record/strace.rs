@@ -151,6 +151,11 @@ fn result(r: &Record, out: &mut Vec<u8>) {
     if let (Some(d), Some(_)) = (&r.res_decoded, r.res) {
         decoration(d, value, out);
     }
+    // Memory read after the call (attach without --stop): strace has no
+    // such case; a comment, as strace writes its own notes.
+    if r.late {
+        out.extend_from_slice(b" /* late */");
+    }
 }
 
 /// ` (flags O_RDWR)`: what is known of the result, after it (text and

@@ -50,6 +50,9 @@ pub fn format(r: &Record, out: &mut Vec<u8>) {
     if r.interrupted {
         out.extend_from_slice(b", interrupted");
     }
+    if r.late {
+        out.extend_from_slice(b", late");
+    }
     out.push(b'\n');
 }
 

@@ -27,6 +27,10 @@ struct Inner {
     buf: Vec<u8>,
     /// Encoded capture entries (`-w`).
     cap: Vec<u8>,
+    /// The last entry in `cap` is the ENTER of this call (thread, live
+    /// threads, where it starts), not yet followed by anything: if the
+    /// call's RECORD comes next, the ENTER is dropped (see `Push`).
+    cap_open: Option<(i32, usize, usize)>,
     closed: bool,
     error: Option<String>,
     /// The text output is a pipe whose reader has gone (`read | head`).
@@ -47,6 +51,22 @@ pub struct Sink {
 pub struct Writer {
     sink: Arc<Sink>,
     thread: Option<JoinHandle<()>>,
+}
+
+/// What a push holds, for the capture's ENTER entries (`Sink::push_kind`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Push {
+    /// The ENTER of thread `tid`'s call, with `live` threads.
+    Enter {
+        tid: i32,
+        live: usize,
+    },
+    /// A RECORD of thread `tid`'s call, with `live` threads.
+    Record {
+        tid: i32,
+        live: usize,
+    },
+    Other,
 }
 
 /// Where the capture goes (`-w`): the file (its header already written),
@@ -147,10 +167,33 @@ impl Sink {
     /// As `push_framed`, with the capture's buffer too: a record's line
     /// and its capture entry go in under one lock, in one order.
     pub fn push_both(&self, f: impl FnOnce(&mut Framer, &mut Vec<u8>, &mut Vec<u8>)) {
+        self.push_kind(Push::Other, f);
+    }
+
+    /// As `push_both`, saying what is pushed. A call's ENTER followed at
+    /// once by its own RECORD (nothing else written between, the same
+    /// number of live threads) says nothing the RECORD does not: strace's
+    /// line for it is whole either way, so the ENTER is taken back. Only
+    /// the entries of calls another line cut (`<unfinished ...>`) stay.
+    pub fn push_kind(&self, kind: Push, f: impl FnOnce(&mut Framer, &mut Vec<u8>, &mut Vec<u8>)) {
         let Some(mut g) = self.lock_for_push() else {
             return; // output is gone; the error is reported at the end
         };
         let inner = &mut *g;
+        let open = inner.cap_open.take();
+        match kind {
+            Push::Enter { tid, live } => inner.cap_open = Some((tid, live, inner.cap.len())),
+            Push::Record { tid, live } => {
+                if let Some((t, l, at)) = open {
+                    // `at` is still in this buffer: the writer's swap clears
+                    // `cap_open`.
+                    if t == tid && l == live && at <= inner.cap.len() {
+                        inner.cap.truncate(at);
+                    }
+                }
+            }
+            Push::Other => {}
+        }
         f(&mut inner.framer, &mut inner.buf, &mut inner.cap);
         if inner.buf.len() + inner.cap.len() >= WAKE_AT {
             self.more.notify_one();
@@ -200,6 +243,8 @@ impl Sink {
                 }
                 std::mem::swap(&mut g.buf, &mut spare);
                 std::mem::swap(&mut g.cap, &mut spare_cap);
+                // The open ENTER (if any) leaves with this buffer.
+                g.cap_open = None;
                 closed = g.closed;
                 self.drained.notify_all();
             }

@@ -679,6 +679,7 @@ mod tests {
             res_path: None,
             res_decoded: None,
             interrupted: false,
+            late: false,
         }
     }
 

@@ -399,7 +399,7 @@ pub(crate) fn shown<'a>(
     }
 }
 
-fn res_kind(spec: &Spec) -> ResKind {
+pub(crate) fn res_kind(spec: &Spec) -> ResKind {
     match spec.ret {
         Ret::Never => ResKind::Never,
         Ret::Hex => ResKind::Hex,

@@ -348,6 +348,7 @@ fn handle(
             res_path: None,
             res_decoded: None,
             interrupted,
+            late: false,
         });
     }
     if let Some(r) = rec.as_mut() {

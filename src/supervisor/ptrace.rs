@@ -533,6 +533,7 @@ impl<'a> Tracer<'a> {
                 res_path: None,
                 res_decoded: None,
                 interrupted: false,
+                late: false,
             };
             shared.annotate(&mut rec);
             if spec.needs_exit() {

@@ -215,29 +215,7 @@ impl ExitEvents {
             if let Some(f) = &filter {
                 set_filter(&fd, f).map_err(|e| why("setting the perf filter", e))?;
             }
-            let len = (pages + 1) * page;
-            // SAFETY: a shared read-write map of the event's buffer, as
-            // perf_event_open(2) describes; checked below.
-            let base = unsafe {
-                libc::mmap(
-                    std::ptr::null_mut(),
-                    len,
-                    libc::PROT_READ | libc::PROT_WRITE,
-                    libc::MAP_SHARED,
-                    fd.as_raw_fd(),
-                    0,
-                )
-            };
-            if base == libc::MAP_FAILED {
-                return Err(why("mapping the perf ring buffer", errno()));
-            }
-            rings.push(Ring {
-                fd,
-                base: base.cast(),
-                size: pages * page,
-                page,
-                last: None,
-            });
+            rings.push(Ring::map(fd, pages, page)?);
             cpus.push(cpu);
         }
         if rings.is_empty() {
@@ -298,62 +276,263 @@ impl ExitEvents {
 
     /// Passes every record now in the rings to `f`, CPU by CPU.
     pub fn drain(&mut self, mut f: impl FnMut(Event)) {
-        for i in 0..self.rings.len() {
-            let ring = &self.rings[i];
-            let (head_ptr, tail_ptr) = ring.head_tail();
-            let head = head_ptr.load(Ordering::Acquire);
-            let mut tail = tail_ptr.load(Ordering::Relaxed);
-            if tail == head {
-                // Nothing new. No store either: data_tail shares a cache
-                // line with data_head, which the writing CPU updates at
-                // every sample; a needless store would pull it back here.
-                continue;
-            }
-            let (base, size, page) = (ring.base, ring.size, ring.page);
-            let windows = self.wide.as_ref().map_or(&[][..], |w| w.windows());
+        let windows = self.wide.as_ref().map_or(&[][..], |w| w.windows());
+        let layout = &self.layout;
+        for ring in &mut self.rings {
             let mut last = ring.last;
-            while tail < head {
-                let at = (tail as usize) & (size - 1);
-                // SAFETY: the data area is `size` bytes after the meta page.
-                let data = unsafe { std::slice::from_raw_parts(base.add(page), size) };
-                // Headers are 8-byte aligned: never split by the wrap.
-                let hdr = &data[at..at + 8];
-                let ty = u32::from_ne_bytes([hdr[0], hdr[1], hdr[2], hdr[3]]);
-                let len = u16::from_ne_bytes([hdr[6], hdr[7]]) as usize;
-                if len < 8 || len > size {
-                    // A corrupt header: skip what is there rather than loop.
-                    tail = head;
-                    break;
-                }
-                let rec = read_bytes(data, at, len, &mut self.wrap);
-                if let Some(ev) = parse(ty, &rec[8..], &self.layout) {
-                    let twin = match ev {
-                        Event::Exit {
-                            tid,
-                            nr,
-                            ret,
-                            time_ns,
-                            ..
-                        } if !windows.is_empty() => {
-                            let this = (tid, nr, ret, time_ns);
-                            last.replace(this)
-                                .is_some_and(|l| is_twin(l, this, windows))
-                        }
-                        _ => false,
-                    };
-                    if !twin {
-                        f(ev);
+            ring.drain(&mut self.wrap, |ty, body| {
+                let Some(ev) = parse(ty, body, layout) else {
+                    return;
+                };
+                let twin = match ev {
+                    Event::Exit {
+                        tid,
+                        nr,
+                        ret,
+                        time_ns,
+                        ..
+                    } if !windows.is_empty() => {
+                        let this = (tid, nr, ret, time_ns);
+                        last.replace(this)
+                            .is_some_and(|l| is_twin(l, this, windows))
                     }
+                    _ => false,
+                };
+                if !twin {
+                    f(ev);
                 }
-                tail += len as u64;
-            }
-            tail_ptr.store(tail, Ordering::Release);
-            self.rings[i].last = last;
+            });
+            ring.last = last;
         }
     }
 }
 
+/// A sample of a tracepoint as `TaskRings` reads it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sample<'a> {
+    /// Tracepoint `id` fired in thread `tid` of process `pid`; `raw` is the
+    /// tracepoint's record (its first two bytes are `id`).
+    Raw {
+        id: u16,
+        pid: i32,
+        tid: i32,
+        time_ns: u64,
+        raw: &'a [u8],
+    },
+    /// Thread `tid` ended.
+    ThreadExit { tid: i32, time_ns: u64 },
+    /// The kernel dropped this many records: a ring was full.
+    Lost(u64),
+}
+
+/// Tracepoint events on given threads (and, inherited, on the threads and
+/// processes they start), for `attach`: one ring per CPU, into which every
+/// event opened on that CPU writes (`PERF_EVENT_IOC_SET_OUTPUT`).
+pub struct TaskRings {
+    /// By CPU: its ring, once an event was opened there.
+    rings: Vec<(i32, Ring)>,
+    /// The events writing into another event's ring.
+    others: Vec<OwnedFd>,
+    pages: usize,
+    page: usize,
+    wrap: Vec<u8>,
+}
+
+impl TaskRings {
+    /// `pages` per ring (a power of two).
+    pub fn new(pages: usize) -> TaskRings {
+        // SAFETY: sysconf has no preconditions.
+        let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(4096) as usize;
+        TaskRings {
+            rings: Vec::new(),
+            others: Vec::new(),
+            pages: pages.max(1).next_power_of_two(),
+            page,
+            wrap: Vec::new(),
+        }
+    }
+
+    /// Samples tracepoint `tp` (its id) in thread `tid`, and with
+    /// `inherit` in the threads and children it starts from now on,
+    /// filtered in the kernel by `filter`; with `task`, its thread exits
+    /// too.
+    pub fn add(
+        &mut self,
+        tp: u64,
+        tid: i32,
+        filter: Option<&str>,
+        task: bool,
+    ) -> Result<(), String> {
+        self.open(tp, tid, filter, task)
+    }
+
+    /// Samples tracepoint `tp` in every task of the machine (`attach
+    /// --all`), filtered in the kernel by `filter`.
+    pub fn add_every_task(&mut self, tp: u64, filter: Option<&str>) -> Result<(), String> {
+        self.open(tp, -1, filter, false)
+    }
+
+    /// Opens `tp` on each CPU, for thread `tid` (inherited) or, with -1,
+    /// for every task.
+    fn open(&mut self, tp: u64, tid: i32, filter: Option<&str>, task: bool) -> Result<(), String> {
+        // SAFETY: sysconf has no preconditions.
+        let ncpu = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_CONF) }.max(1) as i32;
+        let ring_bytes = self.pages * self.page;
+        let mut opened = 0;
+        for cpu in 0..ncpu {
+            let attr = Attr {
+                type_: PERF_TYPE_TRACEPOINT,
+                size: std::mem::size_of::<Attr>() as u32,
+                config: tp,
+                sample_period: 1,
+                sample_type: PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_RAW,
+                flags: if tid >= 0 { ATTR_INHERIT } else { 0 }
+                    | ATTR_WATERMARK
+                    | ATTR_USE_CLOCKID
+                    | if task { ATTR_TASK } else { 0 },
+                wakeup_watermark: (ring_bytes / 2) as u32,
+                clockid: libc::CLOCK_MONOTONIC,
+                ..Attr::default()
+            };
+            let fd = match perf_event_open(&attr, tid, cpu) {
+                Ok(fd) => fd,
+                Err(libc::ENODEV) => continue,
+                Err(e) => return Err(why("perf_event_open", e)),
+            };
+            if let Some(f) = filter {
+                set_filter(&fd, f).map_err(|e| why("setting the perf filter", e))?;
+            }
+            match self.rings.iter().find(|(c, _)| *c == cpu) {
+                Some((_, ring)) => {
+                    // SAFETY: the ioctl takes another perf event fd by value.
+                    let r = unsafe {
+                        libc::ioctl(
+                            fd.as_raw_fd(),
+                            PERF_EVENT_IOC_SET_OUTPUT,
+                            ring.fd.as_raw_fd(),
+                        )
+                    };
+                    if r < 0 {
+                        return Err(why("sharing the perf ring", errno()));
+                    }
+                    self.others.push(fd);
+                }
+                None => {
+                    let ring = Ring::map(fd, self.pages, self.page)?;
+                    self.rings.push((cpu, ring));
+                }
+            }
+            opened += 1;
+        }
+        if opened == 0 {
+            return Err("perf_event_open: no CPU accepted the event".into());
+        }
+        Ok(())
+    }
+
+    /// The ring fds, to poll for the watermark.
+    pub fn fds(&self) -> Vec<i32> {
+        self.rings.iter().map(|(_, r)| r.fd.as_raw_fd()).collect()
+    }
+
+    /// Passes every record now in the rings to `f`, CPU by CPU (each CPU's
+    /// in time order).
+    pub fn drain(&mut self, mut f: impl FnMut(Sample<'_>)) {
+        for (_, ring) in &mut self.rings {
+            ring.drain(&mut self.wrap, |ty, body| {
+                if let Some(s) = parse_sample(ty, body) {
+                    f(s);
+                }
+            });
+        }
+    }
+}
+
+/// One record's body as a `Sample`.
+fn parse_sample(ty: u32, body: &[u8]) -> Option<Sample<'_>> {
+    match ty {
+        PERF_RECORD_SAMPLE => {
+            let raw_len = u32_at(body, 16)? as usize;
+            let raw = body.get(20..20 + raw_len)?;
+            Some(Sample::Raw {
+                id: u16::from_ne_bytes(raw.get(0..2)?.try_into().ok()?),
+                pid: u32_at(body, 0)? as i32,
+                tid: u32_at(body, 4)? as i32,
+                time_ns: u64_at(body, 8)?,
+                raw,
+            })
+        }
+        PERF_RECORD_EXIT => Some(Sample::ThreadExit {
+            tid: u32_at(body, 8)? as i32,
+            time_ns: u64_at(body, 16)?,
+        }),
+        PERF_RECORD_LOST => Some(Sample::Lost(u64_at(body, 8)?)),
+        _ => None,
+    }
+}
+
 impl Ring {
+    /// Maps the ring buffer of event `fd`: `pages` data pages (a power of
+    /// two) after the meta page.
+    fn map(fd: OwnedFd, pages: usize, page: usize) -> Result<Ring, String> {
+        let len = (pages + 1) * page;
+        // SAFETY: a shared read-write map of the event's buffer, as
+        // perf_event_open(2) describes; checked below.
+        let base = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED,
+                fd.as_raw_fd(),
+                0,
+            )
+        };
+        if base == libc::MAP_FAILED {
+            return Err(why("mapping the perf ring buffer", errno()));
+        }
+        Ok(Ring {
+            fd,
+            base: base.cast(),
+            size: pages * page,
+            page,
+            last: None,
+        })
+    }
+
+    /// Passes each record now in the ring to `f` (its type and its body,
+    /// after the 8-byte header), and frees their room.
+    fn drain(&mut self, wrap: &mut Vec<u8>, mut f: impl FnMut(u32, &[u8])) {
+        let (head_ptr, tail_ptr) = self.head_tail();
+        let head = head_ptr.load(Ordering::Acquire);
+        let mut tail = tail_ptr.load(Ordering::Relaxed);
+        if tail == head {
+            // Nothing new. No store either: data_tail shares a cache
+            // line with data_head, which the writing CPU updates at
+            // every sample; a needless store would pull it back here.
+            return;
+        }
+        let (base, size, page) = (self.base, self.size, self.page);
+        // SAFETY: the data area is `size` bytes after the meta page.
+        let data = unsafe { std::slice::from_raw_parts(base.add(page), size) };
+        while tail < head {
+            let at = (tail as usize) & (size - 1);
+            // Headers are 8-byte aligned: never split by the wrap.
+            let hdr = &data[at..at + 8];
+            let ty = u32::from_ne_bytes([hdr[0], hdr[1], hdr[2], hdr[3]]);
+            let len = u16::from_ne_bytes([hdr[6], hdr[7]]) as usize;
+            if len < 8 || len > size {
+                // A corrupt header: skip what is there rather than loop.
+                tail = head;
+                break;
+            }
+            let rec = read_bytes(data, at, len, wrap);
+            f(ty, &rec[8..]);
+            tail += len as u64;
+        }
+        tail_ptr.store(tail, Ordering::Release);
+    }
+
     fn head_tail(&self) -> (&AtomicU64, &AtomicU64) {
         // SAFETY: data_head/data_tail are naturally aligned u64 fields of
         // the meta page, which lives as long as the ring; the kernel writes

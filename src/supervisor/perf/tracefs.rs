@@ -102,24 +102,7 @@ pub fn event_names(name: &str) -> Vec<String> {
 pub fn parse(id: &str, format: &str, nr_field: &str) -> Result<SysExit> {
     let bad = |what: &str| Error::fail(format!("tracefs: sys_exit {what}"));
     let id = id.trim().parse().map_err(|_| bad("id unreadable"))?;
-    // (offset, size) of a field.
-    let field = |name: &str| -> Option<(usize, usize)> {
-        format.lines().find_map(|l| {
-            let l = l.trim();
-            let decl = l.strip_prefix("field:")?.split(';').next()?;
-            if decl.rsplit(' ').next()? != name {
-                return None;
-            }
-            let num = |key: &str| -> Option<usize> {
-                l.split(';')
-                    .find_map(|p| p.trim().strip_prefix(key))?
-                    .trim()
-                    .parse()
-                    .ok()
-            };
-            Some((num("offset:")?, num("size:")?))
-        })
-    };
+    let field = |name: &str| field(format, name);
     let (nr_offset, nr_size) = field(nr_field)
         .filter(|&(_, size)| size == 4 || size == 8)
         .ok_or_else(|| bad(&format!("format has no 4- or 8-byte `{nr_field}` field")))?;
@@ -133,6 +116,67 @@ pub fn parse(id: &str, format: &str, nr_field: &str) -> Result<SysExit> {
             nr_size,
             ret_offset,
         },
+    })
+}
+
+/// (offset, size) of field `name` in a tracepoint's `format` file (an
+/// array field is named with its length: `args[6]`).
+fn field(format: &str, name: &str) -> Option<(usize, usize)> {
+    format.lines().find_map(|l| {
+        let l = l.trim();
+        let decl = l.strip_prefix("field:")?.split(';').next()?;
+        if decl.rsplit(' ').next()? != name {
+            return None;
+        }
+        let num = |key: &str| -> Option<usize> {
+            l.split(';')
+                .find_map(|p| p.trim().strip_prefix(key))?
+                .trim()
+                .parse()
+                .ok()
+        };
+        Some((num("offset:")?, num("size:")?))
+    })
+}
+
+/// `raw_syscalls:sys_enter`: its id, and where a sample's syscall number
+/// and six arguments are (`attach`'s perf mode reads calls from it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SysEnter {
+    pub id: u64,
+    pub nr_offset: usize,
+    pub args_offset: usize,
+}
+
+const RAW_ENTER_DIR: &str = "events/raw_syscalls/sys_enter";
+
+/// Finds `raw_syscalls:sys_enter`, mounting tracefs privately if needed.
+pub fn sys_enter() -> Result<SysEnter> {
+    let files = [
+        format!("{RAW_ENTER_DIR}/id"),
+        format!("{RAW_ENTER_DIR}/format"),
+    ];
+    match read_files(&files)?.as_slice() {
+        [Some(id), Some(fmt)] => parse_enter(id, fmt),
+        _ => Err(Error::fail("tracefs has no raw_syscalls:sys_enter event")),
+    }
+}
+
+/// Parses sys_enter's `id` and `format` files: an 8-byte `id`, then
+/// `args[6]` of 8 bytes each.
+pub fn parse_enter(id: &str, format: &str) -> Result<SysEnter> {
+    let bad = |what: &str| Error::fail(format!("tracefs: sys_enter {what}"));
+    let id = id.trim().parse().map_err(|_| bad("id unreadable"))?;
+    let (nr_offset, _) = field(format, "id")
+        .filter(|&(_, size)| size == 8)
+        .ok_or_else(|| bad("format has no 8-byte `id` field"))?;
+    let (args_offset, _) = field(format, "args[6]")
+        .filter(|&(_, size)| size == 48)
+        .ok_or_else(|| bad("format has no 48-byte `args[6]` field"))?;
+    Ok(SysEnter {
+        id,
+        nr_offset,
+        args_offset,
     })
 }
 

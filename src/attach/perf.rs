@@ -1,0 +1,416 @@
+//! `attach` without stops: per-thread perf events on `raw_syscalls:sys_enter`
+//! and `sys_exit` (inherited by the threads and children started later)
+//! give each call's number, registers and result while the target runs on.
+//! Strings and buffers are read from the target's memory when the sample
+//! is read, so they may have changed since the call: records whose
+//! arguments were read from memory are marked late (README).
+//!
+//! Samples are read every 20 ms (sooner when a ring is half full), sorted
+//! by time across CPUs, and joined per thread: an entry, then its exit.
+//! Samples from the last millisecond wait for the next round: one written
+//! on another CPU while the rings were read could belong before them.
+
+use super::targets;
+use crate::arch::SyscallTable;
+use crate::error::{Error, Result};
+use crate::handlers::decode::{self, Ctx};
+use crate::record::{Record, ResKind};
+use crate::supervisor::Shared;
+use crate::supervisor::memory::ProcMem;
+use crate::supervisor::perf::monotonic_ns;
+use crate::supervisor::perf::ring::{self, Sample, TaskRings};
+use crate::supervisor::perf::tracefs::{self, SysEnter, SysExit};
+use crate::supervisor::threads::ThreadCache;
+use rustc_hash::FxHashMap as HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Ring pages per CPU: attach reads every 20 ms, and a busy target makes
+/// a few hundred thousand calls a second (two samples each).
+const PAGES: usize = 256;
+
+/// The events, opened on every thread of the targets.
+pub struct Events {
+    rings: TaskRings,
+    enter: SysEnter,
+    exit: SysExit,
+}
+
+/// Opens the events on every thread of `processes` (rescanning each
+/// until a scan finds no new thread); `nrs`: the numbers to sample (all
+/// when `None`).
+pub fn open(processes: &[i32], nrs: Option<&[u32]>) -> Result<(Events, usize)> {
+    let enter = tracefs::sys_enter()?;
+    let exit = tracefs::sys_exit()?;
+    ring::permitted(&exit).map_err(|e| {
+        Error::fail(format!(
+            "attach without --stop needs perf events: {e}; --stop traces with ptrace instead"
+        ))
+    })?;
+    let filter = nrs.and_then(ring::filter_expr);
+    let pages = std::env::var("MY_SYSDIG_PERF_PAGES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(PAGES);
+    let mut rings = TaskRings::new(pages);
+    let mut done: Vec<i32> = Vec::new();
+    for &p in processes {
+        loop {
+            let new: Vec<i32> = targets::threads(p)
+                .into_iter()
+                .filter(|t| !done.contains(t))
+                .collect();
+            if new.is_empty() {
+                break;
+            }
+            for tid in new {
+                let opened = rings
+                    .add(enter.id, tid, filter.as_deref(), true)
+                    .and_then(|()| rings.add(exit.id, tid, filter.as_deref(), false));
+                match opened {
+                    Ok(()) => done.push(tid),
+                    // A thread that ended meanwhile.
+                    Err(_) if !std::path::Path::new(&format!("/proc/{p}/task/{tid}")).exists() => {
+                        done.push(tid)
+                    }
+                    Err(e) => return Err(Error::fail(format!("cannot attach to {p}: {e}"))),
+                }
+            }
+        }
+    }
+    Ok((Events { rings, enter, exit }, done.len()))
+}
+
+/// Opens the events for every task of the machine (`attach --all`) but
+/// my-sysdig's own threads, filtered in the kernel to `nrs` (all when
+/// `None`).
+pub fn open_all(nrs: Option<&[u32]>) -> Result<Events> {
+    let enter = tracefs::sys_enter()?;
+    let exit = tracefs::sys_exit()?;
+    ring::permitted(&exit)
+        .map_err(|e| Error::fail(format!("attach --all needs perf events: {e}")))?;
+    // SAFETY: getpid has no preconditions.
+    let me = unsafe { libc::getpid() };
+    // Our threads (and those started later, which get tids above ours
+    // only by chance) must not trace themselves: excluded by thread id,
+    // the writer thread included once it exists. The filter is fixed at
+    // open, so every thread we will have is started before (see
+    // `attach::run`).
+    let ours: Vec<String> = targets::threads(me)
+        .iter()
+        .map(|t| format!("common_pid != {t}"))
+        .collect();
+    let mut filter = ours.join(" && ");
+    // Too many ranges for the kernel: every call is sampled, the reader
+    // drops the others.
+    if let Some(c) = nrs.and_then(ring::filter_expr) {
+        filter = format!("({c}) && {filter}");
+    }
+    let pages = std::env::var("MY_SYSDIG_PERF_PAGES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(PAGES);
+    let mut rings = TaskRings::new(pages);
+    rings
+        .add_every_task(enter.id, Some(&filter))
+        .and_then(|()| rings.add_every_task(exit.id, Some(&filter)))
+        .map_err(|e| Error::fail(format!("attach --all: {e}")))?;
+    Ok(Events { rings, enter, exit })
+}
+
+/// One sample, parsed.
+#[derive(Clone, Copy, Debug)]
+struct Seen {
+    time_ns: u64,
+    pid: i32,
+    tid: i32,
+    what: What,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum What {
+    Enter { nr: u64, regs: [u64; 6] },
+    Exit { nr: i64, ret: i64 },
+    Gone,
+}
+
+/// A call between its entry sample and its exit sample.
+struct Pending {
+    rec: Record,
+    regs: [u64; 6],
+    t0_ns: u64,
+}
+
+/// Reads the samples until `stop` is set or the targets are gone.
+pub fn run(
+    shared: &Shared,
+    mut ev: Events,
+    processes: &[i32],
+    follow: bool,
+    selected: &[bool],
+    stop: &AtomicBool,
+) {
+    let mut st = State {
+        shared,
+        processes: processes.to_vec(),
+        follow,
+        selected,
+        pending: HashMap::default(),
+        cache: ThreadCache::default(),
+        scratch: Vec::new(),
+        lost: 0,
+    };
+    let mut held: Vec<Seen> = Vec::new();
+    let mut pfds: Vec<libc::pollfd> = ev
+        .rings
+        .fds()
+        .into_iter()
+        .map(|fd| libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        })
+        .collect();
+    loop {
+        // `--all` (no processes) ends only when asked.
+        let gone = !processes.is_empty() && !processes.iter().any(|p| alive(*p));
+        let stopping = stop.load(Ordering::SeqCst) || gone;
+        // SAFETY: pfds is a valid array of pollfd whose fds `ev` owns.
+        unsafe { libc::poll(pfds.as_mut_ptr(), pfds.len() as libc::nfds_t, 20) };
+        let cutoff = monotonic_ns().saturating_sub(1_000_000);
+        let (enter, exit) = (ev.enter, ev.exit);
+        let mut last: Option<(i32, u64, u16)> = None;
+        ev.rings.drain(|s| match s {
+            Sample::Raw {
+                id,
+                pid,
+                tid,
+                time_ns,
+                raw,
+            } => {
+                // A thread found by a rescan after it had inherited the
+                // events has two sets: the twin comes right after.
+                if last.replace((tid, time_ns, id)) == Some((tid, time_ns, id)) {
+                    return;
+                }
+                if let Some(what) = parse(raw, id, &enter, &exit) {
+                    held.push(Seen {
+                        time_ns,
+                        pid,
+                        tid,
+                        what,
+                    });
+                }
+            }
+            Sample::ThreadExit { tid, time_ns } => held.push(Seen {
+                time_ns,
+                pid: 0,
+                tid,
+                what: What::Gone,
+            }),
+            Sample::Lost(n) => st.lost += n,
+        });
+        held.sort_by_key(|s| s.time_ns);
+        let ready = if stopping {
+            held.len()
+        } else {
+            held.partition_point(|s| s.time_ns <= cutoff)
+        };
+        for s in held.drain(..ready) {
+            st.on_sample(s);
+        }
+        if stopping {
+            break;
+        }
+    }
+    // Calls still in progress: no result.
+    let tids: Vec<i32> = st.pending.keys().copied().collect();
+    for tid in tids {
+        st.unreturned(tid);
+    }
+    if st.lost > 0 {
+        eprintln!(
+            "my-sysdig: the perf rings overflowed: {} samples lost (calls without their entry \
+             are not written, those without their exit are written with res=?); \
+             MY_SYSDIG_PERF_PAGES=N gives bigger rings",
+            st.lost
+        );
+    }
+}
+
+fn alive(pid: i32) -> bool {
+    // SAFETY: kill with signal 0 only checks the process exists.
+    unsafe { libc::kill(pid, 0) == 0 }
+}
+
+/// A sample's raw tracepoint record.
+fn parse(raw: &[u8], id: u16, enter: &SysEnter, exit: &SysExit) -> Option<What> {
+    let u64_at = |at: usize| Some(u64::from_ne_bytes(raw.get(at..at + 8)?.try_into().ok()?));
+    if u64::from(id) == enter.id {
+        let mut regs = [0u64; 6];
+        for (i, r) in regs.iter_mut().enumerate() {
+            *r = u64_at(enter.args_offset + 8 * i)?;
+        }
+        return Some(What::Enter {
+            nr: u64_at(enter.nr_offset)?,
+            regs,
+        });
+    }
+    if u64::from(id) == exit.id {
+        let l = exit.layout;
+        let nr = match l.nr_size {
+            4 => i64::from(u32::from_ne_bytes(
+                raw.get(l.nr_offset..l.nr_offset + 4)?.try_into().ok()?,
+            ) as i32),
+            _ => u64_at(l.nr_offset)? as i64,
+        };
+        return Some(What::Exit {
+            nr,
+            ret: u64_at(l.ret_offset)? as i64,
+        });
+    }
+    None
+}
+
+struct State<'a> {
+    shared: &'a Shared,
+    processes: Vec<i32>,
+    follow: bool,
+    selected: &'a [bool],
+    pending: HashMap<i32, Pending>,
+    cache: ThreadCache,
+    scratch: Vec<u8>,
+    lost: u64,
+}
+
+impl State<'_> {
+    fn on_sample(&mut self, s: Seen) {
+        match s.what {
+            What::Gone => self.unreturned(s.tid),
+            What::Enter { nr, regs } => {
+                // Without -f, children that inherited the events are not ours.
+                if !self.follow && !self.processes.contains(&s.pid) {
+                    return;
+                }
+                if self.pending.contains_key(&s.tid) {
+                    self.unreturned(s.tid);
+                }
+                self.on_enter(s, nr, regs);
+            }
+            What::Exit { nr, ret } => {
+                let Some(p) = self.pending.remove(&s.tid) else {
+                    return;
+                };
+                if p.rec.nr as i64 != nr && !is_exec(&p.rec) {
+                    // Not this call's exit (its entry sample was lost).
+                    self.write(p.rec);
+                    return;
+                }
+                self.on_exit(s, p, ret);
+            }
+        }
+    }
+
+    fn on_enter(&mut self, s: Seen, nr: u64, regs: [u64; 6]) {
+        if !self.selected.get(nr as usize).copied().unwrap_or(true) {
+            return;
+        }
+        let info = self.cache.get(s.tid);
+        if !self.shared.keeps(&info) {
+            return;
+        }
+        let shared = self.shared;
+        let table: &SyscallTable = &shared.table;
+        let spec = table.row(nr);
+        let mem = ProcMem { tid: s.tid };
+        let ctx = Ctx {
+            arch: table.arch,
+            mem: &mem,
+            snaplen: shared.opts.snaplen,
+        };
+        let regs = table.arch.entry_regs(spec.name, regs, None);
+        let mut rec = Record {
+            ts_ns: crate::supervisor::realtime_ns()
+                .saturating_sub(monotonic_ns().saturating_sub(s.time_ns)),
+            pid: info.tgid,
+            tid: s.tid,
+            comm: info.comm,
+            container: None,
+            nr: nr as u32,
+            name: spec.name,
+            abi: crate::record::Abi::Native,
+            args: decode::decode_entry(spec, &regs, &ctx),
+            res: None,
+            res_kind: crate::supervisor::res_kind(spec),
+            dur_ns: None,
+            res_path: None,
+            res_decoded: None,
+            interrupted: false,
+            // Read now, not while the call ran.
+            late: spec.reads_memory() || spec.needs_exit_memory_at(shared.opts.snaplen),
+        };
+        shared.annotate(&mut rec);
+        if rec.res_kind == ResKind::Never {
+            self.write(rec);
+            return;
+        }
+        self.pending.insert(
+            s.tid,
+            Pending {
+                rec,
+                regs,
+                t0_ns: s.time_ns,
+            },
+        );
+    }
+
+    fn on_exit(&mut self, s: Seen, p: Pending, ret: i64) {
+        let Pending {
+            mut rec,
+            regs,
+            t0_ns,
+        } = p;
+        let shared = self.shared;
+        if let Some(spec) = shared.spec_of(&rec) {
+            let table = shared.table_of(rec.abi);
+            let mem = ProcMem { tid: s.tid };
+            let ctx = Ctx {
+                arch: table.arch,
+                mem: &mem,
+                snaplen: shared.opts.snaplen,
+            };
+            decode::decode_exit(spec, &regs, ret, &ctx, &mut rec.args);
+            decode::decode_result(spec, &regs, ret, &ctx, &mut rec);
+        }
+        rec.res = Some(ret);
+        rec.dur_ns = Some(s.time_ns.saturating_sub(t0_ns));
+        shared.fd_effects(
+            rec.abi,
+            (s.tid, rec.pid),
+            shared.effect_nr(&rec),
+            &regs,
+            Some(ret),
+        );
+        shared.annotate(&mut rec);
+        if is_exec(&rec) || rec.name == "prctl" {
+            self.cache.forget(s.tid);
+        }
+        self.write(rec);
+    }
+
+    /// Thread `tid`'s pending call did not return (the thread ended, or an
+    /// exit sample was lost): written without a result.
+    fn unreturned(&mut self, tid: i32) {
+        if let Some(p) = self.pending.remove(&tid) {
+            self.write(p.rec);
+        }
+        self.cache.forget(tid);
+    }
+
+    fn write(&mut self, rec: Record) {
+        self.shared.out.record(&rec, usize::MAX, &mut self.scratch);
+    }
+}
+
+fn is_exec(rec: &Record) -> bool {
+    rec.name == "execve" || rec.name == "execveat"
+}
