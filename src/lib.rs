@@ -1,5 +1,6 @@
 //! my-sysdig: a syscall tracer built on seccomp user notification and ptrace.
 
+pub mod agent;
 pub mod arch;
 pub mod attach;
 pub mod capture;

@@ -1,6 +1,8 @@
 //! Command line: parse, run, map errors to `my-sysdig: ...` and exit codes.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use my_sysdig::agent::profile::{self, ProfileConfig};
+use my_sysdig::agent::{self, AgentConfig};
 use my_sysdig::attach::{self, AttachConfig};
 use my_sysdig::exec::{self, ExecConfig, ExitVia};
 use my_sysdig::pipeline::Display;
@@ -36,6 +38,16 @@ enum Cmd {
         override_usage = "my-sysdig attach [--stop] -p PID[,PID...] [-f] [OPTIONS]\n       my-sysdig attach --comm NAME [OPTIONS]\n       my-sysdig attach --all [OPTIONS]"
     )]
     Attach(AttachArgs),
+    /// Trace containers an OCI runtime (runc) starts with a seccomp profile whose
+    /// listenerPath is this agent's socket: every record tagged with its container.
+    #[command(override_usage = "my-sysdig agent --socket PATH [OPTIONS]")]
+    Agent(AgentArgs),
+    /// Write a seccomp profile (OCI linux.seccomp JSON) that sends the chosen
+    /// calls to the agent, to stdout.
+    #[command(
+        override_usage = "my-sysdig profile [--only LIST] [--socket PATH] [--metadata TEXT] [--from PROFILE.json]"
+    )]
+    Profile(ProfileArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -244,6 +256,45 @@ struct AttachArgs {
     snaplen: usize,
 }
 
+#[derive(Args)]
+struct AgentArgs {
+    /// The UNIX socket the runtime sends listeners to (the profile's listenerPath);
+    /// created mode 0600, a stale one replaced only when nothing listens on it.
+    #[arg(long, value_name = "PATH", default_value = "/run/my-sysdig.sock")]
+    socket: PathBuf,
+    /// Let group G connect too (socket mode 0660).
+    #[arg(long, value_name = "G")]
+    socket_group: Option<String>,
+    #[command(flatten)]
+    select: SelectArgs,
+    #[command(flatten)]
+    display: DisplayArgs,
+    /// Write every kept record to a capture FILE (`-` for stdout), as exec -w.
+    #[arg(short = 'w', long = "write", value_name = "FILE")]
+    capture: Option<PathBuf>,
+    /// Bytes of strings and data buffers captured (paths: up to 4096).
+    #[arg(short = 's', long, value_name = "N", default_value_t = 64)]
+    snaplen: usize,
+}
+
+#[derive(Args)]
+struct ProfileArgs {
+    /// Syscalls sent to the agent (as exec's --only; default: all but write,
+    /// which runc refuses to send to a listener).
+    #[arg(long, value_name = "LIST")]
+    only: Option<String>,
+    /// The agent's socket (listenerPath).
+    #[arg(long, value_name = "PATH", default_value = "/run/my-sysdig.sock")]
+    socket: PathBuf,
+    /// listenerMetadata: a string the agent puts in each record of the container.
+    #[arg(long, value_name = "TEXT")]
+    metadata: Option<String>,
+    /// A profile to keep (Docker's default, for example): its restrictions stay,
+    /// the calls it allows among the --only set go to the agent.
+    #[arg(long, value_name = "PROFILE.json")]
+    from: Option<PathBuf>,
+}
+
 fn main() -> ExitCode {
     my_sysdig::launcher::snapshot_signal_dispositions();
     let cli = match Cli::try_parse() {
@@ -304,6 +355,23 @@ fn main() -> ExitCode {
             capture: a.capture,
             display: a.display.display(),
             snaplen: a.snaplen,
+        }),
+        Cmd::Agent(a) => agent::run(AgentConfig {
+            socket: a.socket,
+            socket_group: a.socket_group,
+            only: a.select.only,
+            pid: a.select.pid,
+            comm: a.select.comm,
+            filter: a.select.filter,
+            capture: a.capture,
+            display: a.display.display(),
+            snaplen: a.snaplen,
+        }),
+        Cmd::Profile(a) => profile::run(ProfileConfig {
+            only: a.only,
+            socket: a.socket,
+            metadata: a.metadata,
+            from: a.from,
         }),
         Cmd::Read(a) => read::run(ReadConfig {
             input: a.input,

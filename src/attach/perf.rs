@@ -334,6 +334,7 @@ impl State<'_> {
             pid: info.tgid,
             tid: s.tid,
             comm: info.comm,
+            container: None,
             nr: nr as u32,
             name: spec.name,
             abi: crate::record::Abi::Native,

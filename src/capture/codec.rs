@@ -5,10 +5,12 @@
 //! LEB128 varints; signed ones are zigzag-mapped first.
 
 use super::{End, Entry, Exit, Header, VERSION};
+use crate::record::container::{self, Container};
 use crate::record::{Abi, Arg, Args, Comm, FdPath, Injected, Record, ResKind, Value};
 use parking_lot::Mutex;
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
+use std::sync::Arc;
 
 /// Entry kinds.
 pub const KIND_NAME: u8 = 1;
@@ -16,6 +18,13 @@ pub const KIND_RECORD: u8 = 2;
 pub const KIND_ENTER: u8 = 3;
 pub const KIND_EVENT: u8 = 4;
 pub const KIND_END: u8 = 5;
+/// A container's definition (`agent`): `varint cid`, `bytes id`,
+/// `bytes metadata`, then its name (UTF-8) to the end, when it has one.
+pub const KIND_CONTAINER: u8 = 6;
+/// `varint cid`: the RECORD or ENTER right after belongs to that container.
+pub const KIND_IN_CONTAINER: u8 = 7;
+/// Most containers a reader accepts in one capture.
+pub const MAX_CONTAINERS: usize = 1_000_000;
 
 /// Deepest nesting of values a reader accepts.
 pub const MAX_DEPTH: usize = 32;
@@ -216,6 +225,12 @@ struct State {
     names: Vec<&'static str>,
     /// Names already handed out by `take_new_names`.
     taken: usize,
+    /// Containers by the address of their (shared) description; kept
+    /// alive here, so an address is never reused for another one.
+    ctr_ids: FxHashMap<usize, u64>,
+    ctrs: Vec<Arc<Container>>,
+    /// Containers already defined by `take_new_names`.
+    ctrs_taken: usize,
 }
 
 impl State {
@@ -248,6 +263,9 @@ impl Interner {
                 ids: FxHashMap::default(),
                 names: Vec::new(),
                 taken: 0,
+                ctr_ids: FxHashMap::default(),
+                ctrs: Vec::new(),
+                ctrs_taken: 0,
             }),
         }
     }
@@ -266,9 +284,24 @@ impl Interner {
 
     fn encode(&self, kind: u8, rec: &Record, live: u64, out: &mut Vec<u8>) {
         let mut ids: SmallVec<[u32; 24]> = SmallVec::new();
-        {
+        let cid = {
             let mut st = self.state.lock();
             visit_record_names(rec, &mut |n| ids.push(st.id(n)));
+            rec.container.as_ref().map(|c| {
+                let next = st.ctrs.len() as u64;
+                let st = &mut *st;
+                *st.ctr_ids
+                    .entry(Arc::as_ptr(c) as usize)
+                    .or_insert_with(|| {
+                        st.ctrs.push(c.clone());
+                        next
+                    })
+            })
+        };
+        if let Some(cid) = cid {
+            let start = begin(out, KIND_IN_CONTAINER);
+            put_varint(out, cid);
+            finish(out, start);
         }
         let start = begin(out, kind);
         let mut ids = ids.into_iter();
@@ -289,6 +322,18 @@ impl Interner {
             finish(out, start);
         }
         st.taken = st.names.len();
+        for cid in st.ctrs_taken..st.ctrs.len() {
+            let c = &st.ctrs[cid];
+            let start = begin(out, KIND_CONTAINER);
+            put_varint(out, cid as u64);
+            put_bytes(out, c.id.as_bytes());
+            put_bytes(out, c.metadata.as_bytes());
+            if let Some(n) = &c.name {
+                out.extend_from_slice(n.as_bytes());
+            }
+            finish(out, start);
+        }
+        st.ctrs_taken = st.ctrs.len();
     }
 }
 
@@ -525,6 +570,45 @@ pub fn encode_end(end: &End, out: &mut Vec<u8>) {
 // ---- decoding ----
 
 /// A NAME entry's payload: the id and the name's bytes.
+/// A CONTAINER entry's payload: its cid and the container.
+pub(crate) fn decode_container(payload: &[u8]) -> DResult<(u64, Container)> {
+    let mut d = Dec::new(payload);
+    let cid = d.varint()?;
+    let id = std::str::from_utf8(d.bytes()?).map_err(|_| "container id not UTF-8".to_string())?;
+    if !container::valid_id(id) {
+        return Err("container id not of [A-Za-z0-9_.+-]{1,1024}".into());
+    }
+    let metadata =
+        std::str::from_utf8(d.bytes()?).map_err(|_| "container metadata not UTF-8".to_string())?;
+    let name = &payload[d.pos..];
+    let name = match name.is_empty() {
+        true => None,
+        false => Some(
+            std::str::from_utf8(name)
+                .map_err(|_| "container name not UTF-8".to_string())?
+                .to_string(),
+        ),
+    };
+    Ok((
+        cid,
+        Container {
+            id: id.to_string(),
+            name,
+            metadata: metadata.to_string(),
+        },
+    ))
+}
+
+/// An IN_CONTAINER entry's payload: the cid.
+pub(crate) fn decode_in_container(payload: &[u8], lenient: bool) -> DResult<u64> {
+    let mut d = Dec::new(payload);
+    let cid = d.varint()?;
+    if d.remaining() != 0 && !lenient {
+        return Err(format!("{} bytes after the container's id", d.remaining()));
+    }
+    Ok(cid)
+}
+
 pub(crate) fn decode_name(payload: &[u8]) -> DResult<(u64, &[u8])> {
     let mut d = Dec::new(payload);
     let id = d.varint()?;
@@ -692,6 +776,7 @@ fn read_record(d: &mut Dec<'_>, names: &[&'static str]) -> DResult<(Record, u64)
             pid,
             tid,
             comm,
+            container: None,
             nr,
             name,
             abi,

@@ -1,9 +1,14 @@
 //! zstd framing: the writer (one frame per `write(2)`) and the reader.
 
-use super::codec::{self, HeaderCheck, KIND_END, KIND_ENTER, KIND_EVENT, KIND_NAME, KIND_RECORD};
+use super::codec::{
+    self, HeaderCheck, KIND_CONTAINER, KIND_END, KIND_ENTER, KIND_EVENT, KIND_IN_CONTAINER,
+    KIND_NAME, KIND_RECORD,
+};
 use super::{CaptureError, Entry, Header, VERSION};
+use crate::record::container::Container;
 use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use zstd::zstd_safe::{self, CParameter, DCtx, InBuffer, OutBuffer, ResetDirective};
 
@@ -215,6 +220,11 @@ pub struct Reader<R: Read> {
     /// Every name leaked so far, so that each string is leaked once.
     leaked: std::collections::HashSet<&'static str>,
     leaked_bytes: usize,
+    /// Containers by cid (CONTAINER entries), and the one an IN_CONTAINER
+    /// entry gave the next record.
+    containers: Vec<Arc<Container>>,
+    container_bytes: usize,
+    next_container: Option<Arc<Container>>,
     records: u64,
     truncated: Option<(u64, u64)>,
     skipped: BTreeMap<u8, u64>,
@@ -295,6 +305,9 @@ impl<R: Read> Reader<R> {
             names: Vec::new(),
             leaked: Default::default(),
             leaked_bytes: 0,
+            containers: Vec::new(),
+            container_bytes: 0,
+            next_container: None,
             records: 0,
             truncated: None,
             skipped: BTreeMap::new(),
@@ -374,6 +387,11 @@ impl<R: Read> Reader<R> {
         let kind = d.u8()?;
         let payload = d.bytes()?;
         let next = self.content_pos + d.pos;
+        if self.next_container.is_some() && !matches!(kind, KIND_RECORD | KIND_ENTER) {
+            return Err(format!(
+                "an IN_CONTAINER entry followed by an entry of kind {kind}"
+            ));
+        }
         let e = match kind {
             KIND_NAME => {
                 let (id, bytes) = codec::decode_name(payload)?;
@@ -405,12 +423,41 @@ impl<R: Read> Reader<R> {
                 self.names.push(s);
                 None
             }
-            KIND_RECORD | KIND_ENTER | KIND_EVENT | KIND_END => Some(codec::decode_entry(
-                kind,
-                payload,
-                &self.names,
-                self.lenient,
-            )?),
+            KIND_CONTAINER => {
+                let (cid, c) = codec::decode_container(payload)?;
+                if cid != self.containers.len() as u64 {
+                    return Err(format!(
+                        "container {cid} defined out of order (expected {})",
+                        self.containers.len()
+                    ));
+                }
+                self.container_bytes += payload.len();
+                if self.containers.len() >= codec::MAX_CONTAINERS
+                    || self.container_bytes > codec::MAX_NAME_BYTES
+                {
+                    return Err("too many containers".into());
+                }
+                self.containers.push(Arc::new(c));
+                None
+            }
+            KIND_IN_CONTAINER => {
+                let cid = codec::decode_in_container(payload, self.lenient)?;
+                let c = usize::try_from(cid)
+                    .ok()
+                    .and_then(|i| self.containers.get(i))
+                    .ok_or_else(|| format!("container {cid} used before its definition"))?;
+                self.next_container = Some(c.clone());
+                None
+            }
+            KIND_RECORD | KIND_ENTER | KIND_EVENT | KIND_END => {
+                let mut e = codec::decode_entry(kind, payload, &self.names, self.lenient)?;
+                if let Some(c) = self.next_container.take() {
+                    if let Entry::Record { rec, .. } | Entry::Enter { rec, .. } = &mut e {
+                        rec.container = Some(c);
+                    }
+                }
+                Some(e)
+            }
             k => {
                 *self.skipped.entry(k).or_default() += 1;
                 None

@@ -830,6 +830,7 @@ fn bytes_per_record() {
             pid: 31337,
             tid: 31337 + (i % 3 == 0) as i32,
             comm: Comm::new(b"nginx"),
+            container: None,
             nr,
             name,
             abi: Abi::Native,
@@ -981,4 +982,87 @@ fn injected_flag_layout() {
     longer.push(42);
     assert_eq!(read(&longer, VERSION.1 + 1).unwrap(), want);
     corrupt(&longer, "field after the injected byte at our version");
+}
+
+/// The agent's records carry their container: CONTAINER entries define
+/// each once (before its first use, even across frames), IN_CONTAINER
+/// entries tag the record after them; a record without one has none.
+#[test]
+fn containers_round_trip() {
+    use crate::record::container::Container;
+    let a = Arc::new(Container {
+        id: "web-1".into(),
+        name: Some("web".into()),
+        metadata: "team=a".into(),
+    });
+    let b = Arc::new(Container {
+        id: "db".into(),
+        name: None,
+        metadata: String::new(),
+    });
+    let interner = Interner::new();
+    let mut recs = Vec::new();
+    for (i, c) in [Some(&a), None, Some(&b), Some(&a), Some(&b)]
+        .iter()
+        .enumerate()
+    {
+        let mut r = sample();
+        r.tid = i as i32;
+        r.container = c.cloned();
+        recs.push(r);
+    }
+    let f1 = frame_of(&interner, |int, out| {
+        int.encode_record(&recs[0], 1, out);
+        int.encode_record(&recs[1], 1, out);
+    });
+    let f2 = frame_of(&interner, |int, out| {
+        int.encode_enter(&recs[2], 1, out);
+        int.encode_record(&recs[2], 1, out);
+        int.encode_record(&recs[3], 1, out);
+        int.encode_record(&recs[4], 1, out);
+    });
+    let (bytes, _) = write_capture(&header(), &[f1.clone(), f2]);
+    let out = read_all(Reader::new(&bytes[..]));
+    assert!(out.error.is_none(), "{:?}", out.error);
+    let got: Vec<Record> = out
+        .entries
+        .into_iter()
+        .filter_map(|e| match e {
+            Entry::Record { rec, .. } => Some(rec),
+            Entry::Enter { rec, .. } => {
+                assert_eq!(rec.container.as_deref(), Some(&*b));
+                None
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(got, recs);
+    // Each container is defined once.
+    let defs = f1
+        .windows(2)
+        .filter(|w| w[0] == codec::KIND_CONTAINER)
+        .count();
+    assert!(defs >= 1);
+
+    // An IN_CONTAINER that names no defined container, or is not followed
+    // by a record, is damage.
+    let mut bad = Vec::new();
+    bad.extend_from_slice(&[codec::KIND_IN_CONTAINER, 1, 5]);
+    let (bytes, _) = write_capture(&header(), &[bad]);
+    let out = read_all(Reader::new(&bytes[..]));
+    assert!(out.error.is_some());
+    let interner = Interner::new();
+    let mut tagged = Vec::new();
+    interner.encode_record(&recs[0], 1, &mut tagged);
+    assert_eq!(tagged[..3], [codec::KIND_IN_CONTAINER, 1, 0]);
+    let mut f = Vec::new();
+    interner.take_new_names(&mut f);
+    f.extend_from_slice(&tagged[..3]);
+    codec::encode_event(1, 2, 3, b"x", &mut f);
+    let (bytes, _) = write_capture(&header(), &[f]);
+    let out = read_all(Reader::new(&bytes[..]));
+    let err = out
+        .error
+        .expect("an IN_CONTAINER before an EVENT is corrupt");
+    assert!(err.to_string().contains("IN_CONTAINER"), "{err}");
 }

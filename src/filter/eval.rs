@@ -59,6 +59,15 @@ fn get<'a>(field: &Field, r: &'a Record) -> Got<'a> {
                 .map_or(Got::Absent, |p| Got::Text(&p.path)),
             Some(Fd::Returned(_, None)) | None => Got::Absent,
         },
+        Field::ContainerId => r
+            .container
+            .as_ref()
+            .map_or(Got::Absent, |c| Got::Text(c.id.as_bytes())),
+        Field::ContainerName => r
+            .container
+            .as_ref()
+            .and_then(|c| c.name.as_ref())
+            .map_or(Got::Absent, |n| Got::Text(n.as_bytes())),
     }
 }
 

@@ -27,6 +27,10 @@ pub enum Field {
     FdNum,
     /// `fd.name`: what that descriptor refers to (`-y`).
     FdName,
+    /// `container.id`: the container's id (`agent`); absent elsewhere.
+    ContainerId,
+    /// `container.name`: its name from the runtime's annotations.
+    ContainerName,
 }
 
 /// What a field's values are, which decides the operators and values it takes.
@@ -56,6 +60,8 @@ pub const NAMES: &[(&str, Field)] = &[
     ("thread.tid", Field::ThreadTid),
     ("fd.num", Field::FdNum),
     ("fd.name", Field::FdName),
+    ("container.id", Field::ContainerId),
+    ("container.name", Field::ContainerName),
 ];
 
 const ARG_PREFIX: &str = "evt.arg.";
@@ -86,7 +92,11 @@ impl Field {
 
     pub fn kind(&self) -> Kind {
         match self {
-            Field::EvtType | Field::ProcName | Field::FdName => Kind::Text,
+            Field::EvtType
+            | Field::ProcName
+            | Field::FdName
+            | Field::ContainerId
+            | Field::ContainerName => Kind::Text,
             Field::EvtRes
             | Field::EvtDuration
             | Field::ProcPid

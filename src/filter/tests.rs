@@ -971,3 +971,25 @@ fn fuzz_never_panics_and_columns_are_in_range() {
     // The generator reaches the matcher too.
     assert!(parsed > 200, "only {parsed} parsed");
 }
+
+/// `container.id` and `container.name` read the record's container (the
+/// agent's records); without one, every comparison fails.
+#[test]
+fn container_fields() {
+    use crate::record::container::Container;
+    let mut r = openat();
+    assert!(!yes("container.id = web-1", &r));
+    assert!(!yes("container.id != web-1", &r));
+    assert!(yes("not container.id exists", &r));
+    r.container = Some(std::sync::Arc::new(Container {
+        id: "web-1".into(),
+        name: None,
+        metadata: String::new(),
+    }));
+    assert!(yes("container.id = web-1", &r));
+    assert!(yes("container.id startswith web and evt.type = openat", &r));
+    assert!(!yes("container.name = web", &r));
+    std::sync::Arc::make_mut(r.container.as_mut().unwrap()).name = Some("web".into());
+    assert!(yes("container.name in (db, web)", &r));
+    assert!(yes("container.name glob 'w*'", &r));
+}

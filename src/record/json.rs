@@ -19,6 +19,18 @@ pub fn format(r: &Record, out: &mut Vec<u8>) {
         r.ts_ns, r.pid, r.tid
     );
     string(&String::from_utf8_lossy(r.comm.as_bytes()), out);
+    // `agent`: the container the call was made in.
+    if let Some(c) = &r.container {
+        out.extend_from_slice(b",\"container\":{\"id\":");
+        string(&c.id, out);
+        if let Some(n) = &c.name {
+            out.extend_from_slice(b",\"name\":");
+            string(n, out);
+        }
+        out.extend_from_slice(b",\"metadata\":");
+        string(&c.metadata, out);
+        out.push(b'}');
+    }
     let _ = write!(out, ",\"syscall\":\"{}\",\"nr\":{}", r.name, r.nr);
     // Only for the compat ABI, whose numbers "nr" then is.
     if let super::Abi::Compat(abi) = r.abi {
@@ -263,6 +275,7 @@ const fn json_escapes() -> [([u8; 6], u8); 256] {
 mod tests {
     use super::super::tests::sample;
     use super::super::*;
+    use std::sync::Arc;
 
     fn parse(r: &Record) -> serde_json::Value {
         let mut v = Vec::new();
@@ -306,6 +319,24 @@ mod tests {
             truncated: false,
         };
         assert_eq!(parse(&r)["args"]["buf"], "\x01\x7f\"\\");
+    }
+
+    #[test]
+    fn container_object() {
+        let mut r = sample();
+        assert!(parse(&r).get("container").is_none());
+        r.container = Some(std::sync::Arc::new(container::Container {
+            id: "c1".into(),
+            name: None,
+            metadata: "team=\"a\"\n".into(),
+        }));
+        let j = parse(&r);
+        assert_eq!(
+            j["container"],
+            serde_json::json!({"id": "c1", "metadata": "team=\"a\"\n"})
+        );
+        Arc::make_mut(r.container.as_mut().unwrap()).name = Some("web".into());
+        assert_eq!(parse(&r)["container"]["name"], "web");
     }
 
     #[test]

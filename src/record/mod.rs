@@ -1,5 +1,6 @@
 //! One record per traced syscall, and its three output formats.
 
+pub mod container;
 pub mod decor;
 mod json;
 pub mod siginfo;
@@ -222,6 +223,8 @@ pub struct Record {
     /// Thread id.
     pub tid: i32,
     pub comm: Comm,
+    /// The container the call was made in (`agent`); `None` elsewhere.
+    pub container: Option<std::sync::Arc<container::Container>>,
     pub nr: u32,
     pub name: &'static str,
     /// Which ABI `nr` and `name` belong to.
@@ -504,6 +507,7 @@ pub(crate) mod tests {
             pid: 4242,
             tid: 4243,
             comm: Comm::new(b"cat\n"),
+            container: None,
             nr: 0,
             name: "read",
             abi: Abi::Native,
@@ -549,6 +553,7 @@ pub(crate) mod tests {
             pid: 1,
             tid: 1,
             comm: Comm::new(b"x"),
+            container: None,
             nr: 0,
             name,
             abi: Abi::Native,

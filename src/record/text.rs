@@ -15,7 +15,12 @@ fn text_name(name: &str) -> &str {
 }
 
 pub fn format(r: &Record, out: &mut Vec<u8>) {
-    let _ = write!(out, "pid={}, {}", r.tid, r.name);
+    let _ = write!(out, "pid={}, ", r.tid);
+    // `agent`: the container, after the pid (its id is `[\w+.-]+`).
+    if let Some(c) = &r.container {
+        let _ = write!(out, "ctr={}, ", c.id);
+    }
+    out.extend_from_slice(r.name.as_bytes());
     if let super::Abi::Compat(abi) = r.abi {
         let _ = write!(out, ", abi={abi}");
     }
@@ -109,6 +114,20 @@ mod tests {
         assert_eq!(
             line(&sample()),
             "pid=4243, read, fd=3, size=4096, res=12, data=\"127.0.0.1 l\\n\"\n"
+        );
+    }
+
+    #[test]
+    fn container_after_the_pid() {
+        let mut r = sample();
+        r.container = Some(std::sync::Arc::new(container::Container {
+            id: "web-1".into(),
+            name: Some("web".into()),
+            metadata: "m".into(),
+        }));
+        assert_eq!(
+            line(&r),
+            "pid=4243, ctr=web-1, read, fd=3, size=4096, res=12, data=\"127.0.0.1 l\\n\"\n"
         );
     }
 

@@ -660,6 +660,7 @@ mod tests {
             pid: P,
             tid: P,
             comm: Default::default(),
+            container: None,
             nr: t.number(name).unwrap(),
             name: t.get(nr(t, name)).unwrap().name,
             abi: Default::default(),

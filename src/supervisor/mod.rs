@@ -4,7 +4,7 @@
 
 pub mod fdtable;
 pub mod memory;
-mod notify;
+pub(crate) mod notify;
 pub mod perf;
 pub mod ptrace;
 pub mod threads;

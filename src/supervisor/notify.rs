@@ -10,8 +10,10 @@ use super::perf::Entered;
 use super::threads::{ThreadCache, ThreadInfo};
 use crate::handlers::decode::{self, Ctx};
 use crate::inject::Spec as InjectSpec;
+use crate::record::container::Container;
 use crate::record::{Record, ResKind};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// `SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP` (Linux 6.6): wake the tracee on the
@@ -144,6 +146,19 @@ extern "C" fn on_wake(_: libc::c_int) {}
 /// RECV does not return when the last tracee is gone on older kernels, so a
 /// watcher thread polls for POLLHUP and then interrupts the receiver.
 pub fn run(shared: &Shared, listener: OwnedFd) {
+    run_in(shared, listener, None, None);
+}
+
+/// As `run`, for a listener the agent received: every record carries
+/// `container`, and once `stop` is set the requests already queued are
+/// answered (drained) before it returns (the caller then closes the
+/// listener: later calls fail with ENOSYS).
+pub fn run_in(
+    shared: &Shared,
+    listener: OwnedFd,
+    container: Option<Arc<Container>>,
+    stop: Option<&AtomicBool>,
+) {
     let fd = listener.as_raw_fd();
     // Before Linux 6.6 the flag is unknown: plain wake-ups, just slower.
     if !ioctl::set_flags(fd, SYNC_WAKE_UP) {
@@ -162,7 +177,7 @@ pub fn run(shared: &Shared, listener: OwnedFd) {
         let watcher = std::thread::Builder::new()
             .name("my-sysdig-hup".into())
             .spawn_scoped(s, || {
-                wait_for_hangup(&listener);
+                wait_for_hangup(&listener, stop);
                 done.store(true, Ordering::SeqCst);
                 // Repeat until the receiver is out: the signal may land
                 // just before it enters RECV.
@@ -183,18 +198,29 @@ pub fn run(shared: &Shared, listener: OwnedFd) {
                 .ok(),
             false => None,
         };
-        receive(shared, fd, &done, delayer);
+        receive(shared, fd, &done, delayer, container.as_ref());
         exited.store(true, Ordering::SeqCst);
         delayer.stop();
         drop(timer);
     });
 }
 
-fn receive<'s>(shared: &'s Shared, fd: RawFd, done: &AtomicBool, delayer: &Delayer<'s>) {
+fn receive<'s>(
+    shared: &'s Shared,
+    fd: RawFd,
+    done: &AtomicBool,
+    delayer: &Delayer<'s>,
+    container: Option<&Arc<Container>>,
+) {
     let mut cache = ThreadCache::default();
     let mut scratch = Vec::with_capacity(4096);
     let mut req: libc::seccomp_notif = unsafe_zeroed();
-    while !done.load(Ordering::SeqCst) {
+    loop {
+        // At the end, answer what is queued first (nothing is after a
+        // hangup; after the agent's stop, the calls already trapped).
+        if done.load(Ordering::SeqCst) && !pending(fd) {
+            break;
+        }
         match ioctl::recv(fd, &mut req) {
             Ok(()) => {}
             // ENOENT: the tracee died or was interrupted before we took it
@@ -229,6 +255,9 @@ fn receive<'s>(shared: &'s Shared, fd: RawFd, done: &AtomicBool, delayer: &Delay
         let mut drain_now = false;
         cache.sync(&shared.renames);
         let (mut rec, pid, inj) = handle(shared, fd, &req, &mut cache);
+        if let (Some(r), Some(c)) = (rec.as_mut(), container) {
+            r.container = Some(c.clone());
+        }
         // A call that does not run has no exit sample to wait for: its
         // record is written here, after this thread's earlier ones.
         let skip = inj.is_some_and(|s| s.skips_call());
@@ -289,15 +318,34 @@ fn receive<'s>(shared: &'s Shared, fd: RawFd, done: &AtomicBool, delayer: &Delay
     }
 }
 
-/// Returns once no process holds the filter any more.
-fn wait_for_hangup(listener: &OwnedFd) {
+/// Whether a request is queued on the listener now.
+fn pending(fd: RawFd) -> bool {
+    let mut pfd = libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd, no timeout.
+    unsafe { libc::poll(&mut pfd, 1, 0) == 1 && pfd.revents & libc::POLLIN != 0 }
+}
+
+/// Returns once no process holds the filter any more, or once `stop` is
+/// set (looked at every 50 ms).
+fn wait_for_hangup(listener: &OwnedFd, stop: Option<&AtomicBool>) {
+    let timeout = match stop {
+        Some(_) => nix::poll::PollTimeout::from(50u8),
+        None => nix::poll::PollTimeout::NONE,
+    };
     loop {
+        if stop.is_some_and(|s| s.load(Ordering::SeqCst)) {
+            return;
+        }
         // No requested events: only POLLHUP/POLLERR wake us.
         let mut pfd = [nix::poll::PollFd::new(
             listener.as_fd(),
             nix::poll::PollFlags::empty(),
         )];
-        match nix::poll::poll(&mut pfd, nix::poll::PollTimeout::NONE) {
+        match nix::poll::poll(&mut pfd, timeout) {
             Err(nix::errno::Errno::EINTR) => continue,
             Err(_) => return,
             Ok(_) => {
@@ -380,6 +428,7 @@ fn handle<'s>(
             pid: info.tgid,
             tid,
             comm: info.comm,
+            container: None,
             nr: nr as u32,
             name,
             abi,

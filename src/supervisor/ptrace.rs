@@ -607,6 +607,7 @@ impl<'a> Tracer<'a> {
                 pid: info.tgid,
                 tid,
                 comm: info.comm,
+                container: None,
                 nr: nr as u32,
                 name: spec.name,
                 abi,

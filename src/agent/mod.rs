@@ -1,0 +1,423 @@
+//! `my-sysdig agent`: the seccomp listener of containers an OCI runtime
+//! starts. A container whose seccomp profile has `"listenerPath"` naming
+//! our socket gets its listener sent here by the runtime (runc since 1.1),
+//! with its state (`state.rs`); each listener is served on its own thread
+//! by the notification loop `exec` uses, every record tagged with its
+//! container, all records through one pipeline.
+//!
+//! A container must never hang or fail because of us: every request
+//! received is answered. On SIGTERM or SIGINT the socket is closed, the
+//! requests already queued on each listener are answered (drained), then
+//! the listeners are closed; from then on the kernel fails the containers'
+//! traced calls with ENOSYS. SIGHUP is logged and ignored.
+//!
+//! No return values: the agent starts no container, so it is no ptrace
+//! parent, and the perf path follows a tree it launched (`--no-ret`
+//! semantics: `res=?`, JSON `null`).
+
+pub mod profile;
+mod socket;
+pub mod state;
+
+use crate::arch::{self, SyscallTable};
+use crate::capture;
+use crate::error::{Error, Result};
+use crate::filter::Filter;
+use crate::pipeline::{self, Display, files};
+use crate::record::Comm;
+use crate::select;
+use crate::supervisor::{self, Options, Shared};
+use parking_lot::Mutex;
+use std::collections::HashMap;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+
+/// The `agent` subcommand's settings.
+pub struct AgentConfig {
+    /// The UNIX socket runtimes send listeners to (`listenerPath`).
+    pub socket: PathBuf,
+    /// `--socket-group`: a group allowed to connect too (mode 0660).
+    pub socket_group: Option<String>,
+    pub only: Option<String>,
+    pub pid: Option<i32>,
+    pub comm: Option<String>,
+    pub filter: Option<String>,
+    pub capture: Option<PathBuf>,
+    pub display: Display,
+    pub snaplen: usize,
+}
+
+/// Set by SIGTERM and SIGINT: stop accepting, drain, close, end.
+static STOP: AtomicBool = AtomicBool::new(false);
+/// SIGHUPs received (each is logged; the agent keeps serving).
+static HUPS: AtomicUsize = AtomicUsize::new(0);
+
+extern "C" fn on_stop(_: libc::c_int) {
+    STOP.store(true, Ordering::SeqCst);
+}
+
+extern "C" fn on_hup(_: libc::c_int) {
+    HUPS.fetch_add(1, Ordering::SeqCst);
+}
+
+/// Connections being received or served at once, at most.
+const MAX_CONNECTIONS: usize = 4096;
+
+/// The containers served now, by id: the container's first process and
+/// its listeners (the first process's, and one per `runc exec`), each
+/// with a generation (to remove the right one) and a duplicate of the
+/// listener (to see whether it has hung up).
+type Active = Mutex<HashMap<String, Served>>;
+
+struct Served {
+    init_pid: i32,
+    listeners: Vec<(u64, OwnedFd)>,
+}
+
+impl Served {
+    fn live(&self) -> bool {
+        self.listeners.iter().any(|(_, l)| !socket::hung_up(l))
+    }
+}
+
+/// Serves containers until SIGTERM or SIGINT; returns the exit code.
+pub fn run(cfg: AgentConfig) -> Result<i32> {
+    if cfg.snaplen > crate::exec::MAX_SNAPLEN {
+        return Err(Error::usage(format!(
+            "--snaplen: at most {} bytes",
+            crate::exec::MAX_SNAPLEN
+        )));
+    }
+    let comm = match cfg.comm.as_deref() {
+        Some("") => return Err(Error::usage("--comm: empty name")),
+        Some(c) => Some(Comm::new(c.as_bytes())),
+        None => None,
+    };
+    let filter = match cfg.filter.as_deref() {
+        Some(e) => Some(Filter::parse(e).map_err(|e| Error::usage(e.to_string()))?),
+        None => None,
+    };
+    if filter.as_ref().is_some_and(Filter::uses_fd_paths) && !cfg.display.fd_paths {
+        return Err(Error::usage(
+            "--filter: fd.name needs -y (descriptor paths are resolved only with it)",
+        ));
+    }
+    let table = SyscallTable::new(arch::native());
+    let compat_table = table.arch.compat.map(SyscallTable::new);
+    let selection = select::parse_abis(cfg.only.as_deref(), &table, compat_table.as_ref())?;
+    let gid = match &cfg.socket_group {
+        Some(g) => Some(socket::group_id(g).map_err(Error::usage)?),
+        None => None,
+    };
+    let capture = match &cfg.capture {
+        Some(path) => Some((files::create_or_stdout(path, "capture")?, header(&cfg))),
+        None => None,
+    };
+    let listener = socket::bind(&cfg.socket, gid).map_err(Error::fail)?;
+    let started = pipeline::start(
+        &cfg.display,
+        pipeline::Plan {
+            default_out: files::stderr,
+            filter,
+            capture,
+            no_ret: true,
+            strip_paths: false,
+        },
+    );
+    let (writer, out) = match started {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = std::fs::remove_file(&cfg.socket);
+            return Err(e);
+        }
+    };
+    let selected = selection_table(&table, &selection.native);
+    let compat = compat_table.map(|ct| {
+        let sel = selection_table(&ct, &selection.compat);
+        (ct, sel)
+    });
+    let opts = Options {
+        snaplen: cfg.snaplen,
+        pid: cfg.pid,
+        comm,
+        no_ret: true,
+        fd_paths: cfg.display.fd_paths,
+        unknown_numbers: selection.open,
+    };
+    // No launcher: no call of ours to hide (tid 0 is no thread).
+    let shared = Shared::new(table, opts, out, selected, compat, (0, -1), None);
+    install_signal_handlers();
+    log(&format!(
+        "listening on {} (mode {}); no return values (res=?, as with --no-ret): the agent \
+         does not start the containers. If the agent stops, the containers' traced calls \
+         fail with ENOSYS; SIGTERM or SIGINT answers what is pending, then stops",
+        cfg.socket.display(),
+        if gid.is_some() { "0660" } else { "0600" }
+    ));
+
+    let active: Active = Mutex::new(HashMap::new());
+    let generation = AtomicU64::new(0);
+    let connections = AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        accept_loop(listener, &cfg.socket, |conn| {
+            if connections.load(Ordering::SeqCst) >= MAX_CONNECTIONS {
+                log("refused a connection: too many at once");
+                return;
+            }
+            connections.fetch_add(1, Ordering::SeqCst);
+            let (shared, active, generation, connections) =
+                (&shared, &active, &generation, &connections);
+            let spawned = std::thread::Builder::new()
+                .name("my-sysdig-ctr".into())
+                .spawn_scoped(s, move || {
+                    serve(shared, conn, active, generation);
+                    connections.fetch_sub(1, Ordering::SeqCst);
+                });
+            if let Err(e) = spawned {
+                connections.fetch_sub(1, Ordering::SeqCst);
+                log(&format!("cannot start a thread for a connection: {e}"));
+            }
+        });
+        let n = active.lock().len();
+        if n > 0 {
+            log(&format!(
+                "stopping: answering what is pending on {n} listener{}, then closing them \
+                 (their containers' traced calls fail with ENOSYS from then on)",
+                if n == 1 { "" } else { "s" }
+            ));
+        }
+    });
+    shared.finish(None);
+    drop(shared);
+    log("stopped");
+    if let Err(e) = writer.finish() {
+        eprintln!("my-sysdig: {e}");
+        return Ok(1);
+    }
+    Ok(0)
+}
+
+/// Accepts connections until STOP, handing each to `handle`; then closes
+/// the socket and removes its file.
+fn accept_loop(
+    listener: std::os::unix::net::UnixListener,
+    path: &Path,
+    mut handle: impl FnMut(UnixStream),
+) {
+    let mut hups = 0;
+    while !STOP.load(Ordering::SeqCst) {
+        let h = HUPS.load(Ordering::SeqCst);
+        if h != hups {
+            hups = h;
+            log("SIGHUP: still serving (SIGTERM or SIGINT stops the agent)");
+        }
+        let mut pfd = libc::pollfd {
+            fd: listener.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd.
+        if unsafe { libc::poll(&mut pfd, 1, 200) } <= 0 {
+            continue;
+        }
+        match listener.accept() {
+            Ok((conn, _)) => handle(conn),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                // EMFILE and the like: say so, and let it pass.
+                log(&format!("accepting a connection: {e}"));
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+        }
+    }
+    drop(listener);
+    let _ = std::fs::remove_file(path);
+}
+
+/// One connection: check the peer, receive the listener and the state,
+/// serve the container until its processes are gone or the agent stops.
+/// Every refusal is logged; the other containers are not affected.
+fn serve(shared: &Shared, mut conn: UnixStream, active: &Active, generation: &AtomicU64) {
+    let (uid, peer_pid) = match socket::peer(&conn) {
+        Ok(p) => p,
+        Err(e) => return log(&format!("refused a connection: {e}")),
+    };
+    let refuse = |why: &str| {
+        log(&format!(
+            "refused a connection from pid {peer_pid} (uid {uid}): {why}"
+        ))
+    };
+    let me = nix::unistd::geteuid().as_raw();
+    if uid != 0 && uid != me {
+        return refuse(&match me {
+            0 => "only root may connect".to_string(),
+            _ => format!("only root and uid {me} may connect"),
+        });
+    }
+    let (bytes, fds) = match socket::receive(&mut conn) {
+        Ok(m) => m,
+        Err(e) => return refuse(&e),
+    };
+    drop(conn);
+    if fds.is_empty() {
+        return refuse("no descriptor came with the message");
+    }
+    let st = match state::parse(&bytes, fds.len()) {
+        Ok(s) => s,
+        Err(e) => return refuse(&e),
+    };
+    // The other descriptors (none from runc) are closed here.
+    let Some(listener) = fds.into_iter().nth(st.seccomp_fd) else {
+        return refuse("no seccompFd descriptor");
+    };
+    if !socket::is_listener(&listener) {
+        return refuse("the seccompFd descriptor is not a seccomp listener");
+    }
+    let id = st.container.id.clone();
+    let gen_ = generation.fetch_add(1, Ordering::SeqCst);
+    let dup = match listener.try_clone() {
+        Ok(d) => d,
+        Err(e) => return refuse(&format!("duplicating the listener: {e}")),
+    };
+    {
+        let mut a = active.lock();
+        match a.get_mut(&id) {
+            // `runc exec` in a container served now: its process's listener.
+            Some(s) if s.live() && st.pid != st.init_pid && st.init_pid == s.init_pid => {
+                s.listeners.push((gen_, dup));
+            }
+            Some(s) if s.live() => {
+                drop(a);
+                return refuse(&format!(
+                    "container {id} is served already; this second listener is closed \
+                     (its container's traced calls fail with ENOSYS)"
+                ));
+            }
+            // New, or a predecessor whose processes are gone.
+            _ => {
+                a.insert(
+                    id.clone(),
+                    Served {
+                        init_pid: st.init_pid,
+                        listeners: vec![(gen_, dup)],
+                    },
+                );
+            }
+        }
+    }
+    let name = match &st.container.name {
+        Some(n) => format!(", name {n}"),
+        None => String::new(),
+    };
+    let what = match st.pid == st.init_pid {
+        true => String::new(),
+        false => format!(", a process started in it (pid {})", st.pid),
+    };
+    let bundle = if st.bundle.is_empty() {
+        "?"
+    } else {
+        &st.bundle
+    };
+    log(&format!(
+        "serving container {id} (pid {}{name}, bundle {bundle}){what}",
+        st.init_pid
+    ));
+    supervisor::notify::run_in(shared, listener, Some(Arc::new(st.container)), Some(&STOP));
+    {
+        let mut a = active.lock();
+        if let Some(s) = a.get_mut(&id) {
+            s.listeners.retain(|(g, _)| *g != gen_);
+            if s.listeners.is_empty() {
+                a.remove(&id);
+            }
+        }
+    }
+    let whose = match st.pid == st.init_pid {
+        true => String::new(),
+        false => format!(" (of process {})", st.pid),
+    };
+    if STOP.load(Ordering::SeqCst) {
+        log(&format!("container {id}: listener{whose} closed"));
+    } else {
+        log(&format!(
+            "container {id}: listener{whose} done, its processes are gone"
+        ));
+    }
+}
+
+/// By syscall number, whether `nrs` holds it.
+fn selection_table(t: &SyscallTable, nrs: &std::collections::BTreeSet<u32>) -> Vec<bool> {
+    let mut sel = vec![false; t.iter().map(|(nr, _)| nr as usize + 1).max().unwrap_or(0)];
+    for &nr in nrs {
+        if let Some(s) = sel.get_mut(nr as usize) {
+            *s = true;
+        }
+    }
+    sel
+}
+
+fn header(cfg: &AgentConfig) -> capture::Header {
+    let mut options = vec![
+        (
+            "format".to_string(),
+            crate::exec::format_name(cfg.display.format).to_string(),
+        ),
+        ("snaplen".to_string(), cfg.snaplen.to_string()),
+        ("no_ret".to_string(), "1".to_string()),
+        ("exit_via".to_string(), "none".to_string()),
+    ];
+    if cfg.display.fd_paths {
+        options.push(("fd_paths".into(), "1".into()));
+    }
+    if let Some(o) = &cfg.only {
+        options.push(("only".into(), o.clone()));
+    }
+    if let Some(p) = cfg.pid {
+        options.push(("pid".into(), p.to_string()));
+    }
+    if let Some(c) = &cfg.comm {
+        options.push(("comm".into(), c.clone()));
+    }
+    if let Some(f) = &cfg.filter {
+        options.push(("filter".into(), f.clone()));
+    }
+    options.push(("agent".into(), cfg.socket.display().to_string()));
+    capture::Header {
+        version: (0, 0),
+        arch: arch::native().name.to_string(),
+        kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
+            .map(|k| k.trim().to_string())
+            .unwrap_or_default(),
+        argv: vec![format!("agent:{}", cfg.socket.display()).into_bytes()],
+        start_ns: supervisor::realtime_ns(),
+        snaplen: cfg.snaplen as u64,
+        options,
+    }
+}
+
+fn log(msg: &str) {
+    eprintln!("my-sysdig: agent: {msg}");
+}
+
+fn install_signal_handlers() {
+    use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction};
+    let stop = SigAction::new(
+        SigHandler::Handler(on_stop),
+        SaFlags::SA_RESTART,
+        SigSet::empty(),
+    );
+    let hup = SigAction::new(
+        SigHandler::Handler(on_hup),
+        SaFlags::SA_RESTART,
+        SigSet::empty(),
+    );
+    for s in [Signal::SIGTERM, Signal::SIGINT] {
+        // SAFETY: the handler only stores to an atomic.
+        let _ = unsafe { sigaction(s, &stop) };
+    }
+    // SAFETY: the handler only adds to an atomic.
+    let _ = unsafe { sigaction(Signal::SIGHUP, &hup) };
+}
