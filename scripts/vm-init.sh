@@ -66,6 +66,16 @@ for mode in default no-ret perf ptrace; do
     if [ $rc = 3 ] && [ $wrc = 3 ] && cmp -s /tmp/out /tmp/want && [ "$abi" = $((all - 1)) ] && [ "$u" = 1 ] \
         && [ "$c" = 1 ] && [ "$x" = 1 ]; then pass "prog32-$mode"
     else fail "prog32-$mode" "rc=$rc want $wrc, out=$(cat /tmp/out) want=$(cat /tmp/want), records=$all with abi=$abi getuid32=$u connect=$c execve-res0=$x: $(head -c 600 /tmp/o)"; fi
+    # fault injection: busybox cat's one openat fails as injected (the arch's
+    # skip-and-set-result path under ptrace); a getppid answered with retval=42.
+    $T $opt --inject openat:error=ENOENT -- cat /etc/vmtest > /tmp/out 2>/tmp/e; rc=$?
+    n=$(cnt /tmp/o openat '"injected":"error"')
+    [ $rc = 1 ] && [ "$n" -ge 1 ] && [ ! -s /tmp/out ] && pass "inject-error-$mode" \
+        || fail "inject-error-$mode" "rc=$rc injected openat=$n out=$(cat /tmp/out) err=$(cat /tmp/e)"
+    $T $opt --only getppid --inject getppid:retval=42:when=2 -- sysdig-test-helper getppid 3 > /dev/null; rc=$?
+    n=$(cnt /tmp/o getppid '"res":42,'); i=$(cnt /tmp/o getppid '"injected"')
+    [ $rc = 0 ] && [ "$n" = 1 ] && [ "$i" = 1 ] && pass "inject-retval-$mode" \
+        || fail "inject-retval-$mode" "rc=$rc res42=$n injected=$i: $(cat /tmp/o)"
     # helper: signal-storm N US: N getppid while SIGALRM (no SA_RESTART) fires every US us.
     # A signal landing while a call waits for the supervisor must not become EINTR
     # (the tracer restarts the call; aarch64 holds the signal): eintr=0, N records
@@ -96,6 +106,22 @@ n=$(my-sysdig exec --only getppid -o /tmp/o -- sysdig-test-helper getppid 5 2>&1
 MY_SYSDIG_NO_USER_NOTIF=1 $T --only getppid -- sysdig-test-helper getppid 50 > /dev/null 2>/tmp/e; rc=$?
 n=$(cnt /tmp/o getppid '"res":'); s=$(grep -c "stops under ptrace" /tmp/e)
 [ $rc = 0 ] && [ "$n" = 50 ] && [ "$s" = 1 ] && pass "ptrace-only" || fail "ptrace-only" "rc=$rc count=$n said=$s"
+
+# attach to a running shell loop (and its children, -f) in both modes: its
+# cat's openat seen; after SIGINT nothing traces it and it goes on.
+for amode in perf stop; do
+    aopt=; [ $amode = stop ] && aopt=--stop
+    sh -c 'while :; do cat /etc/vmtest > /dev/null; sleep 0.1; done' & target=$!
+    sleep 0.5
+    my-sysdig attach $aopt -f -p $target --only openat --format json -o /tmp/a 2>/tmp/e & tracer=$!
+    sleep 3
+    kill -INT $tracer; wait $tracer; rc=$?
+    sleep 0.2
+    n=$(cnt /tmp/a openat '"pathname":"/etc/vmtest"'); tr=$(grep TracerPid /proc/$target/status | tr -dc 0-9)
+    kill $target; wait $target 2>/dev/null
+    [ $rc = 0 ] && [ "$n" -ge 1 ] && [ "$tr" = 0 ] && pass "attach-$amode" \
+        || fail "attach-$amode" "rc=$rc openat=$n tracer=$tr: $(cat /tmp/e)"
+done
 
 # rt_sigreturn's mask, read from the signal frame at the arch's offset above the stack
 # pointer: SIGUSR1 handled while SIGUSR2 is blocked restores [USR2].
