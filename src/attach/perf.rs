@@ -5,10 +5,12 @@
 //! is read, so they may have changed since the call: records whose
 //! arguments were read from memory are marked late (README).
 //!
-//! Samples are read every 20 ms (sooner when a ring is half full), sorted
-//! by time across CPUs, and joined per thread: an entry, then its exit.
-//! Samples from the last millisecond wait for the next round: one written
-//! on another CPU while the rings were read could belong before them.
+//! Samples are read every 2 ms while calls flow (20 ms when idle; sooner
+//! when a ring is half full), sorted by time across CPUs, and joined per
+//! thread: an entry, then its exit. Samples from the last half millisecond
+//! wait for the next round: one written on another CPU while the rings were
+//! read could belong before them. A process that ends within that time
+//! leaves its strings unreadable (`ESRCH`).
 
 use super::targets;
 use crate::arch::SyscallTable;
@@ -23,6 +25,9 @@ use crate::supervisor::perf::tracefs::{self, SysEnter, SysExit};
 use crate::supervisor::threads::ThreadCache;
 use rustc_hash::FxHashMap as HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Samples this recent wait for the next round (see the module comment).
+const CUTOFF_NS: u64 = 500_000;
 
 /// Ring pages per CPU: attach reads every 20 ms, and a busy target makes
 /// a few hundred thousand calls a second (two samples each).
@@ -174,9 +179,12 @@ pub fn run(
         // `--all` (no processes) ends only when asked.
         let gone = !processes.is_empty() && !processes.iter().any(|p| alive(*p));
         let stopping = stop.load(Ordering::SeqCst) || gone;
+        // While calls flow, every 2 ms: memory is read sooner (a short-lived
+        // process may be gone 20 ms later); idle, every 20 ms.
+        let timeout = if held.is_empty() { 20 } else { 2 };
         // SAFETY: pfds is a valid array of pollfd whose fds `ev` owns.
-        unsafe { libc::poll(pfds.as_mut_ptr(), pfds.len() as libc::nfds_t, 20) };
-        let cutoff = monotonic_ns().saturating_sub(1_000_000);
+        unsafe { libc::poll(pfds.as_mut_ptr(), pfds.len() as libc::nfds_t, timeout) };
+        let cutoff = monotonic_ns().saturating_sub(CUTOFF_NS);
         let (enter, exit) = (ev.enter, ev.exit);
         let mut last: Option<(i32, u64, u16)> = None;
         ev.rings.drain(|s| match s {
