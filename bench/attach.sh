@@ -15,7 +15,9 @@
 # dd: `dd if=/dev/zero of=/dev/null bs=64 count=DD_N` (2 syscalls a block) alone, beside
 #   `my-sysdig attach --all --only openat`, and beside `perf trace -a -e openat` (when it
 #   works): what tracing the whole machine costs a process that is not traced.
-# Knobs: N (ab requests, default 10000), DD_N (default 300000), ROUNDS (default 5).
+# Knobs: N (ab requests, default 10000), DD_N (default 300000), ROUNDS (default 5),
+# ATTACH_MODES (a subset of untraced perf perf1 stop stop1 strace strace1 perftrace),
+# DD=0 (skip the dd part).
 # Needs: cargo, nginx, ab, strace, root (perf events).
 set -u -o pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -72,6 +74,8 @@ if perf trace -p "$NGINX_PID" -o /dev/null -- sleep 0.1 >/dev/null 2>&1; then PE
 
 MODES="untraced perf perf1 stop stop1 strace strace1"
 [ $PERF_TRACE = 1 ] && MODES="$MODES perftrace"
+# ATTACH_MODES="untraced perf strace": a subset (ratios need untraced).
+MODES=${ATTACH_MODES:-$MODES}
 
 label() {
   case $1 in
@@ -147,6 +151,7 @@ say "targets: perf (all) / strace -f -p = $(ratio "$(med "$W/ng.perf")" "$(med "
 
 kill -QUIT "$NGINX_PID" 2>/dev/null; wait "$NGINX_PID" 2>/dev/null; NGINX_PID=
 
+[ "${DD:-1}" = 0 ] && exit 0
 say ""
 say "== attach --all: dd bs=64 count=$DD_N (not traced) alone and beside a machine-wide tracer, $ROUNDS rounds"
 dd_time() { /usr/bin/time -f %e dd if=/dev/zero of=/dev/null bs=64 count="$DD_N" 2>&1 >/dev/null | tail -1; }

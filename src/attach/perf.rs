@@ -163,6 +163,7 @@ pub fn run(
         cache: ThreadCache::default(),
         scratch: Vec::new(),
         lost: 0,
+        wall_offset: 0,
     };
     let mut held: Vec<Seen> = Vec::new();
     let mut pfds: Vec<libc::pollfd> = ev
@@ -218,6 +219,7 @@ pub fn run(
             Sample::Lost(n) => st.lost += n,
         });
         held.sort_by_key(|s| s.time_ns);
+        st.wall_offset = crate::supervisor::realtime_ns().saturating_sub(monotonic_ns());
         let ready = if stopping {
             held.len()
         } else {
@@ -288,6 +290,9 @@ struct State<'a> {
     cache: ThreadCache,
     scratch: Vec<u8>,
     lost: u64,
+    /// Wall clock minus CLOCK_MONOTONIC, read once a round: a sample's
+    /// time is monotonic, a record's wall-clock.
+    wall_offset: u64,
 }
 
 impl State<'_> {
@@ -337,8 +342,7 @@ impl State<'_> {
         };
         let regs = table.arch.entry_regs(spec.name, regs, None);
         let mut rec = Record {
-            ts_ns: crate::supervisor::realtime_ns()
-                .saturating_sub(monotonic_ns().saturating_sub(s.time_ns)),
+            ts_ns: s.time_ns.saturating_add(self.wall_offset),
             pid: info.tgid,
             tid: s.tid,
             comm: info.comm,
