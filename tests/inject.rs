@@ -437,3 +437,77 @@ fn replay_is_identical() {
             .contains("\"injected\":\"retval\"")
     );
 }
+
+/// `prob=`: the same seed makes the same choices, another seed others; about
+/// the asked share of the calls is injected, and the seed is printed when not
+/// given.
+#[test]
+fn probability_repeats_with_its_seed() {
+    let dir = TempDir::new("inject-prob");
+    let out = dir.join_str("o");
+    let py = "import os\nfor _ in range(400):\n    os.getppid()\n";
+    let pattern = |seed: Option<&str>| -> (Vec<bool>, String) {
+        let mut args = vec![
+            "exec",
+            "--no-ret",
+            "--only",
+            "getppid",
+            "--inject",
+            "getppid:error=EPERM:prob=0.5",
+            "--format",
+            "json",
+            "-o",
+            &out,
+        ];
+        if let Some(s) = seed {
+            args.extend(["--inject-seed", s]);
+        }
+        args.extend(["--", python3(), "-c", py]);
+        let r = run_tracer(&args);
+        r.assert_code(0);
+        let recs = parse_records(&std::fs::read_to_string(&out).unwrap(), "prob");
+        let p = recs
+            .iter()
+            .filter(|r| r["syscall"] == "getppid")
+            .map(|r| r["injected"] == "error")
+            .collect();
+        (p, r.stderr_str())
+    };
+    let (a, _) = pattern(Some("42"));
+    let (b, _) = pattern(Some("42"));
+    let (c, _) = pattern(Some("7"));
+    assert_eq!(a, b, "one seed, one pattern");
+    assert_ne!(a, c, "another seed, another pattern");
+    let share = a.iter().filter(|&&x| x).count() as f64 / a.len() as f64;
+    assert!(
+        (0.35..0.65).contains(&share),
+        "{share} of {} calls injected",
+        a.len()
+    );
+    let (_, err) = pattern(None);
+    assert!(err.contains("random choices with seed"), "{err}");
+}
+
+/// `poke_enter=@argN=HEX` writes into the memory argument N points at
+/// before the call runs: the first write of `hello` goes out as `Jello`.
+#[test]
+fn poke_enter_rewrites_the_buffer() {
+    let r = run_tracer(&[
+        "exec",
+        "--only",
+        "write",
+        "--inject",
+        "write:poke_enter=@arg2=4a:when=1",
+        "--",
+        "sh",
+        "-c",
+        "printf hello; printf world",
+    ]);
+    r.assert_code(0);
+    assert_eq!(r.stdout_str(), "Jelloworld");
+    assert!(
+        r.stderr_str().contains("(INJECTED: args)"),
+        "{}",
+        r.stderr_str()
+    );
+}
