@@ -580,3 +580,59 @@ fn comm_and_all_choose_the_targets() {
     let r = run_tracer(&["attach", "--all", "--stop"]);
     r.assert_code(2);
 }
+
+/// A buffer the target rewrites right after the call: exact under --stop
+/// (read while the call waits), marked late without stops (read after it;
+/// what it shows then is whatever the buffer holds).
+#[test]
+fn a_rewritten_buffer_is_exact_with_stops_and_late_without() {
+    let script = "import ctypes, time\n\
+libc = ctypes.CDLL(None, use_errno=True)\n\
+buf = ctypes.create_string_buffer(b'/nonexistent/AAAAAAAA')\n\
+while True:\n    libc.open(buf, 0)\n    ctypes.memset(ctypes.addressof(buf) + 13, 66, 8)\n    \
+time.sleep(0.01)\n    ctypes.memmove(ctypes.addressof(buf) + 13, b'AAAAAAAA', 8)\n";
+    for mode in MODES {
+        let dir = TempDir::new("attach-late");
+        let target = Target(
+            Command::new(python3())
+                .args(["-c", script])
+                .stdin(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        std::thread::sleep(Duration::from_millis(300));
+        let recs = dir.join_str("recs");
+        let pid = target.0.id().to_string();
+        let mut t = attach(
+            mode,
+            &[
+                "-p",
+                &pid,
+                "--only",
+                "open,openat",
+                "--format",
+                "json",
+                "-o",
+                &recs,
+            ],
+        );
+        wait_records(&recs, 5);
+        // SAFETY: kill(2) of the tracer we started.
+        unsafe { libc::kill(t.id() as i32, libc::SIGINT) };
+        assert!(wait_end(&mut t, 20).success(), "{mode:?}");
+        let got = parse_records(&std::fs::read_to_string(&recs).unwrap(), "late");
+        let opens: Vec<_> = got
+            .iter()
+            .filter(|r| r["err"] == "ENOENT" && r["args"]["pathname"].is_string())
+            .collect();
+        assert!(opens.len() >= 3, "{mode:?}: {got:?}");
+        for r in &opens {
+            if mode.is_empty() {
+                assert_eq!(r["late"], true, "{r}");
+            } else {
+                assert_eq!(r["args"]["pathname"], "/nonexistent/AAAAAAAA", "{r}");
+                assert!(r.get("late").is_none(), "{r}");
+            }
+        }
+    }
+}
