@@ -13,9 +13,7 @@ mod targets;
 
 use crate::arch::{self, SyscallTable};
 use crate::error::{Error, Result};
-use crate::filter::Filter;
 use crate::pipeline::{self, Display, files};
-use crate::record::Comm;
 use crate::select;
 use crate::supervisor::ptrace::Tracer;
 use crate::supervisor::{Options, Shared};
@@ -53,26 +51,12 @@ extern "C" fn on_stop_signal(_: libc::c_int) {
 /// Attaches, traces until a stop signal or until every tracee is gone,
 /// detaches; returns the exit code (0).
 pub fn run(cfg: AttachConfig) -> Result<i32> {
-    if cfg.snaplen > crate::exec::MAX_SNAPLEN {
-        return Err(Error::usage(format!(
-            "--snaplen: at most {} bytes",
-            crate::exec::MAX_SNAPLEN
-        )));
-    }
-    let comm = match cfg.comm.as_deref() {
-        Some("") => return Err(Error::usage("--comm: empty name")),
-        Some(c) => Some(Comm::new(c.as_bytes())),
-        None => None,
-    };
-    let filter = match cfg.filter.as_deref() {
-        Some(e) => Some(Filter::parse(e).map_err(|e| Error::usage(e.to_string()))?),
-        None => None,
-    };
-    if filter.as_ref().is_some_and(Filter::uses_fd_paths) && !cfg.display.fd_paths {
-        return Err(Error::usage(
-            "--filter: fd.name needs -y (descriptor paths are resolved only with it)",
-        ));
-    }
+    let (comm, filter) = crate::pipeline::checked_selection(
+        cfg.snaplen,
+        cfg.comm.as_deref(),
+        cfg.filter.as_deref(),
+        cfg.display.fd_paths,
+    )?;
     let table = SyscallTable::new(arch::native());
     let compat_table = table.arch.compat.map(SyscallTable::new);
     let selection = select::parse_abis(cfg.only.as_deref(), &table, compat_table.as_ref())?;

@@ -6,10 +6,9 @@ mod plan;
 use crate::arch;
 use crate::capture;
 use crate::error::{Error, Result};
-use crate::filter::Filter;
 use crate::launcher::{self, Command};
 use crate::pipeline::{self, Display, files};
-use crate::record::{Comm, Format};
+use crate::record::Format;
 use crate::supervisor::perf::ring::ExitEvents;
 use crate::supervisor::perf::{Join, PerfExits};
 use crate::supervisor::{self, Options, Shared};
@@ -60,25 +59,12 @@ const PERF_PAGES: usize = 64;
 /// Runs the command under the tracer; returns the exit code. Every option
 /// is checked, and every output opened, before anything is run.
 pub fn run(cfg: ExecConfig) -> Result<i32> {
-    if cfg.snaplen > MAX_SNAPLEN {
-        return Err(Error::usage(format!(
-            "--snaplen: at most {MAX_SNAPLEN} bytes"
-        )));
-    }
-    let comm = match cfg.comm.as_deref() {
-        Some("") => return Err(Error::usage("--comm: empty name")),
-        Some(c) => Some(Comm::new(c.as_bytes())),
-        None => None,
-    };
-    let filter = match cfg.filter.as_deref() {
-        Some(e) => Some(Filter::parse(e).map_err(|e| Error::usage(e.to_string()))?),
-        None => None,
-    };
-    if filter.as_ref().is_some_and(Filter::uses_fd_paths) && !cfg.display.fd_paths {
-        return Err(Error::usage(
-            "--filter: fd.name needs -y (descriptor paths are resolved only with it)",
-        ));
-    }
+    let (comm, filter) = crate::pipeline::checked_selection(
+        cfg.snaplen,
+        cfg.comm.as_deref(),
+        cfg.filter.as_deref(),
+        cfg.display.fd_paths,
+    )?;
     let inject = {
         let table = arch::SyscallTable::new(arch::native());
         let compat = table.arch.compat.map(arch::SyscallTable::new);

@@ -41,6 +41,36 @@ pub struct Display {
     pub view: Option<ViewKind>,
 }
 
+/// The options every tracing subcommand checks alike (`exec`, `attach`,
+/// `agent`): `-s`, `--comm`, `--filter` (and `-y` for `fd.name`). A bad
+/// one is a usage error, before anything is started.
+pub fn checked_selection(
+    snaplen: usize,
+    comm: Option<&str>,
+    filter: Option<&str>,
+    fd_paths: bool,
+) -> Result<(Option<crate::record::Comm>, Option<Filter>)> {
+    let max = crate::exec::MAX_SNAPLEN;
+    if snaplen > max {
+        return Err(Error::usage(format!("--snaplen: at most {max} bytes")));
+    }
+    let comm = match comm {
+        Some("") => return Err(Error::usage("--comm: empty name")),
+        Some(c) => Some(crate::record::Comm::new(c.as_bytes())),
+        None => None,
+    };
+    let filter = match filter {
+        Some(e) => Some(Filter::parse(e).map_err(|e| Error::usage(e.to_string()))?),
+        None => None,
+    };
+    if filter.as_ref().is_some_and(Filter::uses_fd_paths) && !fd_paths {
+        return Err(Error::usage(
+            "--filter: fd.name needs -y (descriptor paths are resolved only with it)",
+        ));
+    }
+    Ok((comm, filter))
+}
+
 /// What `start` needs besides the display options.
 pub struct Plan {
     /// The stream lines go to without `-o` (stderr for `exec`, stdout for `read`).
