@@ -344,42 +344,21 @@ fn selection_table(t: &SyscallTable, nrs: &std::collections::BTreeSet<u32>) -> V
 }
 
 fn header(cfg: &AgentConfig) -> capture::Header {
-    let mut options = vec![
-        (
-            "format".to_string(),
-            crate::exec::format_name(cfg.display.format).to_string(),
-        ),
-        ("snaplen".to_string(), cfg.snaplen.to_string()),
-        ("no_ret".to_string(), "1".to_string()),
-        ("exit_via".to_string(), "none".to_string()),
-    ];
-    if cfg.display.fd_paths {
-        options.push(("fd_paths".into(), "1".into()));
-    }
-    if let Some(o) = &cfg.only {
-        options.push(("only".into(), o.clone()));
-    }
-    if let Some(p) = cfg.pid {
-        options.push(("pid".into(), p.to_string()));
-    }
-    if let Some(c) = &cfg.comm {
-        options.push(("comm".into(), c.clone()));
-    }
-    if let Some(f) = &cfg.filter {
-        options.push(("filter".into(), f.clone()));
-    }
-    options.push(("agent".into(), cfg.socket.display().to_string()));
-    capture::Header {
-        version: (0, 0),
-        arch: arch::native().name.to_string(),
-        kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
-            .map(|k| k.trim().to_string())
-            .unwrap_or_default(),
+    capture::Header::starting_now(capture::Run {
         argv: vec![format!("agent:{}", cfg.socket.display()).into_bytes()],
-        start_ns: supervisor::realtime_ns(),
-        snaplen: cfg.snaplen as u64,
-        options,
-    }
+        snaplen: cfg.snaplen,
+        format: crate::exec::format_name(cfg.display.format),
+        fd_paths: cfg.display.fd_paths,
+        only: cfg.only.as_deref(),
+        pid: cfg.pid,
+        comm: cfg.comm.as_deref(),
+        filter: cfg.filter.as_deref(),
+        extra: vec![
+            ("no_ret".to_string(), "1".to_string()),
+            ("exit_via".to_string(), "none".to_string()),
+            ("agent".to_string(), cfg.socket.display().to_string()),
+        ],
+    })
 }
 
 fn log(msg: &str) {

@@ -157,24 +157,6 @@ pub fn why_not(p: i32, e: nix::errno::Errno) -> String {
 
 /// The capture's header for an attach: what was attached to.
 pub fn capture_header(cfg: &AttachConfig, processes: &[i32]) -> capture::Header {
-    let mut options = vec![
-        ("source".to_string(), "attach".to_string()),
-        (
-            "format".to_string(),
-            crate::exec::format_name(cfg.display.format).to_string(),
-        ),
-        ("snaplen".to_string(), cfg.snaplen.to_string()),
-        ("exit_via".to_string(), "ptrace".to_string()),
-    ];
-    if cfg.display.fd_paths {
-        options.push(("fd_paths".into(), "1".into()));
-    }
-    if let Some(o) = &cfg.only {
-        options.push(("only".into(), o.clone()));
-    }
-    if let Some(f) = &cfg.filter {
-        options.push(("filter".into(), f.clone()));
-    }
     let argv = processes
         .iter()
         .map(|p| {
@@ -182,15 +164,23 @@ pub fn capture_header(cfg: &AttachConfig, processes: &[i32]) -> capture::Header 
             format!("{p}:{}", comm.trim()).into_bytes()
         })
         .collect();
-    capture::Header {
-        version: (0, 0),
-        arch: crate::arch::native().name.to_string(),
-        kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
-            .map(|k| k.trim().to_string())
-            .unwrap_or_default(),
+    let (source, via) = match (cfg.all, cfg.stop) {
+        (true, _) => ("attach --all", "perf"),
+        (false, true) => ("attach --stop", "ptrace"),
+        (false, false) => ("attach", "perf"),
+    };
+    capture::Header::starting_now(capture::Run {
         argv,
-        start_ns: crate::supervisor::realtime_ns(),
-        snaplen: cfg.snaplen as u64,
-        options,
-    }
+        snaplen: cfg.snaplen,
+        format: crate::exec::format_name(cfg.display.format),
+        fd_paths: cfg.display.fd_paths,
+        only: cfg.only.as_deref(),
+        pid: cfg.pid,
+        comm: cfg.comm.as_deref(),
+        filter: cfg.filter.as_deref(),
+        extra: vec![
+            ("source".to_string(), source.to_string()),
+            ("exit_via".to_string(), via.to_string()),
+        ],
+    })
 }

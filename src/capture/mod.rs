@@ -38,7 +38,55 @@ pub struct Header {
     pub options: Vec<(String, String)>,
 }
 
+/// What chose a capture's records and how they were shown, for its header
+/// (the options every tracing subcommand records alike).
+pub struct Run<'a> {
+    /// What is traced (a command's argv, the processes attached to).
+    pub argv: Vec<Vec<u8>>,
+    pub snaplen: usize,
+    /// The `--format` of the live run.
+    pub format: &'a str,
+    /// `-y`.
+    pub fd_paths: bool,
+    pub only: Option<&'a str>,
+    pub pid: Option<i32>,
+    pub comm: Option<&'a str>,
+    pub filter: Option<&'a str>,
+    /// The subcommand's own options, after the common ones.
+    pub extra: Vec<(String, String)>,
+}
+
 impl Header {
+    /// The header of a capture of `run` that starts now, on this machine.
+    pub fn starting_now(run: Run<'_>) -> Header {
+        let mut options = vec![
+            ("format".to_string(), run.format.to_string()),
+            ("snaplen".to_string(), run.snaplen.to_string()),
+        ];
+        let mut add = |k: &str, v: Option<String>| {
+            if let Some(v) = v {
+                options.push((k.to_string(), v));
+            }
+        };
+        add("fd_paths", run.fd_paths.then(|| "1".to_string()));
+        add("only", run.only.map(str::to_string));
+        add("pid", run.pid.map(|p| p.to_string()));
+        add("comm", run.comm.map(str::to_string));
+        add("filter", run.filter.map(str::to_string));
+        options.extend(run.extra);
+        Header {
+            version: (0, 0),
+            arch: crate::arch::native().name.to_string(),
+            kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
+                .map(|k| k.trim().to_string())
+                .unwrap_or_default(),
+            argv: run.argv,
+            start_ns: crate::supervisor::realtime_ns(),
+            snaplen: run.snaplen as u64,
+            options,
+        }
+    }
+
     /// The value of option `key` (the last one, if given more than once).
     pub fn option(&self, key: &str) -> Option<&str> {
         self.options

@@ -197,57 +197,32 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
 /// `read` can say what the capture can show).
 fn capture_header(cfg: &ExecConfig) -> capture::Header {
     use std::os::unix::ffi::OsStrExt;
-    let mut options = vec![
-        (
-            "format".to_string(),
-            format_name(cfg.display.format).to_string(),
-        ),
-        ("snaplen".to_string(), cfg.snaplen.to_string()),
-    ];
-    let mut flag = |k: &str, on: bool| {
-        if on {
-            options.push((k.to_string(), "1".to_string()));
-        }
-    };
-    flag("no_ret", cfg.no_ret);
-    flag("fd_paths", cfg.display.fd_paths);
-    if let Some(o) = &cfg.only {
-        options.push(("only".into(), o.clone()));
-    }
-    if let Some(p) = cfg.pid {
-        options.push(("pid".into(), p.to_string()));
-    }
-    if let Some(c) = &cfg.comm {
-        options.push(("comm".into(), c.clone()));
-    }
-    if let Some(f) = &cfg.filter {
-        options.push(("filter".into(), f.clone()));
+    let mut extra = Vec::new();
+    if cfg.no_ret {
+        extra.push(("no_ret".to_string(), "1".to_string()));
     }
     for (spec, fault) in &cfg.inject {
         let key = if *fault { "fault" } else { "inject" };
-        options.push((key.into(), spec.clone()));
+        extra.push((key.into(), spec.clone()));
     }
-    options.push((
-        "exit_via".into(),
-        match (cfg.no_ret, cfg.exit_via) {
-            (true, _) => "none",
-            (_, ExitVia::Auto) => "auto",
-            (_, ExitVia::Perf) => "perf",
-            (_, ExitVia::Ptrace) => "ptrace",
-        }
-        .into(),
-    ));
-    capture::Header {
-        version: (0, 0),
-        arch: arch::native().name.to_string(),
-        kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
-            .map(|k| k.trim().to_string())
-            .unwrap_or_default(),
+    let via = match (cfg.no_ret, cfg.exit_via) {
+        (true, _) => "none",
+        (_, ExitVia::Auto) => "auto",
+        (_, ExitVia::Perf) => "perf",
+        (_, ExitVia::Ptrace) => "ptrace",
+    };
+    extra.push(("exit_via".into(), via.into()));
+    capture::Header::starting_now(capture::Run {
         argv: cfg.command.iter().map(|a| a.as_bytes().to_vec()).collect(),
-        start_ns: supervisor::realtime_ns(),
-        snaplen: cfg.snaplen as u64,
-        options,
-    }
+        snaplen: cfg.snaplen,
+        format: format_name(cfg.display.format),
+        fd_paths: cfg.display.fd_paths,
+        only: cfg.only.as_deref(),
+        pid: cfg.pid,
+        comm: cfg.comm.as_deref(),
+        filter: cfg.filter.as_deref(),
+        extra,
+    })
 }
 
 /// The `--format` value naming `f`.
