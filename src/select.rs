@@ -23,6 +23,25 @@ pub struct Selection {
     pub open: bool,
 }
 
+/// By syscall number of `table`, whether `nrs` holds it (the supervisor's
+/// `selected` tables).
+pub fn by_number(table: &SyscallTable, nrs: &BTreeSet<u32>) -> Vec<bool> {
+    let mut sel = vec![
+        false;
+        table
+            .iter()
+            .map(|(nr, _)| nr as usize + 1)
+            .max()
+            .unwrap_or(0)
+    ];
+    for &nr in nrs {
+        if let Some(s) = sel.get_mut(nr as usize) {
+            *s = true;
+        }
+    }
+    sel
+}
+
 /// As `parse`, for the native table and, when given, its compat ABI's: a
 /// name applies to the call of that name in each, and is an error only
 /// when neither has it (`mmap2` exists only for i386 programs).

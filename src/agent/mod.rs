@@ -118,9 +118,9 @@ pub fn run(cfg: AgentConfig) -> Result<i32> {
             return Err(e);
         }
     };
-    let selected = selection_table(&table, &selection.native);
+    let selected = select::by_number(&table, &selection.native);
     let compat = compat_table.map(|ct| {
-        let sel = selection_table(&ct, &selection.compat);
+        let sel = select::by_number(&ct, &selection.compat);
         (ct, sel)
     });
     let opts = Options {
@@ -330,17 +330,6 @@ fn serve(shared: &Shared, mut conn: UnixStream, active: &Active, generation: &At
             "container {id}: listener{whose} done, its processes are gone"
         ));
     }
-}
-
-/// By syscall number, whether `nrs` holds it.
-fn selection_table(t: &SyscallTable, nrs: &std::collections::BTreeSet<u32>) -> Vec<bool> {
-    let mut sel = vec![false; t.iter().map(|(nr, _)| nr as usize + 1).max().unwrap_or(0)];
-    for &nr in nrs {
-        if let Some(s) = sel.get_mut(nr as usize) {
-            *s = true;
-        }
-    }
-    sel
 }
 
 fn header(cfg: &AgentConfig) -> capture::Header {

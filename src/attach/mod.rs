@@ -84,22 +84,9 @@ pub fn run(cfg: AttachConfig) -> Result<i32> {
             strip_paths: false,
         },
     )?;
-    let mut selected = vec![
-        false;
-        table
-            .iter()
-            .map(|(nr, _)| nr as usize + 1)
-            .max()
-            .unwrap_or(0)
-    ];
-    for &nr in &selection.native {
-        selected[nr as usize] = true;
-    }
+    let selected = select::by_number(&table, &selection.native);
     let compat = compat_table.map(|ct| {
-        let mut sel = vec![false; ct.iter().map(|(nr, _)| nr as usize + 1).max().unwrap_or(0)];
-        for &nr in &selection.compat {
-            sel[nr as usize] = true;
-        }
+        let sel = select::by_number(&ct, &selection.compat);
         (ct, sel)
     });
     let opts = Options {

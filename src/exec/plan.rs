@@ -75,17 +75,7 @@ pub fn plan(cfg: &Asked<'_>) -> Result<Plan> {
              every traced call stops under ptrace"
         );
     }
-    let mut selected = vec![
-        false;
-        table
-            .iter()
-            .map(|(nr, _)| nr as usize + 1)
-            .max()
-            .unwrap_or(0)
-    ];
-    for &nr in &traced {
-        selected[nr as usize] = true;
-    }
+    let selected = select::by_number(&table, &traced);
     let perf_tp = perf_setup(cfg, notify_ok)?;
     let via_perf = |spec: &crate::handlers::Spec| {
         perf_tp.is_some()
@@ -175,10 +165,7 @@ pub fn plan(cfg: &Asked<'_>) -> Result<Plan> {
             .filter_map(|&(nr, _)| table.get(nr as u64))
             .filter_map(|s| ct.number(s.name))
             .collect();
-        let mut selected = vec![false; ct.iter().map(|(nr, _)| nr as usize + 1).max().unwrap_or(0)];
-        for &nr in &selection.compat {
-            selected[nr as usize] = true;
-        }
+        let selected = select::by_number(ct, &selection.compat);
         // 32-bit glibc makes its socket calls through socketcall, which is
         // shown as the call it carries: trapped when one of those is
         // selected (the supervisor keeps only the selected ones).
