@@ -636,3 +636,49 @@ time.sleep(0.01)\n    ctypes.memmove(ctypes.addressof(buf) + 13, b'AAAAAAAA', 8)
         }
     }
 }
+
+/// Without stops, a short-lived child (a `cat` in a shell loop, gone before
+/// its samples are read) keeps its process id and name in its records,
+/// from perf's name records.
+#[test]
+fn short_lived_children_keep_their_names() {
+    let dir = TempDir::new("attach-short");
+    let target = Target(
+        Command::new("sh")
+            .args([
+                "-c",
+                "while :; do cat /etc/hostname > /dev/null; sleep 0.05; done",
+            ])
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    let recs = dir.join_str("recs");
+    let pid = target.0.id().to_string();
+    let mut t = attach(
+        &[],
+        &[
+            "-f", "-p", &pid, "--only", "openat", "--format", "json", "-o", &recs,
+        ],
+    );
+    std::thread::sleep(Duration::from_millis(1500));
+    // SAFETY: kill(2) of the tracer we started.
+    unsafe { libc::kill(t.id() as i32, libc::SIGINT) };
+    assert!(wait_end(&mut t, 20).success());
+    let got = parse_records(&std::fs::read_to_string(&recs).unwrap(), "short");
+    let cats: std::collections::BTreeSet<_> = got
+        .iter()
+        .filter(|r| r["comm"] == "cat")
+        .map(|r| r["pid"].as_i64())
+        .collect();
+    assert!(
+        cats.len() >= 3,
+        "{} cat processes named: {got:?}",
+        cats.len()
+    );
+    assert!(
+        got.iter().all(|r| r["comm"] != ""),
+        "a record without a name"
+    );
+}

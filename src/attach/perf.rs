@@ -16,13 +16,14 @@ use super::targets;
 use crate::arch::SyscallTable;
 use crate::error::{Error, Result};
 use crate::handlers::decode::{self, Ctx};
+use crate::record::Comm;
 use crate::record::{Record, ResKind};
 use crate::supervisor::Shared;
 use crate::supervisor::memory::ProcMem;
 use crate::supervisor::perf::monotonic_ns;
 use crate::supervisor::perf::ring::{self, Sample, TaskRings};
 use crate::supervisor::perf::tracefs::{self, SysEnter, SysExit};
-use crate::supervisor::threads::ThreadCache;
+use crate::supervisor::threads::{ThreadCache, ThreadInfo};
 use rustc_hash::FxHashMap as HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -188,6 +189,7 @@ pub fn run(
         let cutoff = monotonic_ns().saturating_sub(CUTOFF_NS);
         let (enter, exit) = (ev.enter, ev.exit);
         let mut last: Option<(i32, u64, u16)> = None;
+        let mut names: Vec<(i32, i32, Comm)> = Vec::new();
         ev.rings.drain(|s| match s {
             Sample::Raw {
                 id,
@@ -217,7 +219,13 @@ pub fn run(
                 what: What::Gone,
             }),
             Sample::Lost(n) => st.lost += n,
+            // Names are kept from the exec on: a process gone before its
+            // samples are read keeps its name (its /proc entry is gone).
+            Sample::Comm { pid, tid, comm } => names.push((pid, tid, Comm::new(comm))),
         });
+        for (pid, tid, comm) in names.drain(..) {
+            st.cache.set(tid, ThreadInfo { tgid: pid, comm });
+        }
         held.sort_by_key(|s| s.time_ns);
         st.wall_offset = crate::supervisor::realtime_ns().saturating_sub(monotonic_ns());
         let ready = if stopping {
@@ -327,7 +335,11 @@ impl State<'_> {
         if !self.selected.get(nr as usize).copied().unwrap_or(true) {
             return;
         }
-        let info = self.cache.get(s.tid);
+        let mut info = self.cache.get(s.tid);
+        // The sample knows the process, even when /proc no longer does.
+        if s.pid > 0 {
+            info.tgid = s.pid;
+        }
         if !self.shared.keeps(&info) {
             return;
         }
@@ -405,9 +417,8 @@ impl State<'_> {
             Some(ret),
         );
         shared.annotate(&mut rec);
-        if is_exec(&rec) || rec.name == "prctl" {
-            self.cache.forget(s.tid);
-        }
+        // Names change with exec and prctl: perf's name records say so
+        // (`Sample::Comm`), even for a process that is gone by now.
         self.write(rec);
     }
 

@@ -57,6 +57,11 @@ impl ThreadCache {
         info
     }
 
+    /// What is known of thread `tid` from elsewhere (perf's name records).
+    pub fn set(&mut self, tid: i32, info: ThreadInfo) {
+        self.map.insert(tid, info);
+    }
+
     pub fn forget(&mut self, tid: i32) {
         self.map.remove(&tid);
     }

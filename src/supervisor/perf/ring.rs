@@ -53,6 +53,7 @@ const PERF_SAMPLE_TID: u64 = 1 << 1;
 const PERF_SAMPLE_TIME: u64 = 1 << 2;
 const PERF_SAMPLE_RAW: u64 = 1 << 10;
 const PERF_RECORD_LOST: u32 = 2;
+const PERF_RECORD_COMM: u32 = 3;
 const PERF_RECORD_EXIT: u32 = 4;
 const PERF_RECORD_SAMPLE: u32 = 9;
 const PERF_FLAG_FD_CLOEXEC: libc::c_ulong = 1 << 3;
@@ -62,6 +63,9 @@ const PERF_EVENT_IOC_SET_FILTER: libc::c_ulong = 0x4008_2406;
 const PERF_EVENT_IOC_SET_OUTPUT: libc::c_ulong = 0x2405;
 // Bits of the attr flags word.
 const ATTR_INHERIT: u64 = 1 << 1;
+/// `comm` and `comm_exec`: a record when a thread's name changes (exec).
+const ATTR_COMM: u64 = 1 << 9;
+const ATTR_COMM_EXEC: u64 = 1 << 24;
 const ATTR_TASK: u64 = 1 << 13;
 const ATTR_WATERMARK: u64 = 1 << 14;
 const ATTR_USE_CLOCKID: u64 = 1 << 25;
@@ -321,6 +325,9 @@ pub enum Sample<'a> {
     },
     /// Thread `tid` ended.
     ThreadExit { tid: i32, time_ns: u64 },
+    /// Thread `tid` of process `pid` has a new name (it exec'd, or was
+    /// renamed): `comm`, up to its NUL.
+    Comm { pid: i32, tid: i32, comm: &'a [u8] },
     /// The kernel dropped this many records: a ring was full.
     Lost(u64),
 }
@@ -389,7 +396,11 @@ impl TaskRings {
                 flags: if tid >= 0 { ATTR_INHERIT } else { 0 }
                     | ATTR_WATERMARK
                     | ATTR_USE_CLOCKID
-                    | if task { ATTR_TASK } else { 0 },
+                    | if task {
+                        ATTR_TASK | ATTR_COMM | ATTR_COMM_EXEC
+                    } else {
+                        0
+                    },
                 wakeup_watermark: (ring_bytes / 2) as u32,
                 clockid: libc::CLOCK_MONOTONIC,
                 ..Attr::default()
@@ -460,6 +471,15 @@ fn parse_sample(ty: u32, body: &[u8]) -> Option<Sample<'_>> {
                 tid: u32_at(body, 4)? as i32,
                 time_ns: u64_at(body, 8)?,
                 raw,
+            })
+        }
+        PERF_RECORD_COMM => {
+            let name = body.get(8..)?;
+            let end = name.iter().position(|&b| b == 0).unwrap_or(name.len());
+            Some(Sample::Comm {
+                pid: u32_at(body, 0)? as i32,
+                tid: u32_at(body, 4)? as i32,
+                comm: &name[..end],
             })
         }
         PERF_RECORD_EXIT => Some(Sample::ThreadExit {
