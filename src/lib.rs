@@ -15,4 +15,6 @@ pub mod read;
 pub mod record;
 pub mod select;
 pub mod supervisor;
+#[cfg(test)]
+pub(crate) mod testutil;
 pub mod view;

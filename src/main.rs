@@ -10,6 +10,7 @@ use my_sysdig::read::{self, ReadConfig};
 use my_sysdig::record::Format;
 use my_sysdig::record::decor::{Decor, Timestamps};
 use my_sysdig::record::summary::SummaryMode;
+use my_sysdig::select::Selecting;
 use my_sysdig::view::ViewKind;
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -98,6 +99,29 @@ struct SelectArgs {
     /// `evt.type in (open,openat) and evt.failed = true` (see docs/filters.md).
     #[arg(long, value_name = "EXPR")]
     filter: Option<String>,
+}
+
+/// What a tracing subcommand captures (`attach`, `agent`; `exec` has its
+/// own words for `-w`).
+#[derive(Args)]
+struct CaptureArgs {
+    /// Write every kept record to a capture FILE (`-` for stdout), as exec -w.
+    #[arg(short = 'w', long = "write", value_name = "FILE")]
+    capture: Option<PathBuf>,
+    /// Bytes of strings and data buffers captured (paths: up to 4096).
+    #[arg(short = 's', long, value_name = "N", default_value_t = 64)]
+    snaplen: usize,
+}
+
+impl SelectArgs {
+    fn selecting(self) -> Selecting {
+        Selecting {
+            only: self.only,
+            pid: self.pid,
+            comm: self.comm,
+            filter: self.filter,
+        }
+    }
 }
 
 /// How records look and where they go: the same on `exec` and `read`.
@@ -248,12 +272,8 @@ struct AttachArgs {
     select: SelectArgs,
     #[command(flatten)]
     display: DisplayArgs,
-    /// Write every kept record to a capture FILE (`-` for stdout), as exec -w.
-    #[arg(short = 'w', long = "write", value_name = "FILE")]
-    capture: Option<PathBuf>,
-    /// Bytes of strings and data buffers captured (paths: up to 4096).
-    #[arg(short = 's', long, value_name = "N", default_value_t = 64)]
-    snaplen: usize,
+    #[command(flatten)]
+    capture: CaptureArgs,
 }
 
 #[derive(Args)]
@@ -269,12 +289,8 @@ struct AgentArgs {
     select: SelectArgs,
     #[command(flatten)]
     display: DisplayArgs,
-    /// Write every kept record to a capture FILE (`-` for stdout), as exec -w.
-    #[arg(short = 'w', long = "write", value_name = "FILE")]
-    capture: Option<PathBuf>,
-    /// Bytes of strings and data buffers captured (paths: up to 4096).
-    #[arg(short = 's', long, value_name = "N", default_value_t = 64)]
-    snaplen: usize,
+    #[command(flatten)]
+    capture: CaptureArgs,
 }
 
 #[derive(Args)]
@@ -320,10 +336,7 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
             exec::run(ExecConfig {
-                only: a.select.only,
-                pid: a.select.pid,
-                comm: a.select.comm,
-                filter: a.select.filter,
+                select: a.select.selecting(),
                 capture: a.capture,
                 display: a.display.display(),
                 snaplen: a.snaplen,
@@ -348,24 +361,18 @@ fn main() -> ExitCode {
             all: a.all,
             follow: a.follow,
             stop: a.stop,
-            only: a.select.only,
-            pid: a.select.pid,
-            comm: a.select.comm,
-            filter: a.select.filter,
-            capture: a.capture,
+            select: a.select.selecting(),
+            capture: a.capture.capture,
             display: a.display.display(),
-            snaplen: a.snaplen,
+            snaplen: a.capture.snaplen,
         }),
         Cmd::Agent(a) => agent::run(AgentConfig {
             socket: a.socket,
             socket_group: a.socket_group,
-            only: a.select.only,
-            pid: a.select.pid,
-            comm: a.select.comm,
-            filter: a.select.filter,
-            capture: a.capture,
+            select: a.select.selecting(),
+            capture: a.capture.capture,
             display: a.display.display(),
-            snaplen: a.snaplen,
+            snaplen: a.capture.snaplen,
         }),
         Cmd::Profile(a) => profile::run(ProfileConfig {
             only: a.only,
@@ -375,10 +382,7 @@ fn main() -> ExitCode {
         }),
         Cmd::Read(a) => read::run(ReadConfig {
             input: a.input,
-            only: a.select.only,
-            pid: a.select.pid,
-            comm: a.select.comm,
-            filter: a.select.filter,
+            select: a.select.selecting(),
             display: a.display.display(),
             info: a.info,
             subset: a.subset,

@@ -7,6 +7,16 @@ use crate::error::{Error, Result};
 use crate::handlers::class;
 use std::collections::BTreeSet;
 
+/// Which records are kept, as the command line says it (`--only`,
+/// `--pid`, `--comm`, `--filter`): the same options on every subcommand.
+#[derive(Clone, Debug, Default)]
+pub struct Selecting {
+    pub only: Option<String>,
+    pub pid: Option<i32>,
+    pub comm: Option<String>,
+    pub filter: Option<String>,
+}
+
 /// Syscall numbers selected by `list` (all when `None`).
 pub fn parse(list: Option<&str>, table: &SyscallTable) -> Result<BTreeSet<u32>> {
     parse_abis(list, table, None).map(|s| s.native)

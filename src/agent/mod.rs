@@ -39,10 +39,8 @@ pub struct AgentConfig {
     pub socket: PathBuf,
     /// `--socket-group`: a group allowed to connect too (mode 0660).
     pub socket_group: Option<String>,
-    pub only: Option<String>,
-    pub pid: Option<i32>,
-    pub comm: Option<String>,
-    pub filter: Option<String>,
+    /// `--only`, `--pid`, `--comm`, `--filter`.
+    pub select: crate::select::Selecting,
     pub capture: Option<PathBuf>,
     pub display: Display,
     pub snaplen: usize,
@@ -83,23 +81,16 @@ impl Served {
 
 /// Serves containers until SIGTERM or SIGINT; returns the exit code.
 pub fn run(cfg: AgentConfig) -> Result<i32> {
-    let (comm, filter) = crate::pipeline::checked_selection(
-        cfg.snaplen,
-        cfg.comm.as_deref(),
-        cfg.filter.as_deref(),
-        cfg.display.fd_paths,
-    )?;
+    let (comm, filter) =
+        crate::pipeline::checked_selection(cfg.snaplen, &cfg.select, cfg.display.fd_paths)?;
     let table = SyscallTable::new(arch::native());
     let compat_table = table.arch.compat.map(SyscallTable::new);
-    let selection = select::parse_abis(cfg.only.as_deref(), &table, compat_table.as_ref())?;
+    let selection = select::parse_abis(cfg.select.only.as_deref(), &table, compat_table.as_ref())?;
     let gid = match &cfg.socket_group {
         Some(g) => Some(socket::group_id(g).map_err(Error::usage)?),
         None => None,
     };
-    let capture = match &cfg.capture {
-        Some(path) => Some((files::create_or_stdout(path, "capture")?, header(&cfg))),
-        None => None,
-    };
+    let capture = files::capture(cfg.capture.as_ref(), || header(&cfg))?;
     let listener = socket::bind(&cfg.socket, gid).map_err(Error::fail)?;
     let started = pipeline::start(
         &cfg.display,
@@ -125,7 +116,7 @@ pub fn run(cfg: AgentConfig) -> Result<i32> {
     });
     let opts = Options {
         snaplen: cfg.snaplen,
-        pid: cfg.pid,
+        pid: cfg.select.pid,
         comm,
         no_ret: true,
         fd_paths: cfg.display.fd_paths,
@@ -338,10 +329,7 @@ fn header(cfg: &AgentConfig) -> capture::Header {
         snaplen: cfg.snaplen,
         format: crate::exec::format_name(cfg.display.format),
         fd_paths: cfg.display.fd_paths,
-        only: cfg.only.as_deref(),
-        pid: cfg.pid,
-        comm: cfg.comm.as_deref(),
-        filter: cfg.filter.as_deref(),
+        select: &cfg.select,
         extra: vec![
             ("no_ret".to_string(), "1".to_string()),
             ("exit_via".to_string(), "none".to_string()),

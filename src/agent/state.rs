@@ -271,21 +271,7 @@ mod tests {
         assert!(err(&"x".repeat(MAX_STATE + 1), 1).contains("at most"));
     }
 
-    /// A small fixed-seed generator (xorshift64*): the same cases every run.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-        }
-
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
-    }
+    use crate::testutil::Rng;
 
     fn random_value(rng: &mut Rng, depth: usize) -> Value {
         match rng.below(if depth > 3 { 5 } else { 8 }) {

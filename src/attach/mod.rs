@@ -32,10 +32,8 @@ pub struct AttachConfig {
     pub follow: bool,
     /// `--stop`: ptrace (exact arguments, the threads stop at each call).
     pub stop: bool,
-    pub only: Option<String>,
-    pub pid: Option<i32>,
-    pub comm: Option<String>,
-    pub filter: Option<String>,
+    /// `--only`, `--pid`, `--comm`, `--filter`.
+    pub select: crate::select::Selecting,
     pub capture: Option<PathBuf>,
     pub display: Display,
     pub snaplen: usize,
@@ -51,29 +49,21 @@ extern "C" fn on_stop_signal(_: libc::c_int) {
 /// Attaches, traces until a stop signal or until every tracee is gone,
 /// detaches; returns the exit code (0).
 pub fn run(cfg: AttachConfig) -> Result<i32> {
-    let (comm, filter) = crate::pipeline::checked_selection(
-        cfg.snaplen,
-        cfg.comm.as_deref(),
-        cfg.filter.as_deref(),
-        cfg.display.fd_paths,
-    )?;
+    let (comm, filter) =
+        crate::pipeline::checked_selection(cfg.snaplen, &cfg.select, cfg.display.fd_paths)?;
     let table = SyscallTable::new(arch::native());
     let compat_table = table.arch.compat.map(SyscallTable::new);
-    let selection = select::parse_abis(cfg.only.as_deref(), &table, compat_table.as_ref())?;
-    let processes = match (cfg.all, cfg.pids.is_empty(), &cfg.comm) {
+    let selection = select::parse_abis(cfg.select.only.as_deref(), &table, compat_table.as_ref())?;
+    let processes = match (cfg.all, cfg.pids.is_empty(), &cfg.select.comm) {
         (true, _, _) => Vec::new(),
         // `--comm NAME` alone: every process of that name.
         (false, true, Some(name)) => targets::processes(&targets::named(name)?, cfg.follow)?,
         _ => targets::processes(&cfg.pids, cfg.follow)?,
     };
 
-    let capture = match &cfg.capture {
-        Some(path) => Some((
-            files::create_or_stdout(path, "capture")?,
-            targets::capture_header(&cfg, &processes),
-        )),
-        None => None,
-    };
+    let capture = files::capture(cfg.capture.as_ref(), || {
+        targets::capture_header(&cfg, &processes)
+    })?;
     let (writer, out) = pipeline::start(
         &cfg.display,
         pipeline::Plan {
@@ -91,7 +81,7 @@ pub fn run(cfg: AttachConfig) -> Result<i32> {
     });
     let opts = Options {
         snaplen: cfg.snaplen,
-        pid: cfg.pid,
+        pid: cfg.select.pid,
         comm,
         no_ret: false,
         fd_paths: cfg.display.fd_paths,

@@ -174,10 +174,7 @@ pub fn capture_header(cfg: &AttachConfig, processes: &[i32]) -> capture::Header 
         snaplen: cfg.snaplen,
         format: crate::exec::format_name(cfg.display.format),
         fd_paths: cfg.display.fd_paths,
-        only: cfg.only.as_deref(),
-        pid: cfg.pid,
-        comm: cfg.comm.as_deref(),
-        filter: cfg.filter.as_deref(),
+        select: &cfg.select,
         extra: vec![
             ("source".to_string(), source.to_string()),
             ("exit_via".to_string(), via.to_string()),

@@ -48,10 +48,8 @@ pub struct Run<'a> {
     pub format: &'a str,
     /// `-y`.
     pub fd_paths: bool,
-    pub only: Option<&'a str>,
-    pub pid: Option<i32>,
-    pub comm: Option<&'a str>,
-    pub filter: Option<&'a str>,
+    /// `--only`, `--pid`, `--comm`, `--filter`.
+    pub select: &'a crate::select::Selecting,
     /// The subcommand's own options, after the common ones.
     pub extra: Vec<(String, String)>,
 }
@@ -69,10 +67,11 @@ impl Header {
             }
         };
         add("fd_paths", run.fd_paths.then(|| "1".to_string()));
-        add("only", run.only.map(str::to_string));
-        add("pid", run.pid.map(|p| p.to_string()));
-        add("comm", run.comm.map(str::to_string));
-        add("filter", run.filter.map(str::to_string));
+        let sel = run.select;
+        add("only", sel.only.clone());
+        add("pid", sel.pid.map(|p| p.to_string()));
+        add("comm", sel.comm.clone());
+        add("filter", sel.filter.clone());
         options.extend(run.extra);
         Header {
             version: (0, 0),

@@ -6,23 +6,7 @@ use std::io::Read;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// A fixed-seed xorshift generator: reproducible "random" tests.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+use crate::testutil::Rng;
 
 fn temp_path(what: &str) -> std::path::PathBuf {
     static N: AtomicU64 = AtomicU64::new(0);
@@ -547,7 +531,7 @@ fn random_garbage_never_panics() {
             // The capture with a run of bytes replaced.
             _ => {
                 let mut c = bytes.clone();
-                let at = rng.below(c.len() as u64) as usize;
+                let at = rng.below(c.len());
                 let n = (rng.below(16) as usize).min(c.len() - at);
                 for x in &mut c[at..at + n] {
                     *x = rng.next() as u8;
@@ -562,7 +546,7 @@ fn random_garbage_never_panics() {
         let mut data = Vec::new();
         for _ in 0..rng.below(5) {
             data.push(1 + rng.below(6) as u8);
-            let n = rng.below(40);
+            let n = rng.below(40) as u64;
             codec::put_varint(&mut data, n);
             data.extend((0..n).map(|_| rng.next() as u8));
         }
@@ -691,7 +675,7 @@ fn concurrent_interning_defines_names_before_use() {
                 let mut rng = Rng(t + 1);
                 let mut want = Vec::new();
                 for i in 0..500 {
-                    let n = |rng: &mut Rng| pool[rng.below(pool.len() as u64) as usize];
+                    let n = |rng: &mut Rng| pool[rng.below(pool.len())];
                     let mut r = record(
                         n(&mut rng),
                         smallvec::smallvec![
@@ -744,7 +728,7 @@ fn bytes_per_record() {
     let mut data: Vec<Vec<u8>> = Vec::new();
     let libs = ["libc.so.6", "libm.so.6", "libpthread.so.0", "libz.so.1"];
     for i in 0..N {
-        ts += 1_000 + rng.below(50_000);
+        ts += 1_000 + rng.below(50_000) as u64;
         let fd = 3 + (i % 4) as i64;
         let path = format!("/usr/lib/x86_64-linux-gnu/{}", libs[i % 4]);
         let (name, nr, args, res, res_path): (&'static str, u32, crate::record::Args, i64, _) =
@@ -837,7 +821,7 @@ fn bytes_per_record() {
             args,
             res: Some(res),
             res_kind: ResKind::Int,
-            dur_ns: Some(500 + rng.below(20_000)),
+            dur_ns: Some(500 + rng.below(20_000) as u64),
             res_path,
             res_decoded: None,
             interrupted: false,

@@ -21,11 +21,8 @@ pub const MAX_SNAPLEN: usize = 1 << 20;
 
 /// The `exec` subcommand's settings, as parsed from the command line.
 pub struct ExecConfig {
-    pub only: Option<String>,
-    pub pid: Option<i32>,
-    pub comm: Option<String>,
-    /// `--filter EXPR`.
-    pub filter: Option<String>,
+    /// `--only`, `--pid`, `--comm`, `--filter`.
+    pub select: crate::select::Selecting,
     /// `-w FILE`: the capture (`-` for stdout).
     pub capture: Option<PathBuf>,
     /// Where lines go and how they look.
@@ -59,12 +56,8 @@ const PERF_PAGES: usize = 64;
 /// Runs the command under the tracer; returns the exit code. Every option
 /// is checked, and every output opened, before anything is run.
 pub fn run(cfg: ExecConfig) -> Result<i32> {
-    let (comm, filter) = crate::pipeline::checked_selection(
-        cfg.snaplen,
-        cfg.comm.as_deref(),
-        cfg.filter.as_deref(),
-        cfg.display.fd_paths,
-    )?;
+    let (comm, filter) =
+        crate::pipeline::checked_selection(cfg.snaplen, &cfg.select, cfg.display.fd_paths)?;
     let inject = {
         let table = arch::SyscallTable::new(arch::native());
         let compat = table.arch.compat.map(arch::SyscallTable::new);
@@ -86,7 +79,7 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
         )?
     };
     let plan = plan::plan(&plan::Asked {
-        only: cfg.only.as_deref(),
+        only: cfg.select.only.as_deref(),
         no_ret: cfg.no_ret,
         exit_via: cfg.exit_via,
         snaplen: cfg.snaplen,
@@ -98,13 +91,7 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
         inject: inject.as_ref(),
     })?;
     let cmd = Command::resolve(&cfg.command)?;
-    let capture = match &cfg.capture {
-        Some(path) => Some((
-            files::create_or_stdout(path, "capture")?,
-            capture_header(&cfg),
-        )),
-        None => None,
-    };
+    let capture = files::capture(cfg.capture.as_ref(), || capture_header(&cfg))?;
     let (writer, out) = pipeline::start(
         &cfg.display,
         pipeline::Plan {
@@ -152,7 +139,7 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
 
     let opts = Options {
         snaplen: cfg.snaplen,
-        pid: cfg.pid,
+        pid: cfg.select.pid,
         comm,
         no_ret: cfg.no_ret,
         fd_paths: cfg.display.fd_paths,
@@ -217,10 +204,7 @@ fn capture_header(cfg: &ExecConfig) -> capture::Header {
         snaplen: cfg.snaplen,
         format: format_name(cfg.display.format),
         fd_paths: cfg.display.fd_paths,
-        only: cfg.only.as_deref(),
-        pid: cfg.pid,
-        comm: cfg.comm.as_deref(),
-        filter: cfg.filter.as_deref(),
+        select: &cfg.select,
         extra,
     })
 }

@@ -796,21 +796,7 @@ fn docs_examples() {
 
 // ---- fuzz ----
 
-/// xorshift64*: a fixed-seed generator, no dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
+use crate::testutil::Rng;
 
 const TOKENS: &[&str] = &[
     "evt.type",

@@ -512,19 +512,7 @@ mod tests {
         assert!(e.contains("--fault takes only"), "{e}");
     }
 
-    /// A fixed-seed generator (xorshift64*): no new dependency.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-        }
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
-    }
+    use crate::testutil::Rng;
 
     /// Random bytes, truncations and mutations of valid specs: never a
     /// panic; every error has a message.

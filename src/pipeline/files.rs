@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use std::fs::File;
 use std::os::fd::AsFd;
 use std::os::unix::fs::OpenOptionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Creates (or truncates) `path` for writing, mode 0600, refusing a
 /// symbolic link. `what` names it in the error (`output`, `capture`).
@@ -50,5 +50,17 @@ pub fn create_or_stdout(path: &Path, what: &str) -> Result<File> {
         stdout()
     } else {
         create(path, what)
+    }
+}
+
+/// `-w`: the capture file, opened before anything runs, with the header
+/// `header` makes; none without `-w`.
+pub fn capture(
+    path: Option<&PathBuf>,
+    header: impl FnOnce() -> crate::capture::Header,
+) -> Result<Option<(File, crate::capture::Header)>> {
+    match path {
+        Some(p) => Ok(Some((create_or_stdout(p, "capture")?, header()))),
+        None => Ok(None),
     }
 }

@@ -46,10 +46,10 @@ pub struct Display {
 /// one is a usage error, before anything is started.
 pub fn checked_selection(
     snaplen: usize,
-    comm: Option<&str>,
-    filter: Option<&str>,
+    select: &crate::select::Selecting,
     fd_paths: bool,
 ) -> Result<(Option<crate::record::Comm>, Option<Filter>)> {
+    let (comm, filter) = (select.comm.as_deref(), select.filter.as_deref());
     let max = crate::exec::MAX_SNAPLEN;
     if snaplen > max {
         return Err(Error::usage(format!("--snaplen: at most {max} bytes")));

@@ -21,10 +21,8 @@ use std::path::PathBuf;
 pub struct ReadConfig {
     /// The capture; `-` for standard input.
     pub input: PathBuf,
-    pub only: Option<String>,
-    pub pid: Option<i32>,
-    pub comm: Option<String>,
-    pub filter: Option<String>,
+    /// `--only`, `--pid`, `--comm`, `--filter`.
+    pub select: crate::select::Selecting,
     pub display: Display,
     /// `--info`: describe the capture instead of replaying it.
     pub info: bool,
@@ -50,11 +48,11 @@ impl Select {
 
 /// Replays (or describes) the capture; returns the exit code.
 pub fn run(cfg: ReadConfig) -> Result<i32> {
-    let filter = match cfg.filter.as_deref() {
+    let filter = match cfg.select.filter.as_deref() {
         Some(e) => Some(Filter::parse(e).map_err(|e| Error::usage(e.to_string()))?),
         None => None,
     };
-    let comm = match cfg.comm.as_deref() {
+    let comm = match cfg.select.comm.as_deref() {
         Some("") => return Err(Error::usage("--comm: empty name")),
         Some(c) => Some(Comm::new(c.as_bytes())),
         None => None,
@@ -85,10 +83,10 @@ pub fn run(cfg: ReadConfig) -> Result<i32> {
             "--filter: fd.name needs descriptor paths, and {name} was captured without -y"
         )));
     }
-    let names = only_names(cfg.only.as_deref(), &header)?;
+    let names = only_names(cfg.select.only.as_deref(), &header)?;
     let select = Select {
         names,
-        pid: cfg.pid,
+        pid: cfg.select.pid,
         comm,
     };
     let subset = match &cfg.subset {
@@ -256,16 +254,16 @@ fn only_names(only: Option<&str>, header: &Header) -> Result<Option<BTreeSet<Str
 fn subset_header(from: &Header, cfg: &ReadConfig) -> Header {
     let mut h = from.clone();
     let mut selected = Vec::new();
-    if let Some(o) = &cfg.only {
+    if let Some(o) = &cfg.select.only {
         selected.push(format!("--only {o}"));
     }
-    if let Some(p) = cfg.pid {
+    if let Some(p) = cfg.select.pid {
         selected.push(format!("--pid {p}"));
     }
-    if let Some(c) = &cfg.comm {
+    if let Some(c) = &cfg.select.comm {
         selected.push(format!("--comm {c}"));
     }
-    if let Some(f) = &cfg.filter {
+    if let Some(f) = &cfg.select.filter {
         selected.push(format!("--filter {f}"));
     }
     if !selected.is_empty() {
