@@ -108,9 +108,7 @@ impl Read for Trickle<'_> {
         if self.rng.below(5) == 0 {
             return Err(std::io::ErrorKind::Interrupted.into());
         }
-        let n = (self.rng.below(7) as usize + 1)
-            .min(buf.len())
-            .min(self.data.len());
+        let n = (self.rng.below(7) + 1).min(buf.len()).min(self.data.len());
         buf[..n].copy_from_slice(&self.data[..n]);
         self.data = &self.data[n..];
         Ok(n)
@@ -512,7 +510,7 @@ fn random_garbage_never_panics() {
     let header_len = ends[0] as usize;
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     for round in 0..3000 {
-        let len = rng.below(600) as usize;
+        let len = rng.below(600);
         let mut g: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
         match round % 4 {
             // Bare garbage.
@@ -532,7 +530,7 @@ fn random_garbage_never_panics() {
             _ => {
                 let mut c = bytes.clone();
                 let at = rng.below(c.len());
-                let n = (rng.below(16) as usize).min(c.len() - at);
+                let n = rng.below(16).min(c.len() - at);
                 for x in &mut c[at..at + n] {
                     *x = rng.next() as u8;
                 }
@@ -757,9 +755,9 @@ fn bytes_per_record() {
                     Some(FdPath::new(path.as_bytes(), false)),
                 ),
                 1 | 2 => {
-                    let n = 8 + rng.below(56) as usize;
+                    let n = 8 + rng.below(56);
                     let buf: Vec<u8> = (0..n)
-                        .map(|k| b"abcdefghij klmnop\n"[(k + rng.below(3) as usize) % 18])
+                        .map(|k| b"abcdefghij klmnop\n"[(k + rng.below(3)) % 18])
                         .collect();
                     let (name, nr) = if i % 4 == 1 {
                         ("read", 0)
