@@ -74,10 +74,10 @@ pub fn open(processes: &[i32], nrs: Option<&[u32]>) -> Result<(Events, usize)> {
                     .and_then(|()| rings.add(exit.id, tid, filter.as_deref(), false));
                 match opened {
                     Ok(()) => done.push(tid),
-                    // A thread that ended meanwhile.
-                    Err(_) if !std::path::Path::new(&format!("/proc/{p}/task/{tid}")).exists() => {
-                        done.push(tid)
-                    }
+                    // A thread that is ending (ESRCH: it may still be a
+                    // zombie in /proc) or has ended meanwhile: a `-f`
+                    // child's `cat` or `sleep` is gone in milliseconds.
+                    Err(e) if e.contains("ESRCH") || ending(p, tid) => done.push(tid),
                     Err(e) => return Err(Error::fail(format!("cannot attach to {p}: {e}"))),
                 }
             }
@@ -121,6 +121,18 @@ pub fn open_all(nrs: Option<&[u32]>) -> Result<Events> {
         .and_then(|()| rings.add_every_task(exit.id, Some(&filter)))
         .map_err(|e| Error::fail(format!("attach --all: {e}")))?;
     Ok(Events { rings, enter, exit })
+}
+
+/// Whether thread `tid` of `p` has ended or is ending (gone from /proc,
+/// or a zombie).
+fn ending(p: i32, tid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{p}/task/{tid}/stat")) {
+        // The state follows the parenthesised name, which may hold spaces.
+        Ok(stat) => stat
+            .rsplit_once(") ")
+            .is_none_or(|(_, rest)| rest.starts_with(['Z', 'X', 'x'])),
+        Err(_) => true,
+    }
 }
 
 /// One sample, parsed.
