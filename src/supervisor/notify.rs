@@ -198,11 +198,41 @@ pub fn run_in(
                 .ok(),
             false => None,
         };
-        receive(shared, fd, &done, delayer, container.as_ref());
+        let missed = receive(shared, fd, &done, delayer, container.as_ref());
         exited.store(true, Ordering::SeqCst);
+        report_missed(shared, missed, container.as_deref());
         delayer.stop();
         drop(timer);
     });
+}
+
+/// The ids the kernel gave the requests this listener received: they are
+/// consecutive per listener, so the ones never received are the calls a
+/// signal interrupted before the supervisor took them.
+#[derive(Default)]
+struct IdSpan {
+    first: Option<u64>,
+    /// Highest id seen, as an offset from `first`.
+    top: u64,
+    received: u64,
+}
+
+impl IdSpan {
+    fn saw(&mut self, id: u64) {
+        self.received += 1;
+        match self.first {
+            None => self.first = Some(id),
+            Some(f) => self.top = self.top.max(id.wrapping_sub(f)),
+        }
+    }
+
+    /// Requests queued but never received, between the first and the last.
+    fn missed(&self) -> u64 {
+        match self.first {
+            None => 0,
+            Some(_) => (self.top + 1).saturating_sub(self.received),
+        }
+    }
 }
 
 fn receive<'s>(
@@ -211,29 +241,40 @@ fn receive<'s>(
     done: &AtomicBool,
     delayer: &Delayer<'s>,
     container: Option<&Arc<Container>>,
-) {
+) -> u64 {
     let mut cache = ThreadCache::default();
     let mut scratch = Vec::with_capacity(4096);
     let mut req: libc::seccomp_notif = unsafe_zeroed();
+    let mut ids = IdSpan::default();
     loop {
         // At the end, answer what is queued first (nothing is after a
         // hangup; after the agent's stop, the calls already trapped).
         if done.load(Ordering::SeqCst) && !pending(fd) {
-            break;
+            return ids.missed();
         }
         match ioctl::recv(fd, &mut req) {
             Ok(()) => {}
-            // ENOENT: the tracee died or was interrupted before we took it
-            // (or, on newer kernels, every tracee is gone). EINTR: woken.
-            Err(libc::ENOENT) | Err(libc::EINTR) => continue,
+            // ENOENT: the call was interrupted or its thread died before we
+            // took it; since Linux 6.11 also at once when no process holds
+            // the filter any more (then stop here rather than spin until
+            // the watcher sees the hangup).
+            Err(libc::ENOENT) => {
+                if hung_up(fd) {
+                    return ids.missed();
+                }
+                continue;
+            }
+            // Woken by the watcher.
+            Err(libc::EINTR) => continue,
             Err(e) => {
                 shared.warn(&format!(
                     "receiving a notification: {}",
                     nix::errno::Errno::from_raw(e)
                 ));
-                return;
+                return ids.missed();
             }
         }
+        ids.saw(req.id);
         let t0_ns = match shared.perf {
             Some(_) => super::perf::monotonic_ns(),
             None => 0,
@@ -316,6 +357,41 @@ fn receive<'s>(
             shared.emit(&rec, &mut scratch);
         }
     }
+}
+
+/// Says how many calls a signal interrupted before they were received
+/// (seccomp_unotify(2): the kernel fails such a call with ERESTARTSYS).
+/// With ptrace the tracer makes the kernel restart them, and the restarted
+/// call is recorded; without (`--no-ret`, the agent) the program saw them
+/// fail or restart, and they have no record: the user must know.
+fn report_missed(shared: &Shared, missed: u64, container: Option<&Container>) {
+    if missed == 0 || !shared.opts.no_ret {
+        return;
+    }
+    let calls = if missed == 1 {
+        "call was"
+    } else {
+        "calls were"
+    };
+    let whose = container.map_or(String::new(), |c| format!("container {}: ", c.id));
+    shared.warn(&format!(
+        "{whose}{missed} traced {calls} interrupted by a signal (or their thread killed) \
+         before the supervisor received them: no record, and each failed with EINTR unless \
+         the signal's handler has SA_RESTART. Without --no-ret the tracer restarts such \
+         calls (README, \"Notified calls and signals\")"
+    ));
+}
+
+/// Whether no process holds the filter any more and nothing is queued.
+fn hung_up(fd: RawFd) -> bool {
+    let mut pfd = libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd, no timeout.
+    let n = unsafe { libc::poll(&mut pfd, 1, 0) };
+    n == 1 && pfd.revents & libc::POLLHUP != 0 && pfd.revents & libc::POLLIN == 0
 }
 
 /// Whether a request is queued on the listener now.
