@@ -726,3 +726,53 @@ fn shell_background_jobs() {
     }
     eprintln!("--no-ret: {passed}/{RUNS} runs passed, {interrupted} calls interrupted in all");
 }
+
+/// Lazy exit events (x86_64, the cpu scope): closed once the tree is idle, opened
+/// again by the next call that needs them. The storm goes on through 19 idle spells
+/// (the helper spins 60 ms with no syscall before every 30th call; the events close
+/// after 1 ms idle here): every call has its record with its result, and no call the
+/// signals interrupt before the supervisor received it (events closed: no exit
+/// sample, the tracer reads the registers) reaches the program as EINTR.
+#[test]
+fn lazy_exit_events_reopen_under_signal_storm() {
+    const N: i64 = 600;
+    for mode in [Mode::Ret, Mode::Perf] {
+        let t = trace_env(
+            mode,
+            &[
+                ("MY_SYSDIG_PERF_IDLE_MS", "1"),
+                ("MY_SYSDIG_PERF_STATS", "1"),
+            ],
+            &["--only", "getppid"],
+            &[HELPER, "signal-storm", &N.to_string(), "100", "30", "60"],
+        );
+        t.assert_code(0);
+        let out = t.stdout();
+        let err = t.out.stderr_str();
+        let ctx = format!("{mode:?}: {} / {err}", out.trim_end());
+        assert_eq!(
+            (kv_num(&out, "eintr"), kv_num(&out, "other")),
+            (0, 0),
+            "{ctx}"
+        );
+        let recs = t.of("getppid");
+        assert_eq!(recs.len() as i64, N, "{ctx}");
+        assert!(
+            recs.iter()
+                .all(|r| r["res"].as_i64().is_some_and(|v| v > 0)),
+            "{ctx}: a getppid without its result"
+        );
+        if cfg!(target_arch = "x86_64") {
+            let opened: u64 = err
+                .split("exit events opened ")
+                .nth(1)
+                .and_then(|r| r.split(' ').next())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            assert!(
+                opened >= 10,
+                "{ctx}: the events were not closed and reopened"
+            );
+        }
+    }
+}

@@ -112,10 +112,14 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
                 .ok()
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(PERF_PAGES);
+            // Closed while no call needs them (MY_SYSDIG_PERF_LAZY=0: always
+            // open, to measure what that costs).
+            let lazy = supervisor::ptrace::LAZY_EXIT_EVENTS
+                && std::env::var("MY_SYSDIG_PERF_LAZY").map_or(true, |v| v != "0");
             // The cpu scope when it is permitted, else the task scope.
             let mut opened = Err(String::new());
             for src in srcs {
-                opened = ExitEvents::open(src, child.as_raw(), pages);
+                opened = ExitEvents::open(src, child.as_raw(), pages, lazy);
                 if opened.is_ok() {
                     break;
                 }

@@ -245,6 +245,13 @@ impl Shared {
             && self.via_perf.get(nr as usize).copied().unwrap_or(false)
     }
 
+    /// Makes the perf poller look at once whether it should end.
+    fn wake_poller(&self) {
+        if let Some(p) = &self.perf {
+            p.wake_poller();
+        }
+    }
+
     /// Writes the perf path's completed calls (keeps each thread's records
     /// in order when another path is about to write one).
     fn perf_sync(&self) {
@@ -493,6 +500,7 @@ pub fn run(
                 .spawn_scoped(s, move || {
                     notify::run(shared, l);
                     running.fetch_sub(1, Ordering::SeqCst);
+                    shared.wake_poller();
                 });
             if let Err(e) = h {
                 running.fetch_sub(1, Ordering::SeqCst);
@@ -516,6 +524,8 @@ pub fn run(
             wait_root(root)
         };
         running.fetch_sub(1, Ordering::SeqCst);
+        // Not left to its 20 ms timeout: every run would last that longer.
+        shared.wake_poller();
         exit
     });
     if let Some(p) = &shared.perf {
@@ -550,6 +560,7 @@ fn perf_poller(shared: &Shared, fds: &[i32], running: &AtomicUsize) {
                 p.woken();
             }
             p.sync(shared);
+            p.suspend_if_idle(shared);
         }
     }
 }

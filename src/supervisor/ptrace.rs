@@ -426,7 +426,13 @@ impl<'a> Tracer<'a> {
             let at = infos.iter().position(|i| i.si_signo == sig as i32)?;
             Some(infos.remove(at))
         });
-        if perf.take_restart(self.shared, tid) {
+        let shared = self.shared;
+        let in_queue = || {
+            restart_pending_at_stop(pid, |nr| {
+                shared.exit_via_perf(shared.table.arch.audit_arch, nr)
+            })
+        };
+        if perf.take_restart(self.shared, tid, in_queue) {
             if force_restart(pid) {
                 // Delivered now; the kernel restarts the call after the handler.
                 return Some(sig);
@@ -931,6 +937,31 @@ fn force_restart(pid: Pid) -> bool {
     regs.rax = ERESTARTNOINTR as u64;
     ptrace::setregs(pid, regs).is_ok()
 }
+
+/// Whether `pid`, at a signal's delivery stop, left a native call that
+/// `perf_path` names with ERESTARTSYS: a call the signal interrupted while it
+/// waited for the supervisor (see `PerfExits::take_restart`).
+#[cfg(target_arch = "x86_64")]
+fn restart_pending_at_stop(pid: Pid, perf_path: impl Fn(u64) -> bool) -> bool {
+    // The 64-bit user code segment: a compat call's numbers are not these.
+    const USER_CS: u64 = 0x33;
+    let Ok(regs) = ptrace::getregs(pid) else {
+        return false;
+    };
+    regs.rax as i64 == ERESTARTSYS && regs.cs == USER_CS && perf_path(regs.orig_rax)
+}
+
+/// Lazy events are x86_64's only (`LAZY_EXIT_EVENTS`).
+#[cfg(not(target_arch = "x86_64"))]
+fn restart_pending_at_stop(_: Pid, _: impl Fn(u64) -> bool) -> bool {
+    false
+}
+
+/// Whether the perf exit events may be closed while no call needs them: the
+/// tracer must then see, at a signal's stop, that a call was interrupted
+/// before it was received, from the registers, which x86_64 alone allows
+/// (`restart_pending_at_stop`).
+pub const LAZY_EXIT_EVENTS: bool = cfg!(target_arch = "x86_64");
 
 /// On aarch64 the restart decision is taken before the signal stop (from a
 /// copy of x0): registers cannot change it, the signal is held instead.

@@ -89,7 +89,9 @@
 //!   `calls=N eintr=K other=O handled=H` and exits 0. getppid never sleeps, so natively
 //!   K=0 and O=0 always; a signal can only make it fail with EINTR when a tracer holds the
 //!   call where a signal interrupts it (seccomp user notification not yet received).
-//!   H > 0 unless N calls take less than US microseconds.
+//!   H > 0 unless N calls take less than US microseconds. `signal-storm N US EVERY MS`:
+//!   before every EVERY-th call, MS milliseconds of spinning with no syscall (the tracer
+//!   sees the tree idle: lazy exit events close, and open again at the next call).
 //! - `threads [T=4] [M=100]`: raw `openat(AT_FDCWD, "/dev/null", O_WRONLY)` = fd; T std
 //!   threads each make M x raw `getppid()` then M x raw `write(fd, "t", 1)`; join all; raw
 //!   `close(fd)`. Prints `threads=T calls=M`. Totals: T*M getppid, T*M write to fd.
@@ -580,9 +582,18 @@ fn case_signal_storm(args: &[String]) {
         on_sigalrm as *const () as libc::sighandler_t,
         0,
     );
+    let gap_every: u64 = num(args, 2, 0);
+    let gap_ms: u64 = num(args, 3, 0);
     set_timer(us);
     let (mut eintr, mut other) = (0u64, 0u64);
-    for _ in 0..n {
+    for i in 0..n {
+        if gap_every > 0 && i > 0 && i % gap_every == 0 {
+            // Spins, making no syscall: the tracer sees the tree idle.
+            let t = std::time::Instant::now();
+            while t.elapsed() < std::time::Duration::from_millis(gap_ms) {
+                std::hint::spin_loop();
+            }
+        }
         match sys!(libc::SYS_getppid) {
             Ok(_) => {}
             Err(libc::EINTR) => eintr += 1,
@@ -1147,7 +1158,7 @@ const CASES: &[(&str, &str, CaseFn)] = &[
     ),
     (
         "signal-storm",
-        "signal-storm [N=2000] [US=200]: N getppid under SIGALRM every US us (no SA_RESTART)",
+        "signal-storm [N=2000] [US=200] [EVERY MS]: N getppid under SIGALRM every US us (no SA_RESTART); MS ms of spinning before every EVERY-th",
         case_signal_storm,
     ),
     (

@@ -32,6 +32,7 @@ use nix::sys::eventfd::{EfdFlags, EventFd};
 use parking_lot::Mutex;
 use ring::{Event, ExitEvents};
 use std::os::fd::{AsFd, AsRawFd};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 // Keyed by thread id, looked up several times per traced call: a plain
 // multiplicative hash (the ids come from the kernel, not an adversary).
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
@@ -125,6 +126,15 @@ const RING_BYTES_PER_ENTRY: usize = 128;
 /// thousands of calls, every tracee waits.
 const WAKE_AT: usize = 4;
 
+/// Lazy events (cpu scope, x86_64) are closed once no call has needed them
+/// for this long, and opened again by the next call that does: while they
+/// are open every process on the machine pays the tracepoint slow path on
+/// each syscall (BENCHMARKS.md, "Idle exit events"). Opening costs the
+/// call that waits for it ~0.3 ms here (more CPUs, more events), and the
+/// close waits for an RCU grace period (~40 ms, off every hot path): calls
+/// a few times a second keep them open.
+const IDLE_NS: u64 = 250_000_000;
+
 /// The perf exit path of one traced tree.
 pub struct PerfExits {
     state: Mutex<State>,
@@ -138,13 +148,38 @@ pub struct PerfExits {
     /// then joins at `queue_max` itself).
     wake: Option<EventFd>,
     join: Join,
+    /// Mirrors `state.events.is_live()`, read without the lock; written
+    /// under the state lock and the queue's.
+    live: AtomicBool,
+    /// CLOCK_MONOTONIC of the latest `enter`, ns.
+    last_use: AtomicU64,
+    /// `IDLE_NS`, or MY_SYSDIG_PERF_IDLE_MS (tests, benchmarks).
+    idle_ns: u64,
+    /// Reopening the events failed (said once).
+    resume_failed: AtomicBool,
+    /// Lazy events: times opened, times closed, restarts the registers
+    /// told (MY_SYSDIG_PERF_STATS prints them at the end).
+    opened: AtomicU64,
+    closed: AtomicU64,
+    from_regs: AtomicU64,
     execve: [Option<u32>; 2],
 }
 
 impl PerfExits {
     pub fn new(events: ExitEvents, execve: [Option<u32>; 2], join: Join) -> Self {
         let (queue_wake, queue_max) = queue_limits(events.ring_bytes());
+        let live = AtomicBool::new(events.is_live());
         PerfExits {
+            live,
+            last_use: AtomicU64::new(0),
+            idle_ns: std::env::var("MY_SYSDIG_PERF_IDLE_MS")
+                .ok()
+                .and_then(|v| v.parse::<u64>().ok())
+                .map_or(IDLE_NS, |ms| ms.saturating_mul(1_000_000)),
+            resume_failed: AtomicBool::new(false),
+            opened: AtomicU64::new(0),
+            closed: AtomicU64::new(0),
+            from_regs: AtomicU64::new(0),
             state: Mutex::new(State {
                 events,
                 pending: HashMap::default(),
@@ -188,6 +223,13 @@ impl PerfExits {
     /// `woken` resets it).
     pub fn wake_fd(&self) -> Option<i32> {
         self.wake.as_ref().map(|w| w.as_fd().as_raw_fd())
+    }
+
+    /// Wakes the poller (at the end: see `supervisor::run`).
+    pub fn wake_poller(&self) {
+        if let Some(w) = &self.wake {
+            let _ = w.write(1);
+        }
     }
 
     /// The poller saw the wake-up: makes it unreadable again.
@@ -313,11 +355,25 @@ impl PerfExits {
     /// push (a pass takes every entry stamped before it began). Returns
     /// whether the caller should drain now (the poller lags far behind).
     pub fn enter(&self, shared: &Shared, call: Entered) -> bool {
+        self.last_use.store(monotonic_ns(), Ordering::Relaxed);
         if self.join == Join::Batched {
             let mut q = self.queue.lock();
+            // Closed events are opened before the call can run. The state
+            // lock, held until the push, keeps `suspend_if_idle` out.
+            let st = match self.live.load(Ordering::Acquire) {
+                true => None,
+                false => {
+                    drop(q);
+                    let mut st = self.state.lock();
+                    q = self.queue.lock();
+                    self.resume(&mut st, shared);
+                    Some(st)
+                }
+            };
             q.push((monotonic_ns(), call));
             let n = q.len();
             drop(q);
+            drop(st);
             if n == self.queue_wake {
                 match &self.wake {
                     Some(w) => {
@@ -329,8 +385,65 @@ impl PerfExits {
             return n >= self.queue_max;
         }
         let mut st = self.state.lock();
+        if !self.live.load(Ordering::Acquire) {
+            let _answers = self.queue.lock();
+            self.resume(&mut st, shared);
+        }
         self.on_enter(&mut st, shared, call);
         false
+    }
+
+    /// Opens lazy events again (under the state lock and the queue's).
+    fn resume(&self, st: &mut State, shared: &Shared) {
+        match st.events.resume() {
+            Ok(()) => {
+                self.opened.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(e) => {
+                if !self.resume_failed.swap(true, Ordering::Relaxed) {
+                    shared.warn(&format!(
+                        "perf: cannot open the exit events again ({e}); such calls are written with res=?"
+                    ));
+                }
+            }
+        }
+        self.live.store(st.events.is_live(), Ordering::Release);
+    }
+
+    /// The poller's: closes lazy events no call has needed for `IDLE_NS`,
+    /// once nothing waits for an exit sample (no pending call, no exit with
+    /// a restart code whose signal stop is still ahead).
+    pub fn suspend_if_idle(&self, shared: &Shared) {
+        let idle =
+            || monotonic_ns().saturating_sub(self.last_use.load(Ordering::Relaxed)) > self.idle_ns;
+        if !self.live.load(Ordering::Acquire) || !idle() {
+            return;
+        }
+        let closing = {
+            let mut st = self.state.lock();
+            if !st.events.is_lazy() {
+                return;
+            }
+            self.drain(&mut st, shared);
+            flush(&mut st, shared);
+            let q = self.queue.lock();
+            let waiting = !q.is_empty()
+                || !st.queued.is_empty()
+                || !st.batch.is_empty()
+                || !st.pending.is_empty()
+                || !st.interrupted.is_empty()
+                || !st.restarts.is_empty()
+                || !st.held.is_empty()
+                || !st.deaths.is_empty();
+            if waiting || !idle() {
+                return;
+            }
+            self.live.store(false, Ordering::Release);
+            self.closed.fetch_add(1, Ordering::Relaxed);
+            st.events.suspend()
+        };
+        // Closed outside the locks: the last one waits for a grace period.
+        drop(closing);
     }
 
     /// An entry, in its place in time.
@@ -366,15 +479,29 @@ impl PerfExits {
     /// kernel then fails the call with ERESTARTSYS, which becomes EINTR
     /// when the handler lacks SA_RESTART, even for calls that never fail
     /// so natively: the ptrace tracer then restarts the call instead.
-    pub fn take_restart(&self, shared: &Shared, tid: i32) -> bool {
+    ///
+    /// Lazy events see no exit of a call interrupted while they were
+    /// closed: `in_queue` (the registers: ERESTARTSYS from a call of this
+    /// path) tells, for a thread with no received call that ran (one that
+    /// did has an exit sample, or is still pending: events are open while
+    /// any such call runs).
+    pub fn take_restart(&self, shared: &Shared, tid: i32, in_queue: impl FnOnce() -> bool) -> bool {
         let mut st = self.state.lock();
         self.drain(&mut st, shared);
+        let ran = st.pending.contains_key(&tid) || st.interrupted.contains_key(&tid);
         // Stopped for a signal: its interrupted call, if any, returned.
         settle(&mut st, shared, tid, true);
         flush(&mut st, shared);
         // A signal already held means the restart is still ahead: any
         // other signal delivered before it would see ERESTARTSYS too.
-        st.restarts.remove(&tid).is_some() || st.held.iter().any(|h| h.0 == tid)
+        if st.restarts.remove(&tid).is_some() || st.held.iter().any(|h| h.0 == tid) {
+            return true;
+        }
+        let told = st.events.is_lazy() && !ran && in_queue();
+        if told {
+            self.from_regs.fetch_add(1, Ordering::Relaxed);
+        }
+        told
     }
 
     /// `tid` is in a group stop: it lives on, so a call it left with a
@@ -412,6 +539,14 @@ impl PerfExits {
             self.no_exit(&mut st, shared, tid, p);
         }
         flush(&mut st, shared);
+        if std::env::var_os("MY_SYSDIG_PERF_STATS").is_some() {
+            shared.warn(&format!(
+                "perf: exit events opened {} times, closed {} times; {} restarts told by the registers",
+                self.opened.load(Ordering::Relaxed),
+                self.closed.load(Ordering::Relaxed),
+                self.from_regs.load(Ordering::Relaxed)
+            ));
+        }
         if st.lost > 0 {
             shared.warn(&format!(
                 "the perf ring buffer overflowed: {} return values lost; those calls are written with res=?",

@@ -61,6 +61,7 @@ const PERF_FLAG_FD_CLOEXEC: libc::c_ulong = 1 << 3;
 const PERF_EVENT_IOC_SET_FILTER: libc::c_ulong = 0x4008_2406;
 /// `_IO('$', 5)`.
 const PERF_EVENT_IOC_SET_OUTPUT: libc::c_ulong = 0x2405;
+const PERF_EVENT_IOC_DISABLE: libc::c_ulong = 0x2401;
 // Bits of the attr flags word.
 const ATTR_INHERIT: u64 = 1 << 1;
 /// `comm` and `comm_exec`: a record when a thread's name changes (exec).
@@ -185,13 +186,16 @@ pub struct ExitEvents {
     wrap: Vec<u8>,
     /// The cpu scope's events (the rings' fds are then dummy events).
     wide: Option<super::wide::Wide>,
+    /// The cpu scope's events are opened only while calls need them.
+    lazy: bool,
 }
 
 impl ExitEvents {
     /// Opens the events on `pid` (before it starts its command, so that all
     /// its threads and children inherit them). `pages`: ring size per CPU,
-    /// a power of two.
-    pub fn open(src: &Source, pid: i32, pages: usize) -> Result<Self, String> {
+    /// a power of two. `lazy`: in the cpu scope, open no event before
+    /// `resume` (the task scope's events must be inherited from the start).
+    pub fn open(src: &Source, pid: i32, pages: usize, lazy: bool) -> Result<Self, String> {
         // SAFETY: sysconf has no preconditions.
         let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(4096) as usize;
         // SAFETY: as above.
@@ -232,16 +236,44 @@ impl ExitEvents {
                     .zip(&rings)
                     .map(|(&c, r)| (c, r.fd.as_raw_fd()))
                     .collect();
-                Some(super::wide::Wide::open(tps.clone(), holders, pid)?)
+                Some(super::wide::Wide::open(tps.clone(), holders, pid, lazy)?)
             }
             _ => None,
         };
         Ok(ExitEvents {
+            lazy: lazy && wide.is_some(),
             rings,
             layout: tp.layout,
             wrap: Vec::new(),
             wide,
         })
+    }
+
+    /// Whether the events are opened only while calls need them.
+    pub fn is_lazy(&self) -> bool {
+        self.lazy
+    }
+
+    /// Whether the events are open (always, unless lazy).
+    pub fn is_live(&self) -> bool {
+        self.wide.as_ref().is_none_or(|w| w.is_live())
+    }
+
+    /// Lazy: opens the events (before a call that needs them runs).
+    pub fn resume(&mut self) -> Result<(), String> {
+        match &mut self.wide {
+            Some(w) => w.resume(),
+            None => Ok(()),
+        }
+    }
+
+    /// Lazy: stops the events; the caller closes what this returns (see
+    /// `Wide::suspend`).
+    pub fn suspend(&mut self) -> Vec<OwnedFd> {
+        match &mut self.wide {
+            Some(w) if self.lazy => w.suspend(),
+            _ => Vec::new(),
+        }
     }
 
     /// Cpu scope: thread `tid` joined the tree (before it runs): its calls
@@ -687,6 +719,12 @@ pub(super) fn open_cpu_event(
     Ok(fd)
 }
 
+/// Stops an event from writing samples (`PERF_EVENT_IOC_DISABLE`).
+pub(super) fn disable(fd: &OwnedFd) {
+    // SAFETY: the ioctl takes no argument.
+    unsafe { libc::ioctl(fd.as_raw_fd(), PERF_EVENT_IOC_DISABLE, 0) };
+}
+
 fn set_filter(fd: &OwnedFd, filter: &str) -> Result<(), i32> {
     let c = std::ffi::CString::new(filter).map_err(|_| libc::EINVAL)?;
     // SAFETY: the ioctl reads a NUL-terminated string.
@@ -698,7 +736,25 @@ fn set_filter(fd: &OwnedFd, filter: &str) -> Result<(), i32> {
 
 /// Whether this process may open the event at all (perf_event_paranoid,
 /// CAP_PERFMON, seccomp): tried on itself, disabled, and closed at once.
+/// With CAP_PERFMON (or CAP_SYS_ADMIN) a CPU's software event is tried instead:
+/// what is left to ask is whether perf_event_open is allowed at all, and
+/// closing a syscall tracepoint's event waits for an RCU grace period
+/// (~40 ms on a 2-CPU VM, at every start).
 pub fn permitted(tp: &SysExit) -> Result<(), String> {
+    if perfmon_capable() {
+        let attr = Attr {
+            type_: PERF_TYPE_SOFTWARE,
+            size: std::mem::size_of::<Attr>() as u32,
+            config: PERF_COUNT_SW_DUMMY,
+            flags: 1, // disabled
+            ..Attr::default()
+        };
+        // On a CPU, not on this task: a task's event switches on the
+        // scheduler's perf hooks (code patching, ~20 ms here).
+        return perf_event_open(&attr, -1, 0)
+            .map(drop)
+            .map_err(|e| why("perf_event_open", e));
+    }
     let attr = Attr {
         flags: 1 | ATTR_USE_CLOCKID, // disabled
         ..exit_attr(tp)
@@ -706,6 +762,21 @@ pub fn permitted(tp: &SysExit) -> Result<(), String> {
     perf_event_open(&attr, 0, -1)
         .map(drop)
         .map_err(|e| why("perf_event_open", e))
+}
+
+/// Whether the effective capabilities include CAP_PERFMON or CAP_SYS_ADMIN
+/// (which the kernel accepts in its place).
+fn perfmon_capable() -> bool {
+    const CAP_SYS_ADMIN: u32 = 21;
+    const CAP_PERFMON: u32 = 38;
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return false;
+    };
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("CapEff:"))
+        .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
+        .is_some_and(|caps| caps & (1 << CAP_SYS_ADMIN | 1 << CAP_PERFMON) != 0)
 }
 
 /// A sample per exit of `tp`: thread ids, CLOCK_MONOTONIC time, raw data.

@@ -43,11 +43,19 @@ pub struct Wide {
     /// The latest replacements' (start, end), CLOCK_MONOTONIC ns: samples
     /// inside one may have a twin.
     windows: Vec<(u64, u64)>,
+    /// Whether the events are open (see `suspend`).
+    live: bool,
 }
 
 impl Wide {
-    /// The first generation, for the tree's first thread `root`.
-    pub fn open(tps: Vec<SysExit>, holders: Vec<(i32, i32)>, root: i32) -> Result<Self, String> {
+    /// The first generation, for the tree's first thread `root`; none yet
+    /// when `lazy` (see `suspend`).
+    pub fn open(
+        tps: Vec<SysExit>,
+        holders: Vec<(i32, i32)>,
+        root: i32,
+        lazy: bool,
+    ) -> Result<Self, String> {
         let mut w = Wide {
             tps,
             holders,
@@ -55,18 +63,51 @@ impl Wide {
             tids: BTreeSet::from([root]),
             covered: Vec::new(),
             windows: Vec::new(),
+            live: false,
         };
-        w.regenerate()?;
+        if !lazy {
+            w.resume()?;
+        }
         Ok(w)
     }
 
     /// Thread `tid` joined the tree: a new generation unless the filter
-    /// already keeps it.
+    /// already keeps it (or the events are closed: `resume` covers it).
     pub fn add(&mut self, tid: i32) -> Result<(), String> {
-        if !self.tids.insert(tid) || covers(&self.covered, tid) {
+        if !self.tids.insert(tid) || !self.live || covers(&self.covered, tid) {
             return Ok(());
         }
         self.regenerate()
+    }
+
+    pub fn is_live(&self) -> bool {
+        self.live
+    }
+
+    /// Opens a generation for the threads there are now.
+    pub fn resume(&mut self) -> Result<(), String> {
+        if !self.live {
+            self.regenerate()?;
+            self.live = true;
+        }
+        Ok(())
+    }
+
+    /// Stops the events now and hands them back to be closed. While any
+    /// `syscalls:` tracepoint is open, every syscall of every process on
+    /// the machine takes the kernel's slow path (BENCHMARKS.md, "Idle exit
+    /// events"), so they are closed while no call needs them. The caller
+    /// closes them outside its locks: the last close waits for an RCU grace
+    /// period (tens of ms). Disabled first, they write nothing meanwhile,
+    /// so a generation opened before they are closed has no twins.
+    pub fn suspend(&mut self) -> Vec<OwnedFd> {
+        self.live = false;
+        self.covered.clear();
+        let events = std::mem::take(&mut self.events);
+        for e in &events {
+            ring::disable(e);
+        }
+        events
     }
 
     /// Thread `tid` left the tree. The filter keeps it until the next
