@@ -5,7 +5,8 @@
 #
 #   --quick        fewer calls, requests and rounds (1.5-2.5 minutes on 2 vCPUs;
 #                  the full run takes 8-25 minutes, depending on the host)
-#   --parts LIST   comma-separated subset of: floor,micro,inject,placement,nginx,records,capture,rss
+#   --parts LIST   comma-separated subset of: floor,micro,inject,placement,nginx,nginx-static,
+#                  records,capture,rss
 #                  (default: all)
 #   --rounds R     rounds of the interleaved parts (default 9, --quick 3; placement: at most 5)
 #   --keep         keep the work directory (raw numbers, records, ab and nginx logs)
@@ -40,7 +41,17 @@
 #            without and with -k, untraced and under each tracer mode; requests/s and
 #            ratio to untraced. Records go to a file in the work directory (-o FILE);
 #            the all --no-ret, all default and perf (-s 0) rows also run with -w FILE
-#            instead, and "-w / -o" lines give the per-round ratio of each pair.
+#            instead, and "-w / -o" lines give the per-round ratio of each pair. "perf /
+#            --no-ret bound": the perf row (--only accept4,close,writev -s 0) over the same
+#            with --no-ret, per round (issue 20's target: >= 0.95).
+#   nginx-static  the same nginx serving a static file (sendfile on; GET /index.html, a
+#            small file written into the nginx prefix: accept4, recvfrom, openat, newfstatat,
+#            writev, sendfile, close x2 per request), in rounds of its own: untraced;
+#            --only accept4,close,writev -s 0 with --exit-via perf, with --no-ret (the
+#            bound) and with --exit-via ptrace; strace -f --seccomp-bpf -e trace=accept4;
+#            --only accept4 (default mode). After the table, per round then median: perf
+#            / --no-ret (target >= 0.95) and --only accept4's ratio to untraced over
+#            strace's (target >= 1.15). Records go to a file in the work directory.
 #   records  bench/loop fully traced: getppid with --no-ret, read64 in default mode, in
 #            the text, json and strace formats and as a capture (-w FILE alone): bytes
 #            per record, records per second, and the supervisor's CPU time per record.
@@ -64,13 +75,14 @@
 # for the supervisor CPU column. Measured as root (as a user, nginx warns that it cannot
 # switch user, and runs).
 # Knobs (environment): MICRO_N, MICRO_FAST_N, NGINX_N, NGINX_NK (requests with -k), RSS_N, REC_N,
-# REC_READ_N, CAP_AB_N, CAP_SH_N, FLOOR (path of the floor's run.sh), MICRO_MODES and NGINX_MODES (subsets of the
-# mode names in this script, e.g. NGINX_MODES="untraced filter"; ratios need "untraced").
+# REC_READ_N, CAP_AB_N, CAP_SH_N, FLOOR (path of the floor's run.sh), MICRO_MODES, NGINX_MODES and
+# NGINX_STATIC_MODES (subsets of the mode names in this script, e.g. NGINX_MODES="untraced filter";
+# ratios need "untraced"; nginx-static's modes are any of NGINX_MODES's and selptrace, acc1, straceb1).
 set -u -o pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 QUICK=0
-PARTS=floor,micro,inject,placement,nginx,records,capture,rss
+PARTS=floor,micro,inject,placement,nginx,nginx-static,records,capture,rss
 ROUNDS=
 KEEP=0
 while [ $# -gt 0 ]; do
@@ -242,7 +254,7 @@ micro_floor() {
 }
 skip_mode() { # MODE -> 0 when it cannot run here
   case ${1#pin-} in
-    perf|perfw|ptrace|selperf|selperfw|selperftask|filterptrace|filterraw) [ $EXIT_VIA = 0 ] ;;
+    perf|perfw|ptrace|selperf|selperfw|selperftask|selptrace|filterptrace|filterraw) [ $EXIT_VIA = 0 ] ;;
     strace*) ! command -v strace >/dev/null ;;
     fnotif|ftrace) [ -z "$FLOORBIN" ] ;;
     *) return 1 ;;
@@ -408,9 +420,28 @@ fi
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
-ng_conf() { # DIR PORT
+# ng_conf DIR PORT [CONF]: CONF ret200 (default): `location / { return 200 ... }`;
+# static: sendfile on, $DIR/html/index.html (a small file) served from disk, fetched as
+# /index.html (per request: accept4, recvfrom, openat, newfstatat, writev (headers),
+# sendfile, close x2). Sets NG_URI, the path that ab and the start-up probe request.
+# Run as root, the static configuration keeps the workers root (`user root;`): the default
+# worker user (nobody) cannot reach the file inside the work directory (mode 700).
+ng_conf() {
+  local site='location / { return 200 "hello from nginx under my-sysdig bench\n"; }' usr=''
+  NG_URI=/
   mkdir -p "$1"
+  if [ "${3:-ret200}" = static ]; then
+    mkdir -p "$1/html"
+    { echo '<!DOCTYPE html>'
+      echo '<html><head><title>my-sysdig bench</title></head><body>'
+      for i in $(seq 8); do echo "<p>static file served by nginx under my-sysdig bench, line $i</p>"; done
+      echo '</body></html>'; } > "$1/html/index.html"
+    site="sendfile on; default_type text/html; root $1/html; location / { }"
+    [ "$(id -u)" = 0 ] && usr='user root;'
+    NG_URI=/index.html
+  fi
   cat > "$1/nginx.conf" <<EOF
+$usr
 worker_processes 2;
 daemon off;
 pid $1/nginx.pid;
@@ -425,13 +456,17 @@ http {
   scgi_temp_path $1/scgi;
   server {
     listen 127.0.0.1:$2;
-    location / { return 200 "hello from nginx under my-sysdig bench\n"; }
+    $site
   }
 }
 EOF
 }
 NG_SEL=accept4,close,writev
+NG_URI=/    # set by ng_conf
 NGINX_MODES=${NGINX_MODES:-untraced filter filterptrace seldefault selnoret selnoret0 selperf selperfw selperftask allnoret allnoretw alldefault alldefaultw strace1 strace3 straceb3 straceall}
+# part nginx-static: the perf row, its bound and the ptrace path on the same calls; one call,
+# accept4, in the default mode beside strace --seccomp-bpf
+NGINX_STATIC_MODES=${NGINX_STATIC_MODES:-untraced selperf selnoret0 selptrace straceb1 acc1}
 ng_label() {
   case $1 in
     untraced) echo "untraced" ;;
@@ -451,14 +486,18 @@ ng_label() {
     strace3) echo "strace -f -e trace=$NG_SEL" ;;
     straceb3) echo "strace -f --seccomp-bpf -e trace=$NG_SEL" ;;
     straceall) echo "strace -f (all)" ;;
+    selptrace) echo "my-sysdig --only $NG_SEL -s 0 --exit-via ptrace" ;;
+    acc1) echo "my-sysdig --only accept4 (default)" ;;
+    straceb1) echo "strace -f --seccomp-bpf -e trace=accept4" ;;
   esac
 }
-# ng_start MODE RECFILE: starts nginx (under MODE) in $W/ng, sets CUR_PID and PORT.
+# ng_start MODE RECFILE [CONF]: starts nginx (under MODE) in $W/ng with ng_conf's CONF
+# (default ret200), sets CUR_PID, PORT and NG_URI.
 # The -w modes write the capture to RECFILE.cap; the cap* modes (part capture) write
 # both RECFILE (-o, in their format) and RECFILE.cap.
 ng_start() {
   local mode=$1 rec=$2 d=$W/ng cmd
-  rm -rf "$d"; PORT=$(free_port); ng_conf "$d" "$PORT"
+  rm -rf "$d"; PORT=$(free_port); ng_conf "$d" "$PORT" "${3:-ret200}"
   local ng=("$NGINX" -p "$d" -c "$d/nginx.conf")
   case $mode in
     untraced) cmd=("${ng[@]}") ;;
@@ -469,6 +508,8 @@ ng_start() {
     selnoret0) cmd=("$MS" exec --only "$NG_SEL" -s 0 --no-ret -o "$rec" -- "${ng[@]}") ;;
     selperf) cmd=("$MS" exec --only "$NG_SEL" -s 0 --exit-via perf -o "$rec" -- "${ng[@]}") ;;
     selperfw) cmd=("$MS" exec --only "$NG_SEL" -s 0 --exit-via perf -w "$rec.cap" -- "${ng[@]}") ;;
+    selptrace) cmd=("$MS" exec --only "$NG_SEL" -s 0 --exit-via ptrace -o "$rec" -- "${ng[@]}") ;;
+    acc1) cmd=("$MS" exec --only accept4 -o "$rec" -- "${ng[@]}") ;;
     selperftask) cmd=(env MY_SYSDIG_PERF_SCOPE=task "$MS" exec --only "$NG_SEL" -s 0 --exit-via perf -o "$rec" -- "${ng[@]}") ;;
     allnoret) cmd=("$MS" exec --no-ret -o "$rec" -- "${ng[@]}") ;;
     allnoretw) cmd=("$MS" exec --no-ret -w "$rec.cap" -- "${ng[@]}") ;;
@@ -478,19 +519,20 @@ ng_start() {
     strace1) cmd=(strace -f -qq -o /dev/null -e trace=accept4 "${ng[@]}") ;;
     strace3) cmd=(strace -f -qq -o /dev/null -e trace="$NG_SEL" "${ng[@]}") ;;
     straceb3) cmd=(strace -f --seccomp-bpf -qq -o /dev/null -e trace="$NG_SEL" "${ng[@]}") ;;
+    straceb1) cmd=(strace -f --seccomp-bpf -qq -o /dev/null -e trace=accept4 "${ng[@]}") ;;
     straceall) cmd=(strace -f -qq -o /dev/null "${ng[@]}") ;;
   esac
   # its own process group, so that cleanup can kill the whole tree
   setsid "${cmd[@]}" </dev/null >>"$W/nginx.out" 2>&1 &
   CUR_PID=$!
   for _ in $(seq 300); do
-    if [ -s "$d/nginx.pid" ] && curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$PORT/"; then
+    if [ -s "$d/nginx.pid" ] && curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:$PORT$NG_URI"; then
       return 0
     fi
     kill -0 "$CUR_PID" 2>/dev/null || break
     sleep 0.1
   done
-  note "nginx ($mode) did not start (see $W/nginx.out, $d/error.log)"
+  note "nginx ($mode) did not start (see $W/nginx.out, $d/error.log: $(tail -n 1 "$d/error.log" 2>/dev/null | cut -c1-160))"
   ng_stop
   return 1
 }
@@ -513,53 +555,98 @@ ng_stop() {
 # ab_run N [-k] -> requests/s on stdout; failures noted
 ab_run() {
   local n=$1 k=${2:-} out=$W/ab.out
-  ab -q -r ${k:+"$k"} -n "$n" -c $CONC "http://127.0.0.1:$PORT/" > "$out" 2>&1
+  ab -q -r ${k:+"$k"} -n "$n" -c $CONC "http://127.0.0.1:$PORT$NG_URI" > "$out" 2>&1
   local failed; failed=$(sed -n 's/^Failed requests: *\([0-9]*\).*/\1/p' "$out")
   [ "${failed:-0}" = 0 ] || note "ab $k: $failed failed requests"
+  local non2xx; non2xx=$(sed -n 's/^Non-2xx responses: *\([0-9]*\).*/\1/p' "$out")
+  [ "${non2xx:-0}" = 0 ] || note "ab $k: $non2xx non-2xx responses ($NG_URI)"
   sed -n 's/^Requests per second: *\([0-9.]*\).*/\1/p' "$out"
+}
+
+# ng_rounds CONF PREFIX MODES: ROUNDS interleaved rounds of MODES on ng_conf's CONF; per mode,
+# ab_run's requests/s appended to PREFIX.close.MODE (ab -n NGINX_N) and PREFIX.keep.MODE (-k,
+# -n NGINX_NK), one line per round (NA when the run failed). Records to PREFIX.rec (-o).
+ng_rounds() {
+  local conf=$1 base=$2 modes=$3 r mode v
+  for r in $(seq "$ROUNDS"); do
+    for mode in $modes; do
+      skip_mode "$mode" && continue
+      if ng_start "$mode" "$base.rec" "$conf"; then
+        ab_run 500 > /dev/null                    # warm-up: workers, caches
+        v=$(ab_run "$NGINX_N"); echo "${v:-NA}" >> "$base.close.$mode"
+        v=$(ab_run "$NGINX_NK" -k); echo "${v:-NA}" >> "$base.keep.$mode"
+        ng_stop
+      else
+        echo NA >> "$base.close.$mode"; echo NA >> "$base.keep.$mode"
+      fi
+    done
+    echo "  round $r/$ROUNDS done" >&2
+  done
+}
+# ng_table PREFIX MODES: one row per mode, requests/s and ratio to untraced, both columns
+ng_table() {
+  local n=$1 modes=$2 mode label
+  say "$(printf '%-62s %9s %6s %11s   %9s %6s %11s' mode "close" ratio 'ratio range' "keepalive" ratio 'ratio range')"
+  say "$(printf '%-62s %9s %6s %11s   %9s %6s %11s' "" "-n $NGINX_N" '' '' "-n $NGINX_NK" '' '')"
+  for mode in $modes; do
+    label=$(ng_label "$mode")
+    if skip_mode "$mode"; then say "$(printf '%-62s %9s' "$label" skipped)"; continue; fi
+    say "$(printf '%-62s %9s %6s %11s   %9s %6s %11s' "$label" \
+      "$(f0 "$(med "$n.close.$mode")")" "$(pratio "$n.close.$mode" "$n.close.untraced")" "$(pratio_range "$n.close.$mode" "$n.close.untraced")" \
+      "$(f0 "$(med "$n.keep.$mode")")" "$(pratio "$n.keep.$mode" "$n.keep.untraced")" "$(pratio_range "$n.keep.$mode" "$n.keep.untraced")")"
+  done
+  say "  requests/s: median over rounds; ratio: median of the per-round ratios to untraced (range: min..max)."
+}
+# ng_derived PREFIX A B TEXT: "TEXT: close X (range), keepalive Y (range)", X the median of the
+# per-round A/B (when both modes ran)
+ng_derived() {
+  local n=$1 a=$2 b=$3
+  [ -f "$n.close.$a" ] && [ -f "$n.close.$b" ] || return 0
+  say "  $4: close $(pratio "$n.close.$a" "$n.close.$b") ($(pratio_range "$n.close.$a" "$n.close.$b")), keepalive $(pratio "$n.keep.$a" "$n.keep.$b") ($(pratio_range "$n.keep.$a" "$n.keep.$b"))"
+}
+# the perf row over its bound, --no-ret (both -s 0): issue 20's target >= 0.95, on both configurations
+ng_perf_bound() {
+  ng_derived "$1" selperf selnoret0 "perf / --no-ret bound ($(ng_label selperf) over the -s 0 --no-ret row, per round; target >= 0.95)"
 }
 
 if has_part nginx; then
   if command -v nginx >/dev/null && command -v ab >/dev/null; then
     echo "nginx: $ROUNDS rounds, ab -n $NGINX_N (-k: -n $NGINX_NK) -c $CONC ..." >&2
-    for r in $(seq "$ROUNDS"); do
-      for mode in $NGINX_MODES; do
-        skip_mode "$mode" && continue
-        if ng_start "$mode" "$W/nginx.rec"; then
-          ab_run 500 > /dev/null                    # warm-up: workers, caches
-          v=$(ab_run "$NGINX_N"); echo "${v:-NA}" >> "$W/nginx.close.$mode"
-          v=$(ab_run "$NGINX_NK" -k); echo "${v:-NA}" >> "$W/nginx.keep.$mode"
-          ng_stop
-        else
-          echo NA >> "$W/nginx.close.$mode"; echo NA >> "$W/nginx.keep.$mode"
-        fi
-      done
-      echo "  round $r/$ROUNDS done" >&2
-    done
-    say ""
-    say "## nginx, 2 workers, ab -c $CONC, $ROUNDS interleaved rounds: requests/s and ratio to untraced"
-    say "$(printf '%-56s %9s %6s %11s   %9s %6s %11s' mode "close" ratio 'ratio range' "keepalive" ratio 'ratio range')"
-    say "$(printf '%-56s %9s %6s %11s   %9s %6s %11s' "" "-n $NGINX_N" '' '' "-n $NGINX_NK" '' '')"
     n=$W/nginx
-    for mode in $NGINX_MODES; do
-      label=$(ng_label "$mode")
-      if skip_mode "$mode"; then say "$(printf '%-56s %9s' "$label" skipped)"; continue; fi
-      say "$(printf '%-56s %9s %6s %11s   %9s %6s %11s' "$label" \
-        "$(f0 "$(med "$n.close.$mode")")" "$(pratio "$n.close.$mode" "$n.close.untraced")" "$(pratio_range "$n.close.$mode" "$n.close.untraced")" \
-        "$(f0 "$(med "$n.keep.$mode")")" "$(pratio "$n.keep.$mode" "$n.keep.untraced")" "$(pratio_range "$n.keep.$mode" "$n.keep.untraced")")"
-    done
-    say "  requests/s: median over rounds; ratio: median of the per-round ratios to untraced (range: min..max)."
+    ng_rounds ret200 "$n" "$NGINX_MODES"
+    say ""
+    say "## nginx, 2 workers, \`return 200\`, ab -c $CONC, $ROUNDS interleaved rounds: requests/s and ratio to untraced"
+    ng_table "$n" "$NGINX_MODES"
     [ -f "$n.close.allnoret" ] && [ -f "$n.close.straceall" ] &&
       say "  all --no-ret / strace -f (all): close $(pratio "$n.close.allnoret" "$n.close.straceall")x, keepalive $(pratio "$n.keep.allnoret" "$n.keep.straceall")x"
     [ -f "$n.close.seldefault" ] && [ -f "$n.close.straceb3" ] &&
       say "  --only $NG_SEL (default) / strace -f --seccomp-bpf, same calls: close $(pratio "$n.close.seldefault" "$n.close.straceb3")x, keepalive $(pratio "$n.keep.seldefault" "$n.keep.straceb3")x"
+    ng_perf_bound "$n"
+    wl=0
     for a in allnoret alldefault selperf; do
-      [ -f "$n.close.${a}w" ] && [ -f "$n.close.$a" ] &&
+      [ -f "$n.close.${a}w" ] && [ -f "$n.close.$a" ] && wl=1 &&
         say "  -w / -o, $(ng_label $a): close $(pratio "$n.close.${a}w" "$n.close.$a") ($(pratio_range "$n.close.${a}w" "$n.close.$a")), keepalive $(pratio "$n.keep.${a}w" "$n.keep.$a") ($(pratio_range "$n.keep.${a}w" "$n.keep.$a"))"
     done
-    say "  (-w / -o: requests/s with the capture over requests/s with text, per round; >=1.00: -w costs no more)"
+    [ $wl = 1 ] && say "  (-w / -o: requests/s with the capture over requests/s with text, per round; >=1.00: -w costs no more)"
   else
     note "nginx or ab missing: nginx part skipped"
+  fi
+fi
+
+if has_part nginx-static; then
+  if command -v nginx >/dev/null && command -v ab >/dev/null; then
+    echo "nginx-static: $ROUNDS rounds, ab -n $NGINX_N (-k: -n $NGINX_NK) -c $CONC, GET /index.html ..." >&2
+    n=$W/nginx-static
+    ng_rounds static "$n" "$NGINX_STATIC_MODES"
+    say ""
+    say "## nginx, 2 workers, static file (sendfile on, GET /index.html, $(wc -c < "$W/ng/html/index.html" 2>/dev/null || echo '?') bytes), ab -c $CONC, $ROUNDS interleaved rounds:"
+    say "## requests/s and ratio to untraced"
+    ng_table "$n" "$NGINX_STATIC_MODES"
+    say "  per request (close): accept4, recvfrom, openat, newfstatat, writev (headers), sendfile, close x2."
+    ng_perf_bound "$n"
+    ng_derived "$n" acc1 straceb1 "--only accept4 / strace --seccomp-bpf -e trace=accept4, i.e. (ours / untraced) / (strace's / untraced), per round; target >= 1.15 (close; with -k accept4 is rare)"
+  else
+    note "nginx or ab missing: nginx-static part skipped"
   fi
 fi
 
