@@ -99,7 +99,10 @@ fn wait_end(child: &mut Child, secs: u64) -> std::process::ExitStatus {
         }
         if Instant::now() > deadline {
             let _ = child.kill();
-            panic!("my-sysdig attach did not end");
+            let _ = child.wait();
+            let mut err = String::new();
+            let _ = child.stderr.take().map(|mut e| e.read_to_string(&mut err));
+            panic!("my-sysdig attach did not end within {secs} s; its stderr: {err}");
         }
         std::thread::sleep(Duration::from_millis(20));
     }

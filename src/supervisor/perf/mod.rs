@@ -355,7 +355,8 @@ impl PerfExits {
     /// push (a pass takes every entry stamped before it began). Returns
     /// whether the caller should drain now (the poller lags far behind).
     pub fn enter(&self, shared: &Shared, call: Entered) -> bool {
-        self.last_use.store(monotonic_ns(), Ordering::Relaxed);
+        // The notification's own time: no second clock read per call.
+        self.last_use.store(call.t0_ns, Ordering::Relaxed);
         if self.join == Join::Batched {
             let mut q = self.queue.lock();
             // Closed events are opened before the call can run. The state
