@@ -134,9 +134,10 @@ mod ioctl {
     }
 }
 
-/// Signal that interrupts the receiver's blocking RECV at the end (its
-/// handler does nothing; installed without SA_RESTART).
-const WAKE_SIGNAL: libc::c_int = libc::SIGURG;
+/// Signal that interrupts the receiver's blocking RECV at the end, and the
+/// attached tracer's blocking waitpid (its handler does nothing; installed
+/// without SA_RESTART).
+pub(super) const WAKE_SIGNAL: libc::c_int = libc::SIGURG;
 
 extern "C" fn on_wake(_: libc::c_int) {}
 
@@ -443,7 +444,7 @@ fn wait_for_hangup(listener: &OwnedFd, stop: Option<&AtomicBool>) {
     }
 }
 
-fn install_wake_handler() {
+pub(super) fn install_wake_handler() {
     use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction};
     let act = SigAction::new(
         SigHandler::Handler(on_wake),

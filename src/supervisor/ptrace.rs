@@ -265,8 +265,45 @@ impl<'a> Tracer<'a> {
         }
     }
 
-    /// Runs until no tracee is left; returns how the root command ended.
-    pub fn run(mut self) -> Option<Exit> {
+    /// Runs until no tracee is left (or, attached, until `stop` is set);
+    /// returns how the root command ended.
+    pub fn run(self) -> Option<Exit> {
+        let Some(stop) = self.stop else {
+            return self.trace();
+        };
+        // The stop signal's handler only sets the flag, and it may run on
+        // another thread, or on this one between the flag's check and a
+        // blocking waitpid (or while polling): the tracer would then sleep
+        // until some tracee stops, forever for an idle server. A watcher
+        // interrupts the wait once the flag is set, until the tracer is out.
+        super::notify::install_wake_handler();
+        // SAFETY: pthread_self has no preconditions.
+        let tracer = unsafe { libc::pthread_self() };
+        let ended = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|s| {
+            let watcher = std::thread::Builder::new()
+                .name("my-sysdig-stop".into())
+                .spawn_scoped(s, || {
+                    use std::sync::atomic::Ordering::SeqCst;
+                    while !ended.load(SeqCst) {
+                        if stop.load(SeqCst) {
+                            // SAFETY: the tracer thread outlives this scope.
+                            unsafe { libc::pthread_kill(tracer, super::notify::WAKE_SIGNAL) };
+                        }
+                        std::thread::sleep(Duration::from_millis(5));
+                    }
+                });
+            if let Err(e) = watcher {
+                self.shared
+                    .warn(&format!("cannot start the stop watcher: {e}"));
+            }
+            let exit = self.trace();
+            ended.store(true, std::sync::atomic::Ordering::SeqCst);
+            exit
+        })
+    }
+
+    fn trace(mut self) -> Option<Exit> {
         let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
         let mut poll = cpus > 1;
         let mut window = poll::PollWindow::default();
