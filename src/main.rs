@@ -206,6 +206,8 @@ struct ExecArgs {
     /// ptrace for those whose record needs memory the kernel writes (read data, stat buffers).
     #[arg(long, value_enum, value_name = "HOW", conflicts_with = "no_ret")]
     exit_via: Option<ExitViaArg>,
+    #[command(flatten)]
+    receivers: ReceiversArg,
     /// Tamper with calls, as strace's --inject: SET:ACTION[:ACTION...][:when=EXPR].
     /// SET as in --only; actions error=ERRNO, retval=N, signal=SIG, delay_enter=T,
     /// delay_exit=T, poke_enter=@argN=HEX, poke_exit=..., redirect=PATH; when=N, N..M,
@@ -227,6 +229,16 @@ struct ExecArgs {
         value_name = "CMD"
     )]
     command: Vec<OsString>,
+}
+
+/// `--receivers`, for exec (with --no-ret) and agent.
+#[derive(Args)]
+struct ReceiversArg {
+    /// Threads receiving notifications (default: one per two CPUs, 1 to 4). Only
+    /// without return values (exec --no-ret, agent): with them one thread takes every
+    /// call, so that each thread's record joins its return value in order.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    receivers: Option<u16>,
 }
 
 #[derive(Args)]
@@ -291,6 +303,8 @@ struct AgentArgs {
     display: DisplayArgs,
     #[command(flatten)]
     capture: CaptureArgs,
+    #[command(flatten)]
+    receivers: ReceiversArg,
 }
 
 #[derive(Args)]
@@ -341,6 +355,7 @@ fn main() -> ExitCode {
                 display: a.display.display(),
                 snaplen: a.snaplen,
                 no_ret: a.no_ret,
+                receivers: a.receivers.receivers.map(usize::from),
                 exit_via: match a.exit_via {
                     None | Some(ExitViaArg::Auto) => ExitVia::Auto,
                     Some(ExitViaArg::Perf) => ExitVia::Perf,
@@ -373,6 +388,7 @@ fn main() -> ExitCode {
             capture: a.capture.capture,
             display: a.display.display(),
             snaplen: a.capture.snaplen,
+            receivers: a.receivers.receivers.map(usize::from),
         }),
         Cmd::Profile(a) => profile::run(ProfileConfig {
             only: a.only,

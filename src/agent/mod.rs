@@ -44,6 +44,8 @@ pub struct AgentConfig {
     pub capture: Option<PathBuf>,
     pub display: Display,
     pub snaplen: usize,
+    /// `--receivers`: threads receiving each container's notifications.
+    pub receivers: Option<usize>,
 }
 
 /// Set by SIGTERM and SIGINT: stop accepting, drain, close, end.
@@ -121,6 +123,7 @@ pub fn run(cfg: AgentConfig) -> Result<i32> {
         no_ret: true,
         fd_paths: cfg.display.fd_paths,
         unknown_numbers: selection.open,
+        receivers: cfg.receivers.unwrap_or_else(supervisor::default_receivers),
     };
     // No launcher: no call of ours to hide (tid 0 is no thread).
     let shared = Shared::new(table, opts, out, selected, compat, (0, -1), None);

@@ -86,6 +86,7 @@ pub fn run(cfg: AttachConfig) -> Result<i32> {
         no_ret: false,
         fd_paths: cfg.display.fd_paths,
         unknown_numbers: selection.open,
+        receivers: 1,
     };
     install_stop_handlers();
     let nrs: Option<Vec<u32>> =

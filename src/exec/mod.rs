@@ -29,6 +29,8 @@ pub struct ExecConfig {
     pub display: Display,
     pub snaplen: usize,
     pub no_ret: bool,
+    /// `--receivers` (with `no_ret` only).
+    pub receivers: Option<usize>,
     pub exit_via: ExitVia,
     /// `--inject` and `--fault` values, each with whether it is a `--fault`.
     pub inject: Vec<(String, bool)>,
@@ -56,6 +58,12 @@ const PERF_PAGES: usize = 64;
 /// Runs the command under the tracer; returns the exit code. Every option
 /// is checked, and every output opened, before anything is run.
 pub fn run(cfg: ExecConfig) -> Result<i32> {
+    if cfg.receivers.is_some() && !cfg.no_ret {
+        return Err(Error::usage(
+            "--receivers needs --no-ret: with return values one thread receives every \
+             call, in the order the perf and ptrace paths join records to their results",
+        ));
+    }
     let (comm, filter) =
         crate::pipeline::checked_selection(cfg.snaplen, &cfg.select, cfg.display.fd_paths)?;
     let inject = {
@@ -148,6 +156,7 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
         no_ret: cfg.no_ret,
         fd_paths: cfg.display.fd_paths,
         unknown_numbers: plan.unknown_numbers,
+        receivers: cfg.receivers.unwrap_or_else(supervisor::default_receivers),
     };
     let table = plan.table;
     let perf = events.map(|ev| {

@@ -19,7 +19,7 @@ use parking_lot::Mutex;
 use ptrace::Exit;
 use std::os::fd::OwnedFd;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use threads::{Renames, ThreadCache, ThreadInfo};
+use threads::{Change, Changes, ThreadCache, ThreadInfo};
 
 /// `kcmp(2)` type: do two tasks share one descriptor table?
 const KCMP_FILES: libc::c_int = 2;
@@ -37,6 +37,17 @@ pub struct Options {
     pub fd_paths: bool,
     /// Numbers past the tables are selected (no positive `--only` item).
     pub unknown_numbers: bool,
+    /// Threads receiving notifications (`--receivers`; 1 unless `no_ret`:
+    /// the perf path joins a thread's records in the order one receiver
+    /// took its calls).
+    pub receivers: usize,
+}
+
+/// Receivers when `--receivers` is not given: one per two CPUs, 1 to 4.
+/// (On 2 CPUs one is fastest: a second receiver takes CPU time from the
+/// program; BENCHMARKS.md, "Receivers".)
+pub fn default_receivers() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).clamp(1, 4))
 }
 
 /// State both loops read.
@@ -65,8 +76,9 @@ pub struct Shared {
     live: AtomicUsize,
     /// `-y`: every process's descriptor table (both loops use it).
     fds: Option<Mutex<FdTables>>,
-    /// Renames either loop saw: both loops' thread caches drop their names.
-    renames: Renames,
+    /// Execs, exits and renames any loop saw: every loop's thread cache
+    /// drops what they make wrong.
+    changes: Changes,
     /// `--inject`/`--fault`.
     pub inject: Option<crate::inject::Injector>,
     /// The command's first execve was seen (it is never tampered with).
@@ -102,10 +114,26 @@ impl Shared {
             launch_tid,
             launch_fd,
             launched: AtomicBool::new(false),
-            renames: Renames::default(),
+            changes: Changes::default(),
             inject: None,
             first_exec: AtomicBool::new(false),
         }
+    }
+
+    /// Threads receiving notifications, at least one.
+    pub(crate) fn receivers(&self) -> usize {
+        match self.opts.no_ret {
+            true => self.opts.receivers.max(1),
+            false => 1,
+        }
+    }
+
+    /// Whether a descriptor `redirect=` installs is installed and the call
+    /// answered in one step (`SECCOMP_ADDFD_FLAG_SEND`): when the record may
+    /// follow the answer (`--no-ret`, one receiver: every call of a thread
+    /// is a notification taken in order).
+    fn answer_sends(&self) -> bool {
+        self.opts.no_ret && self.receivers() == 1
     }
 
     /// With fault injection.
@@ -452,9 +480,10 @@ pub(crate) fn res_kind(spec: &Spec) -> ResKind {
     }
 }
 
-/// Keeps the thread cache true after calls that change what it holds. A
-/// rename also reaches the other loop's cache (`Renames`): in the default
-/// mode `prctl` goes through one loop and most calls through the other.
+/// Keeps the thread caches true after calls that change what they hold:
+/// this loop's now, the others' through `Changes` (in the default mode
+/// `prctl` goes through one loop and most calls through the other; with
+/// several receivers a process's calls go through any of them).
 fn after_call(
     shared: &Shared,
     cache: &mut ThreadCache,
@@ -464,11 +493,17 @@ fn after_call(
     regs: &[u64; 6],
 ) {
     match name {
-        "execve" | "execveat" | "exit_group" => cache.forget_process(tgid),
-        "exit" => cache.forget(tid),
+        "execve" | "execveat" | "exit_group" => {
+            cache.forget_process(tgid);
+            shared.changes.note(Change::Process(tgid));
+        }
+        "exit" => {
+            cache.forget(tid);
+            shared.changes.note(Change::Thread(tid));
+        }
         "prctl" if regs[0] == libc::PR_SET_NAME as u64 => {
             cache.forget(tid);
-            shared.renames.bump();
+            shared.changes.note(Change::Thread(tid));
         }
         _ => {}
     }

@@ -14,7 +14,7 @@ use crate::record::container::Container;
 use crate::record::{Record, ResKind};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// `SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP` (Linux 6.6): wake the tracee on the
 /// supervisor's CPU when answering, which halves the round trip.
@@ -145,7 +145,7 @@ extern "C" fn on_wake(_: libc::c_int) {}
 /// taken as soon as it is queued: the window in which a signal can still
 /// interrupt the trapped call before the supervisor has it stays small).
 /// RECV does not return when the last tracee is gone on older kernels, so a
-/// watcher thread polls for POLLHUP and then interrupts the receiver.
+/// watcher thread polls for POLLHUP and then interrupts the receivers.
 pub fn run(shared: &Shared, listener: OwnedFd) {
     run_in(shared, listener, None, None);
 }
@@ -162,32 +162,38 @@ pub fn run_in(
 ) {
     let fd = listener.as_raw_fd();
     // Before Linux 6.6 the flag is unknown: plain wake-ups, just slower.
-    if !ioctl::set_flags(fd, SYNC_WAKE_UP) {
+    // (MY_SYSDIG_SYNC_WAKE=0: plain wake-ups, to measure what it brings.)
+    let sync_wake = std::env::var("MY_SYSDIG_SYNC_WAKE").map_or(true, |v| v != "0");
+    if sync_wake && !ioctl::set_flags(fd, SYNC_WAKE_UP) {
         shared.warn(
             "no SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (Linux 6.6): plain notifications, slower wake-ups",
         );
     }
     install_wake_handler();
+    let n = shared.receivers();
     let done = AtomicBool::new(false);
-    let exited = AtomicBool::new(false);
-    // SAFETY: pthread_self has no preconditions.
-    let receiver = unsafe { libc::pthread_self() };
+    let exited = AtomicUsize::new(0);
+    // The receivers' threads, for the watcher to interrupt their RECV.
+    let receivers = parking_lot::Mutex::new(Vec::with_capacity(n));
     let delayer = Delayer::default();
     let delayer = &delayer;
+    let (done, exited, receivers, container) = (&done, &exited, &receivers, container.as_ref());
     std::thread::scope(|s| {
         let watcher = std::thread::Builder::new()
             .name("my-sysdig-hup".into())
             .spawn_scoped(s, || {
                 wait_for_hangup(&listener, stop);
                 done.store(true, Ordering::SeqCst);
-                // Repeat until the receiver is out: the signal may land
-                // just before it enters RECV.
+                // Repeat until every receiver is out: the signal may land
+                // just before one enters RECV.
                 // Looked at every 100 us: each run ends that much later.
                 let mut waited = 0;
-                while !exited.load(Ordering::SeqCst) {
+                while exited.load(Ordering::SeqCst) < n {
                     if waited % 50 == 0 {
-                        // SAFETY: the receiver thread outlives this scope.
-                        unsafe { libc::pthread_kill(receiver, WAKE_SIGNAL) };
+                        for &t in receivers.lock().iter() {
+                            // SAFETY: each receiver thread outlives this scope.
+                            unsafe { libc::pthread_kill(t, WAKE_SIGNAL) };
+                        }
                     }
                     waited += 1;
                     std::thread::sleep(std::time::Duration::from_micros(100));
@@ -204,9 +210,39 @@ pub fn run_in(
                 .ok(),
             false => None,
         };
-        let missed = receive(shared, fd, &done, delayer, container.as_ref());
-        exited.store(true, Ordering::SeqCst);
-        report_missed(shared, missed, container.as_deref());
+        // MY_SYSDIG_RECV_STATS=1: each receiver's calls and CPU time at
+        // the end (bench/receivers.sh: the supervisor's cost per call).
+        let stats = std::env::var("MY_SYSDIG_RECV_STATS").is_ok_and(|v| v == "1");
+        let one = move || {
+            // SAFETY: pthread_self has no preconditions.
+            receivers.lock().push(unsafe { libc::pthread_self() });
+            let ids = receive(shared, fd, done, delayer, container);
+            exited.fetch_add(1, Ordering::SeqCst);
+            if stats {
+                report_cpu(&ids);
+            }
+            ids
+        };
+        let mut others = Vec::with_capacity(n - 1);
+        for i in 1..n {
+            match std::thread::Builder::new()
+                .name(format!("my-sysdig-recv{i}"))
+                .spawn_scoped(s, one)
+            {
+                Ok(h) => others.push(h),
+                Err(e) => {
+                    shared.warn(&format!("cannot start receiver {i}: {e}"));
+                    exited.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+        }
+        let mut ids = one();
+        for h in others {
+            if let Ok(theirs) = h.join() {
+                ids.merge(&theirs);
+            }
+        }
+        report_missed(shared, ids.missed(), container.map(|c| &**c));
         delayer.stop();
         drop(timer);
     });
@@ -215,7 +251,7 @@ pub fn run_in(
 /// The ids the kernel gave the requests this listener received: they are
 /// consecutive per listener, so the ones never received are the calls a
 /// signal interrupted before the supervisor took them.
-#[derive(Default)]
+#[derive(Default, Debug, PartialEq)]
 struct IdSpan {
     first: Option<u64>,
     /// Highest id seen, as an offset from `first`.
@@ -230,6 +266,25 @@ impl IdSpan {
             None => self.first = Some(id),
             Some(f) => self.top = self.top.max(id.wrapping_sub(f)),
         }
+    }
+
+    /// Adds what another receiver of the same listener saw.
+    fn merge(&mut self, other: &IdSpan) {
+        let Some(theirs) = other.first else { return };
+        let Some(mine) = self.first else {
+            *self = IdSpan { ..*other };
+            return;
+        };
+        // Both as offsets from the lower first id.
+        let first = if theirs.wrapping_sub(mine) as i64 >= 0 {
+            mine
+        } else {
+            theirs
+        };
+        let top = |f: u64, t: u64| f.wrapping_sub(first).wrapping_add(t);
+        self.top = top(mine, self.top).max(top(theirs, other.top));
+        self.first = Some(first);
+        self.received += other.received;
     }
 
     /// Requests queued but never received, between the first and the last.
@@ -247,7 +302,7 @@ fn receive<'s>(
     done: &AtomicBool,
     delayer: &Delayer<'s>,
     container: Option<&Arc<Container>>,
-) -> u64 {
+) -> IdSpan {
     let mut cache = ThreadCache::default();
     let mut scratch = Vec::with_capacity(4096);
     let mut req: libc::seccomp_notif = unsafe_zeroed();
@@ -256,7 +311,7 @@ fn receive<'s>(
         // At the end, answer what is queued first (nothing is after a
         // hangup; after the agent's stop, the calls already trapped).
         if done.load(Ordering::SeqCst) && !pending(fd) {
-            return ids.missed();
+            return ids;
         }
         match ioctl::recv(fd, &mut req) {
             Ok(()) => {}
@@ -266,7 +321,7 @@ fn receive<'s>(
             // the watcher sees the hangup).
             Err(libc::ENOENT) => {
                 if hung_up(fd) {
-                    return ids.missed();
+                    return ids;
                 }
                 continue;
             }
@@ -277,7 +332,7 @@ fn receive<'s>(
                     "receiving a notification: {}",
                     nix::errno::Errno::from_raw(e)
                 ));
-                return ids.missed();
+                return ids;
             }
         }
         ids.saw(req.id);
@@ -300,7 +355,7 @@ fn receive<'s>(
             _ => false,
         };
         let mut drain_now = false;
-        cache.sync(&shared.renames);
+        cache.sync(&shared.changes);
         let (mut rec, pid, inj) = handle(shared, fd, &req, &mut cache);
         if let (Some(r), Some(c)) = (rec.as_mut(), container) {
             r.container = Some(c.clone());
@@ -340,10 +395,17 @@ fn receive<'s>(
             }
             shared.emit(&r, &mut scratch);
         }
-        // Answer before formatting: the tracee runs on while the record is
-        // written. Its next call cannot overtake this record: this thread
-        // takes that call's notification only after emitting. (ENOENT: the
-        // call was interrupted or its thread died meanwhile.)
+        // With one receiver, answer before formatting: the tracee runs on
+        // while the record is written, and its next call cannot overtake
+        // this record: that call's notification is taken only after
+        // emitting. With several, another receiver may take that call at
+        // once: the record is written first. (ENOENT: the call was
+        // interrupted or its thread died meanwhile.)
+        if shared.receivers() > 1 && !skip {
+            if let Some(r) = rec.take() {
+                shared.emit(&r, &mut scratch);
+            }
+        }
         match inj {
             None => {
                 let _ = ioctl::respond_continue(fd, req.id);
@@ -363,6 +425,29 @@ fn receive<'s>(
             shared.emit(&rec, &mut scratch);
         }
     }
+}
+
+/// One receiver's calls and CPU time (`MY_SYSDIG_RECV_STATS=1`).
+fn report_cpu(ids: &IdSpan) {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: t is a valid timespec to write to.
+    let cpu = match unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) } {
+        0 => t.tv_sec as u64 * 1_000_000_000 + t.tv_nsec as u64,
+        _ => 0,
+    };
+    let name = match std::thread::current().name() {
+        Some(n) if n.starts_with("my-sysdig-recv") => n.to_string(),
+        _ => "my-sysdig-recv0".to_string(),
+    };
+    eprintln!(
+        "my-sysdig: stats: {name}: {} calls, {} us CPU, {} ns/call",
+        ids.received,
+        cpu / 1000,
+        cpu.checked_div(ids.received).unwrap_or(0)
+    );
 }
 
 /// Says how many calls a signal interrupted before they were received
@@ -670,7 +755,7 @@ fn tamper<'s>(
         return;
     }
     let made_up = if spec.skips_call() { rec.take() } else { None };
-    if shared.opts.no_ret {
+    if shared.answer_sends() {
         // Every call is a notification, taken in order: the record is
         // written after the answer (by `receive`), off the call's path.
         let mut got = None;
@@ -777,7 +862,7 @@ impl<'s> Delayer<'s> {
                 let d = q.0.swap_remove(i);
                 drop(q);
                 let (rec, since, spec) = (d.rec, d.since, d.spec);
-                answer(fd, d.id, d.answer, shared.opts.no_ret, |res| {
+                answer(fd, d.id, d.answer, shared.answer_sends(), |res| {
                     if let Some(r) = rec {
                         let dur = since.elapsed().as_nanos() as u64;
                         write_made_up(shared, spec, r, res, dur, &mut scratch);

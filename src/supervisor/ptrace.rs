@@ -9,7 +9,7 @@
 
 use super::Shared;
 use super::memory::ProcMem;
-use super::threads::ThreadCache;
+use super::threads::{Change, ThreadCache};
 use crate::handlers::decode::{self, Ctx};
 use crate::record::{Record, siginfo};
 use nix::errno::Errno;
@@ -363,7 +363,7 @@ impl<'a> Tracer<'a> {
     }
 
     fn on_status(&mut self, status: WaitStatus) {
-        self.cache.sync(&self.shared.renames);
+        self.cache.sync(&self.shared.changes);
         match status {
             WaitStatus::Exited(pid, code) => self.gone(pid, Exit::Code(code), false),
             WaitStatus::Signaled(pid, sig, core) => self.gone(pid, Exit::Signal(sig as i32), core),
@@ -826,6 +826,7 @@ impl<'a> Tracer<'a> {
                     self.tracees.insert(tid, t);
                 }
                 self.cache.forget(former);
+                self.shared.changes.note(Change::Thread(former));
                 if let Some(perf) = &self.shared.perf {
                     perf.thread_renumbered(former);
                 }
@@ -837,6 +838,7 @@ impl<'a> Tracer<'a> {
         }
         let tgid = self.cache.get(tid).tgid;
         self.cache.forget_process(tgid);
+        self.shared.changes.note(Change::Process(tgid));
         // After exec the thread has the leader's tid, the process's id.
         self.shared.fd_reset(tid);
         self.resume(pid, None);
@@ -856,6 +858,7 @@ impl<'a> Tracer<'a> {
             Exit::Signal(s) => siginfo::killed_line(s, core, out),
         });
         self.cache.forget(tid);
+        self.shared.changes.note(Change::Thread(tid));
         self.resend.remove(&tid);
         self.later.retain(|&(_, p)| p != pid);
         if let Some(perf) = &self.shared.perf {

@@ -1,22 +1,48 @@
 //! Per-thread facts the records need: thread group id and name, read from
-//! `/proc/TID/status` once per thread and cached. Each tracing loop keeps its
-//! own cache (no lock on the hot path) and drops entries when a thread execs,
-//! renames itself or exits.
+//! `/proc/TID/status` once per thread and cached. Each tracing loop (the
+//! ptrace loop, each notification receiver) keeps its own cache (no lock on
+//! the hot path) and drops entries when a thread execs, renames itself or
+//! exits: a change one loop sees is logged (`Changes`) for the others.
 
 use crate::record::Comm;
+use parking_lot::Mutex;
 // Looked up on every notification, by thread id (from the kernel).
 use rustc_hash::FxHashMap as HashMap;
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Counts the renames (`prctl(PR_SET_NAME)`) either loop has seen. A
-/// rename is seen by one loop only (the one its call went through), but
-/// both caches hold the thread's name: the other loop learns of it here.
-#[derive(Default)]
-pub struct Renames(AtomicU64);
+/// What makes a cached entry wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// The thread exited or renamed itself (its id may be reused).
+    Thread(i32),
+    /// The process execed or exited: every thread of it.
+    Process(i32),
+}
 
-impl Renames {
-    pub fn bump(&self) {
-        self.0.fetch_add(1, Ordering::Release);
+/// Entries kept for loops that lag behind; one further behind clears its
+/// whole cache instead.
+const KEPT: usize = 4096;
+
+/// The changes any loop has seen, numbered. A call is seen by one loop only
+/// (the one it went through), but every loop may cache its thread: the
+/// others learn of it here before they handle their next call or stop.
+#[derive(Default)]
+pub struct Changes {
+    /// Number of the last change logged.
+    seq: AtomicU64,
+    log: Mutex<VecDeque<(u64, Change)>>,
+}
+
+impl Changes {
+    pub fn note(&self, c: Change) {
+        let mut log = self.log.lock();
+        let n = self.seq.load(Ordering::Relaxed) + 1;
+        log.push_back((n, c));
+        if log.len() > KEPT {
+            log.pop_front();
+        }
+        self.seq.store(n, Ordering::Release);
     }
 }
 
@@ -29,20 +55,34 @@ pub struct ThreadInfo {
 #[derive(Default)]
 pub struct ThreadCache {
     map: HashMap<i32, ThreadInfo>,
-    /// `Renames` when the names were read.
-    renames: u64,
+    /// The last of `Changes` applied.
+    seen: u64,
 }
 
 impl ThreadCache {
-    /// Drops every cached name after a rename seen by either loop (which
-    /// thread it was is not known here; renames are rare). Called before
-    /// each stop or notification is handled.
-    pub fn sync(&mut self, renames: &Renames) {
-        let now = renames.0.load(Ordering::Acquire);
-        if now != self.renames {
-            self.map.clear();
-            self.renames = now;
+    /// Applies the changes other loops logged since the last call (its own
+    /// come back too: forgetting twice costs one more read). Called before
+    /// each stop or notification is handled; one atomic load when nothing
+    /// changed.
+    pub fn sync(&mut self, changes: &Changes) {
+        if changes.seq.load(Ordering::Acquire) == self.seen {
+            return;
         }
+        let log = changes.log.lock();
+        match log.front() {
+            Some(&(first, _)) if first <= self.seen + 1 => {
+                let seen = self.seen;
+                for &(_, c) in log.iter().filter(|(n, _)| *n > seen) {
+                    match c {
+                        Change::Thread(tid) => self.forget(tid),
+                        Change::Process(tgid) => self.forget_process(tgid),
+                    }
+                }
+            }
+            // Too far behind: the log no longer holds what it missed.
+            _ => self.map.clear(),
+        }
+        self.seen = log.back().map_or(self.seen, |&(n, _)| n);
     }
 
     pub fn get(&mut self, tid: i32) -> ThreadInfo {
@@ -142,22 +182,52 @@ mod tests {
         assert_eq!(c.get(me).tgid, me);
     }
 
-    #[test]
-    fn rename_seen_elsewhere_drops_names() {
-        let renames = Renames::default();
-        let mut c = ThreadCache::default();
-        let me = std::process::id() as i32;
+    fn stale(c: &mut ThreadCache, tid: i32, tgid: i32) {
         c.map.insert(
-            me,
+            tid,
             ThreadInfo {
-                tgid: 1,
+                tgid,
                 comm: Comm::new(b"stale"),
             },
         );
-        c.sync(&renames);
-        assert_eq!(c.get(me).tgid, 1, "no rename: the cached entry stays");
-        renames.bump();
-        c.sync(&renames);
-        assert_eq!(c.get(me).tgid, me, "after a rename the entry is read again");
+    }
+
+    #[test]
+    fn change_seen_elsewhere_drops_entries() {
+        let changes = Changes::default();
+        let mut c = ThreadCache::default();
+        let me = std::process::id() as i32;
+        stale(&mut c, me, 1);
+        stale(&mut c, 7, 7);
+        stale(&mut c, 8, 7);
+        stale(&mut c, 9, 9);
+        c.sync(&changes);
+        assert_eq!(c.get(me).tgid, 1, "no change: the cached entry stays");
+        changes.note(Change::Thread(me));
+        changes.note(Change::Process(7));
+        c.sync(&changes);
+        assert_eq!(c.get(me).tgid, me, "after a change the entry is read again");
+        assert!(!c.map.contains_key(&7) && !c.map.contains_key(&8));
+        assert!(c.map.contains_key(&9), "other processes stay");
+        // Applied once: an entry cached since stays.
+        stale(&mut c, 8, 7);
+        c.sync(&changes);
+        assert!(c.map.contains_key(&8));
+    }
+
+    #[test]
+    fn cache_far_behind_starts_over() {
+        let changes = Changes::default();
+        let mut c = ThreadCache::default();
+        stale(&mut c, 9, 9);
+        for t in 0..(KEPT as i32 + 10) {
+            changes.note(Change::Thread(100_000 + t));
+        }
+        c.sync(&changes);
+        assert!(c.map.is_empty(), "changes it cannot see: everything goes");
+        stale(&mut c, 9, 9);
+        changes.note(Change::Thread(5));
+        c.sync(&changes);
+        assert!(c.map.contains_key(&9));
     }
 }

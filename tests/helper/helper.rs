@@ -654,6 +654,26 @@ fn case_threads(args: &[String]) {
     emit(&format!("threads={t} calls={m}\n"));
 }
 
+fn case_seq_threads(args: &[String]) {
+    let t: usize = num(args, 0, 4);
+    let n: usize = num(args, 1, 1000);
+    let handles: Vec<_> = (0..t)
+        .map(|k| {
+            std::thread::spawn(move || {
+                for i in 0..n {
+                    // Numbers no descriptor has: each record says its place.
+                    let fd = 1_000_000 + 10_000 * k + i;
+                    assert_eq!(sys!(libc::SYS_close, fd as c_long), Err(libc::EBADF));
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().expect("worker thread panicked");
+    }
+    emit(&format!("threads={t} calls={n}\n"));
+}
+
 /// Raw fork: SYS_fork on x86_64, clone(SIGCHLD) on aarch64 (which has no fork).
 fn fork_raw() -> c_long {
     #[cfg(target_arch = "x86_64")]
@@ -1165,6 +1185,11 @@ const CASES: &[(&str, &str, CaseFn)] = &[
         "threads",
         "threads [T=4] [M=100]: T threads, each M getppid + M write(/dev/null, \"t\", 1)",
         case_threads,
+    ),
+    (
+        "seq-threads",
+        "seq-threads [T=4] [N=1000]: T threads, each close(K) for K = 1000000 + 10000*t + i, i in 0..N (EBADF): the order shows",
+        case_seq_threads,
     ),
     (
         "fork-exec",

@@ -1,0 +1,163 @@
+//! Several notification receivers (`--receivers N`, `--no-ret` and the agent):
+//! one record per call, each thread's records in program order, thread caches
+//! kept true across receivers, and the option refused where it cannot apply.
+
+mod common;
+
+use common::*;
+use std::collections::BTreeMap;
+
+/// T threads each close a known run of numbers: with 1, 2 and 4 receivers
+/// every call has exactly one record, and each thread's records come in the
+/// order it made the calls (the record is written before the answer that lets
+/// the thread make its next call, which another receiver may take).
+#[test]
+fn many_receivers_keep_one_record_per_call_in_thread_order() {
+    const T: usize = 6;
+    const N: usize = 2000;
+    for receivers in ["1", "2", "4"] {
+        let t = trace_helper(
+            Mode::NoRet,
+            &["--receivers", receivers, "--only", "close"],
+            &["seq-threads", &T.to_string(), &N.to_string()],
+        );
+        t.assert_code(0);
+        assert!(t.stdout().contains(&format!("threads={T} calls={N}")));
+        let mut by_tid: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+        for r in t.of("close") {
+            let fd = r["args"]["fd"].as_i64().unwrap_or(-1);
+            if fd >= 1_000_000 {
+                by_tid
+                    .entry(r["tid"].as_i64().unwrap())
+                    .or_default()
+                    .push(fd);
+            }
+        }
+        assert_eq!(by_tid.len(), T, "{receivers} receivers: one run per thread");
+        for (tid, fds) in &by_tid {
+            assert_eq!(
+                fds.len(),
+                N,
+                "{receivers} receivers: tid {tid}: one record per call"
+            );
+            let base = fds[0];
+            assert_eq!(
+                (base - 1_000_000) % 10_000,
+                0,
+                "tid {tid} starts at its run"
+            );
+            for (i, fd) in fds.iter().enumerate() {
+                assert_eq!(
+                    *fd,
+                    base + i as i64,
+                    "{receivers} receivers: tid {tid}: record {i} out of program order"
+                );
+            }
+        }
+    }
+}
+
+/// A shell opens /dev/null (`read`'s redirect) and then execs cat (one
+/// execve: an absolute path), which opens /etc/hostname: whichever receiver
+/// takes cat's calls must know the process is now cat, though another one
+/// took the execve (and may have cached the process as sh).
+#[test]
+fn thread_caches_follow_execs_another_receiver_saw() {
+    const RUNS: usize = 40;
+    let script = format!(
+        "i=0; while [ $i -lt {RUNS} ]; do \
+         sh -c 'read x </dev/null; exec /bin/cat /etc/hostname' >/dev/null; i=$((i+1)); done"
+    );
+    let t = trace(
+        Mode::NoRet,
+        &["--receivers", "4", "--only", "openat"],
+        &["sh", "-c", &script],
+    );
+    t.assert_code(0);
+    let opens = t.of("openat");
+    let named = |path: &str, flags: &str| -> Vec<&serde_json::Value> {
+        opens
+            .iter()
+            .copied()
+            .filter(|r| r["args"]["pathname"] == path && r["args"]["flags"] == flags)
+            .collect()
+    };
+    let cat = named("/etc/hostname", "O_RDONLY");
+    assert_eq!(cat.len(), RUNS, "{}", t.dump());
+    for r in &cat {
+        assert_eq!(r["comm"], "cat", "a stale name after exec: {r}");
+    }
+    let sh = named("/dev/null", "O_RDONLY");
+    assert_eq!(sh.len(), RUNS, "{}", t.dump());
+    for r in &sh {
+        assert_eq!(r["comm"], "sh", "{r}");
+    }
+}
+
+/// The dash loop of background jobs with 4 receivers: the program's outcome
+/// is the untraced one, or the tracer says how many calls a signal interrupted
+/// before they were received (the only way --no-ret can change it).
+#[test]
+fn shell_background_jobs_with_four_receivers() {
+    const RUNS: usize = 10;
+    let (mut passed, mut interrupted) = (0, 0);
+    for _ in 0..RUNS {
+        let out = run_tracer(&[
+            "exec",
+            "--no-ret",
+            "--receivers",
+            "4",
+            "-o",
+            "/dev/null",
+            "--",
+            "sh",
+            "-c",
+            "for i in $(seq 300); do /bin/true & done; wait",
+        ]);
+        let err = out.stderr_str();
+        let said = err
+            .lines()
+            .find(|l| l.contains("interrupted by a signal"))
+            .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+            .unwrap_or(0);
+        interrupted += said;
+        match out.code() {
+            Some(0) => passed += 1,
+            _ => assert!(
+                err.contains("Cannot fork") && said > 0,
+                "the script failed and the tracer did not say why: {err}"
+            ),
+        }
+    }
+    eprintln!("4 receivers: {passed}/{RUNS} runs passed, {interrupted} calls interrupted in all");
+}
+
+/// `--receivers` where one thread must take every call, or out of range:
+/// a usage error, nothing run.
+#[test]
+fn receivers_are_refused_where_they_cannot_apply() {
+    let dir = TempDir::new("receivers-refused");
+    let marker = dir.join_str("ran");
+    for args in [
+        vec!["--receivers", "2"],
+        vec!["--receivers", "2", "--exit-via", "ptrace"],
+        vec!["--no-ret", "--receivers", "0"],
+        vec!["--no-ret", "--receivers", "65"],
+        vec!["--no-ret", "--receivers", "x"],
+    ] {
+        let mut all = vec!["exec"];
+        all.extend_from_slice(&args);
+        all.extend_from_slice(&["--", "touch", &marker]);
+        let out = run_tracer(&all);
+        assert_eq!(out.code(), Some(2), "{args:?}: {}", out.stderr_str());
+        assert!(
+            out.stderr_str().starts_with("my-sysdig: "),
+            "{args:?}: {}",
+            out.stderr_str()
+        );
+        assert!(
+            !std::path::Path::new(&marker).exists(),
+            "{args:?} ran the command"
+        );
+    }
+}
