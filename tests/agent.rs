@@ -381,7 +381,9 @@ fn three_containers_at_once() {
         return;
     }
     let dir = TempDir::new("agent3");
-    let agent = Agent::start(&dir, &["--only", "openat,mkdir"]);
+    // Three receivers per container: each container's records stay exact and
+    // in its program order (the mkdirs below).
+    let agent = Agent::start(&dir, &["--only", "openat,mkdir", "--receivers", "3"]);
     let prof = profile(&[
         "--only",
         "openat,mkdir",
@@ -576,7 +578,8 @@ fn sigterm_under_load_loses_nothing() {
         return;
     }
     let dir = TempDir::new("agentterm");
-    let agent = Agent::start(&dir, &[]);
+    // Two receivers: both drain what is pending before the listener closes.
+    let agent = Agent::start(&dir, &["--receivers", "2"]);
     let prof = profile(&[
         "--only",
         "openat",
