@@ -125,3 +125,35 @@ fn a_32_bit_program_in_the_strace_format_matches_strace() {
         t.dump()
     );
 }
+
+/// Fault injection on i386's `connect`, which the program makes through
+/// `socketcall`: `--inject connect:...` reaches it (the set is per ABI, by the
+/// carried call), in every mode; the other socket calls run untouched.
+#[test]
+fn a_32_bit_connect_through_socketcall_is_injected() {
+    let (_dir, bin, input) = setup();
+    for mode in MODES.iter().chain(EXIT_VIA.iter()).copied() {
+        let t = trace(
+            mode,
+            &["--only", "socket,connect", "--inject", "connect:retval=0"],
+            &[&bin, &input],
+        );
+        t.assert_code(3);
+        assert!(
+            t.stdout().contains(" connect=0 "),
+            "{mode:?}: {}",
+            t.stdout()
+        );
+        let conn = t.of("connect");
+        assert_eq!(conn.len(), 1, "{mode:?}: {}", t.dump());
+        assert_eq!(conn[0]["injected"], "retval", "{mode:?}: {}", conn[0]);
+        assert_eq!(conn[0]["nr"], 102, "socketcall's number: {}", conn[0]);
+        let sock = t.of("socket");
+        assert_eq!(sock.len(), 1, "{mode:?}: {}", t.dump());
+        assert!(sock[0].get("injected").is_none(), "{mode:?}: {}", sock[0]);
+        if mode.has_ret() {
+            assert_eq!(conn[0]["res"], 0, "{mode:?}: {}", conn[0]);
+            assert!(sock[0]["res"].as_i64().unwrap() >= 0, "{}", sock[0]);
+        }
+    }
+}

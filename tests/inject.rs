@@ -511,3 +511,79 @@ fn poke_enter_rewrites_the_buffer() {
         r.stderr_str()
     );
 }
+
+/// `poke_exit=@argN=HEX` writes into the memory argument N points at after
+/// the call returned: dash's `read` builtin takes the file's first byte, the
+/// poke changes it, and the shell prints `Jello`, as under `strace --inject`
+/// (the call's second read: the loader's read of libc is the first). It
+/// needs an exit stop: refused under `--no-ret`, nothing run.
+#[test]
+fn poke_exit_rewrites_what_the_call_returned() {
+    let dir = TempDir::new("poke-exit");
+    let input = dir.join_str("input");
+    std::fs::write(&input, "hello\n").unwrap();
+    let script = format!("read x < {input}; echo $x");
+    let cmd = ["sh", "-c", script.as_str()];
+    let spec = "read:poke_exit=@arg2=4a:when=2";
+    let plain = run_plain(&cmd);
+    assert_eq!(plain.stdout_str(), "hello\n");
+    let st = run(Command::new("strace")
+        .args([
+            "-f",
+            "-qq",
+            "-o",
+            "/dev/null",
+            &format!("--inject={spec}"),
+            "--",
+        ])
+        .args(cmd)
+        .stdin(Stdio::null()));
+    assert_eq!(st.stdout_str(), "Jello\n", "strace: {}", st.stderr_str());
+    for mode in [Mode::Ret, Mode::Ptrace, Mode::Perf] {
+        if mode == Mode::Perf && !perf_permitted() {
+            continue;
+        }
+        let got = ours(mode, &["--only", "read", "--inject", spec], &[], &cmd);
+        assert_eq!(got.code, Some(0), "{mode:?}: {}", got.stderr);
+        let out = run(Command::new(TRACER)
+            .arg("exec")
+            .args(mode.args())
+            .args(["--only", "read", "-o", "/dev/null", "--inject", spec, "--"])
+            .args(cmd)
+            .stdin(Stdio::null()));
+        assert_eq!(
+            out.stdout_str(),
+            "Jello\n",
+            "{mode:?}: {}",
+            out.stderr_str()
+        );
+        let poked: Vec<&str> = got
+            .trace
+            .lines()
+            .filter(|l| l.contains("(INJECTED"))
+            .collect();
+        assert_eq!(poked.len(), 1, "{mode:?}: {}", got.trace);
+        // The record shows the buffer as the program got it.
+        assert!(
+            poked[0].contains(r#"read(0, "J", 1)"#),
+            "{mode:?}: {}",
+            poked[0]
+        );
+    }
+    let refused = run_tracer(&[
+        "exec",
+        "--no-ret",
+        "--inject",
+        spec,
+        "--",
+        "touch",
+        &dir.join_str("ran"),
+    ]);
+    assert_eq!(refused.code(), Some(2), "{}", refused.stderr_str());
+    assert!(
+        refused.stderr_str().starts_with("my-sysdig: "),
+        "{}",
+        refused.stderr_str()
+    );
+    assert!(!dir.join("ran").exists());
+}
