@@ -685,3 +685,101 @@ fn short_lived_children_keep_their_names() {
         "a record without a name"
     );
 }
+
+/// A parent forking a child every 50 ms; each child calls getppid every
+/// 20 ms for 1.2 s. Writes each child's pid and fork time (CLOCK_MONOTONIC).
+const FORKER: &str = r#"
+import os, sys, time
+out = sys.argv[1]
+while True:
+    pid = os.fork()
+    if pid == 0:
+        for i in range(60):
+            os.getppid()
+            time.sleep(0.02)
+        os._exit(0)
+    with open(out, "a") as f:
+        f.write("%d %f\n" % (pid, time.monotonic()))
+    time.sleep(0.05)
+    while True:
+        try:
+            if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                break
+        except ChildProcessError:
+            break
+"#;
+
+fn monotonic_s() -> f64 {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: t is a valid timespec to write to.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut t) };
+    t.tv_sec as f64 + t.tv_nsec as f64 / 1e9
+}
+
+/// `-f` lists the children, then attaches: a child started in between
+/// (nginx's second worker, forked as the attach begins) must be traced too.
+/// The moment is widened to 400 ms (MY_SYSDIG_ATTACH_DELAY_MS) while the
+/// parent forks every 50 ms: every child started from the attach on makes
+/// traced calls, in both modes.
+#[test]
+fn children_started_while_attaching_are_followed() {
+    for mode in MODES {
+        let dir = TempDir::new("attach-forker");
+        let log = dir.join_str("children");
+        let target = Target(
+            Command::new(python3())
+                .args(["-c", FORKER, &log])
+                .stdin(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        std::thread::sleep(Duration::from_millis(300));
+        let recs = dir.join_str("recs");
+        let t0 = monotonic_s();
+        let mut t = Command::new(TRACER)
+            .env("MY_SYSDIG_ATTACH_DELAY_MS", "400")
+            .arg("attach")
+            .args(mode)
+            .args(["-f", "-p", &target.0.id().to_string()])
+            .args(["--only", "getppid", "--format", "json", "-o", &recs])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(1500));
+        let t1 = monotonic_s();
+        // SAFETY: kill(2) of the tracer we started.
+        unsafe { libc::kill(t.id() as i32, libc::SIGINT) };
+        let st = wait_end(&mut t, 20);
+        let mut err = String::new();
+        let _ = t.stderr.take().map(|mut e| e.read_to_string(&mut err));
+        assert!(st.success(), "{mode:?}: {st:?}: {err}");
+        let all = parse_records(&std::fs::read_to_string(&recs).unwrap(), "forker");
+        let children: Vec<(i64, f64)> = std::fs::read_to_string(&log)
+            .unwrap()
+            .lines()
+            .filter_map(|l| {
+                let (p, s) = l.split_once(' ')?;
+                Some((p.parse().ok()?, s.parse().ok()?))
+            })
+            .collect();
+        // Started from the attach on, with time left to make calls.
+        let window: Vec<i64> = children
+            .iter()
+            .filter(|&&(_, at)| at > t0 && at < t1 - 0.3)
+            .map(|&(p, _)| p)
+            .collect();
+        assert!(window.len() >= 10, "{mode:?}: {children:?}");
+        for p in &window {
+            assert!(
+                all.iter()
+                    .any(|r| r["pid"] == *p && r["syscall"] == "getppid"),
+                "{mode:?}: child {p} (started while attaching) has no record; {err}"
+            );
+        }
+    }
+}

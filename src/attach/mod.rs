@@ -60,6 +60,14 @@ pub fn run(cfg: AttachConfig) -> Result<i32> {
         (false, true, Some(name)) => targets::processes(&targets::named(name)?, cfg.follow)?,
         _ => targets::processes(&cfg.pids, cfg.follow)?,
     };
+    // Tests widen the moment between listing the children and attaching
+    // (MY_SYSDIG_ATTACH_DELAY_MS): a child started then must not be missed.
+    if let Some(ms) = std::env::var("MY_SYSDIG_ATTACH_DELAY_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
 
     let capture = files::capture(cfg.capture.as_ref(), || {
         targets::capture_header(&cfg, &processes)
@@ -94,7 +102,7 @@ pub fn run(cfg: AttachConfig) -> Result<i32> {
     let events = match (cfg.stop, cfg.all) {
         (true, _) => None,
         (false, true) => Some((perf::open_all(nrs.as_deref())?, 0)),
-        (false, false) => Some(perf::open(&processes, nrs.as_deref())?),
+        (false, false) => Some(perf::open(&processes, nrs.as_deref(), cfg.follow)?),
     };
     let tids = match &events {
         Some(_) if cfg.all => {
@@ -145,7 +153,10 @@ pub fn run(cfg: AttachConfig) -> Result<i32> {
 
 /// Seizes every thread of `processes` (rescanning each process's threads
 /// until a scan finds no new one: a thread not yet seized may start
-/// another) and interrupts it: its first stop follows.
+/// another) and interrupts it: its first stop follows. With `follow`, the
+/// children are listed again once their parents are seized: one started
+/// since the first listing, before its parent's seize, is seized too (one
+/// started after is the tracer's already: `TRACEFORK`).
 fn seize_all(processes: &[i32], follow: bool) -> Result<Vec<i32>> {
     use ptrace::Options as O;
     let mut opts = O::PTRACE_O_TRACESYSGOOD | O::PTRACE_O_TRACECLONE | O::PTRACE_O_TRACEEXEC;
@@ -153,7 +164,13 @@ fn seize_all(processes: &[i32], follow: bool) -> Result<Vec<i32>> {
         opts |= O::PTRACE_O_TRACEFORK | O::PTRACE_O_TRACEVFORK;
     }
     let mut seized: Vec<i32> = Vec::new();
-    for &p in processes {
+    let given = processes.len();
+    let mut all = processes.to_vec();
+    let mut next = 0;
+    while next < all.len() {
+        let p = all[next];
+        let late = next >= given;
+        next += 1;
         loop {
             let mut new = 0;
             for tid in targets::threads(p) {
@@ -167,7 +184,9 @@ fn seize_all(processes: &[i32], follow: bool) -> Result<Vec<i32>> {
                         new += 1;
                     }
                     // Gone meanwhile (a thread that ended).
-                    Err(nix::errno::Errno::ESRCH) if tid != p => {}
+                    Err(nix::errno::Errno::ESRCH) if tid != p || late => {}
+                    // A late child that is already ours.
+                    Err(nix::errno::Errno::EPERM) if late && traced_by_me(tid) => {}
                     Err(e) => {
                         let why = targets::why_not(p, e);
                         // Leave what was seized as it was.
@@ -182,8 +201,32 @@ fn seize_all(processes: &[i32], follow: bool) -> Result<Vec<i32>> {
                 break;
             }
         }
+        if follow && next == all.len() {
+            let found: Vec<i32> = all
+                .iter()
+                .flat_map(|&q| targets::children(q))
+                .filter(|c| !all.contains(c))
+                .collect();
+            for c in found {
+                if !all.contains(&c) {
+                    all.push(c);
+                }
+            }
+        }
     }
     Ok(seized)
+}
+
+/// Whether this process traces thread `tid` (`TracerPid:`).
+fn traced_by_me(tid: i32) -> bool {
+    // SAFETY: getpid has no preconditions.
+    let me = unsafe { libc::getpid() };
+    std::fs::read_to_string(format!("/proc/{tid}/status")).is_ok_and(|s| {
+        s.lines()
+            .find_map(|l| l.strip_prefix("TracerPid:"))
+            .and_then(|v| v.trim().parse::<i32>().ok())
+            == Some(me)
+    })
 }
 
 /// Says on stderr what was attached to, and how.

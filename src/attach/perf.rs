@@ -44,7 +44,7 @@ pub struct Events {
 /// Opens the events on every thread of `processes` (rescanning each
 /// until a scan finds no new thread); `nrs`: the numbers to sample (all
 /// when `None`).
-pub fn open(processes: &[i32], nrs: Option<&[u32]>) -> Result<(Events, usize)> {
+pub fn open(processes: &[i32], nrs: Option<&[u32]>, follow: bool) -> Result<(Events, usize)> {
     let enter = tracefs::sys_enter()?;
     let exit = tracefs::sys_exit()?;
     ring::permitted(&exit).map_err(|e| {
@@ -59,14 +59,14 @@ pub fn open(processes: &[i32], nrs: Option<&[u32]>) -> Result<(Events, usize)> {
         .unwrap_or(PAGES);
     let mut rings = TaskRings::new(pages);
     let mut done: Vec<i32> = Vec::new();
-    for &p in processes {
+    let mut open_process = |rings: &mut TaskRings, p: i32| -> Result<()> {
         loop {
             let new: Vec<i32> = targets::threads(p)
                 .into_iter()
                 .filter(|t| !done.contains(t))
                 .collect();
             if new.is_empty() {
-                break;
+                return Ok(());
             }
             for tid in new {
                 let opened = rings
@@ -82,8 +82,46 @@ pub fn open(processes: &[i32], nrs: Option<&[u32]>) -> Result<(Events, usize)> {
                 }
             }
         }
+    };
+    for &p in processes {
+        open_process(&mut rings, p)?;
     }
-    Ok((Events { rings, enter, exit }, done.len()))
+    if follow {
+        // The children were listed before the events were opened: one
+        // started in between has neither (nginx's second worker, forked as
+        // the attach begins). Listed again now, a child is either started
+        // after its parent's events were opened (it inherited them; the
+        // kernel reported its creation) or before (it gets its own).
+        let mut known: Vec<i32> = processes.to_vec();
+        loop {
+            let mut found: Vec<i32> = Vec::new();
+            for &p in &known {
+                for c in targets::children(p) {
+                    if !known.contains(&c) && !found.contains(&c) {
+                        found.push(c);
+                    }
+                }
+            }
+            if found.is_empty() {
+                break;
+            }
+            let mut forked = rings.forked();
+            if found.iter().any(|c| !forked.contains(c)) {
+                // A child is listed as its parent's before the kernel
+                // reports its creation (and before it runs): a moment.
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                forked = rings.forked();
+            }
+            for c in found {
+                known.push(c);
+                if !forked.contains(&c) {
+                    open_process(&mut rings, c)?;
+                }
+            }
+        }
+    }
+    let n = done.len();
+    Ok((Events { rings, enter, exit }, n))
 }
 
 /// Opens the events for every task of the machine (`attach --all`) but

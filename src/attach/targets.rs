@@ -99,7 +99,7 @@ pub fn threads(p: i32) -> Vec<i32> {
 }
 
 /// The children of every thread of process `p`.
-fn children(p: i32) -> Vec<i32> {
+pub fn children(p: i32) -> Vec<i32> {
     let mut out = Vec::new();
     for t in threads(p) {
         if let Ok(s) = std::fs::read_to_string(format!("/proc/{p}/task/{t}/children")) {

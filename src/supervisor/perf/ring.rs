@@ -55,6 +55,7 @@ const PERF_SAMPLE_RAW: u64 = 1 << 10;
 const PERF_RECORD_LOST: u32 = 2;
 const PERF_RECORD_COMM: u32 = 3;
 const PERF_RECORD_EXIT: u32 = 4;
+const PERF_RECORD_FORK: u32 = 7;
 const PERF_RECORD_SAMPLE: u32 = 9;
 const PERF_FLAG_FD_CLOEXEC: libc::c_ulong = 1 << 3;
 /// `_IOW('$', 6, char *)`: same encoding on x86_64 and aarch64.
@@ -405,6 +406,23 @@ impl TaskRings {
         self.open(tp, tid, filter, task)
     }
 
+    /// The processes and threads whose creation the events have reported
+    /// so far (`PERF_RECORD_FORK` of a task-tracking event: they inherited
+    /// it), without consuming anything.
+    pub fn forked(&mut self) -> Vec<i32> {
+        let mut out = Vec::new();
+        for (_, ring) in &mut self.rings {
+            ring.peek(&mut self.wrap, |ty, body| {
+                // pid, ppid, tid, ptid, time.
+                if ty == PERF_RECORD_FORK {
+                    out.extend(u32_at(body, 0).map(|p| p as i32));
+                    out.extend(u32_at(body, 8).map(|t| t as i32));
+                }
+            });
+        }
+        out
+    }
+
     /// Samples tracepoint `tp` in every task of the machine (`attach
     /// --all`), filtered in the kernel by `filter`.
     pub fn add_every_task(&mut self, tp: u64, filter: Option<&str>) -> Result<(), String> {
@@ -554,7 +572,21 @@ impl Ring {
 
     /// Passes each record now in the ring to `f` (its type and its body,
     /// after the 8-byte header), and frees their room.
-    fn drain(&mut self, wrap: &mut Vec<u8>, mut f: impl FnMut(u32, &[u8])) {
+    fn drain(&mut self, wrap: &mut Vec<u8>, f: impl FnMut(u32, &[u8])) {
+        let tail = self.walk(wrap, f);
+        if let Some(tail) = tail {
+            self.head_tail().1.store(tail, Ordering::Release);
+        }
+    }
+
+    /// As `drain`, but leaves the records for the next drain.
+    fn peek(&mut self, wrap: &mut Vec<u8>, f: impl FnMut(u32, &[u8])) {
+        self.walk(wrap, f);
+    }
+
+    /// Passes each record now in the ring to `f`; returns the tail past
+    /// them (`None`: nothing new).
+    fn walk(&mut self, wrap: &mut Vec<u8>, mut f: impl FnMut(u32, &[u8])) -> Option<u64> {
         let (head_ptr, tail_ptr) = self.head_tail();
         let head = head_ptr.load(Ordering::Acquire);
         let mut tail = tail_ptr.load(Ordering::Relaxed);
@@ -562,7 +594,7 @@ impl Ring {
             // Nothing new. No store either: data_tail shares a cache
             // line with data_head, which the writing CPU updates at
             // every sample; a needless store would pull it back here.
-            return;
+            return None;
         }
         let (base, size, page) = (self.base, self.size, self.page);
         // SAFETY: the data area is `size` bytes after the meta page.
@@ -582,7 +614,7 @@ impl Ring {
             f(ty, &rec[8..]);
             tail += len as u64;
         }
-        tail_ptr.store(tail, Ordering::Release);
+        Some(tail)
     }
 
     fn head_tail(&self) -> (&AtomicU64, &AtomicU64) {
