@@ -10,6 +10,7 @@ mod common;
 use common::*;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -23,6 +24,10 @@ struct Target(Child);
 
 impl Drop for Target {
     fn drop(&mut self) {
+        // Its process group too, when it leads one (nginx: a failed test
+        // would leave the workers behind).
+        // SAFETY: kill(2) of a process group this test started.
+        unsafe { libc::kill(-(self.0.id() as i32), libc::SIGKILL) };
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -383,6 +388,7 @@ fn nginx(mode: &[&str]) {
                 "daemon off;",
             ])
             .stdin(Stdio::null())
+            .process_group(0)
             .spawn()
             .expect("nginx is not installed: run scripts/install-deps.sh"),
     );
