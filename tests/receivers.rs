@@ -100,35 +100,7 @@ fn thread_caches_follow_execs_another_receiver_saw() {
 #[test]
 fn shell_background_jobs_with_four_receivers() {
     const RUNS: usize = 10;
-    let (mut passed, mut interrupted) = (0, 0);
-    for _ in 0..RUNS {
-        let out = run_tracer(&[
-            "exec",
-            "--no-ret",
-            "--receivers",
-            "4",
-            "-o",
-            "/dev/null",
-            "--",
-            "sh",
-            "-c",
-            "for i in $(seq 300); do /bin/true & done; wait",
-        ]);
-        let err = out.stderr_str();
-        let said = err
-            .lines()
-            .find(|l| l.contains("interrupted by a signal"))
-            .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
-            .unwrap_or(0);
-        interrupted += said;
-        match out.code() {
-            Some(0) => passed += 1,
-            _ => assert!(
-                err.contains("Cannot fork") && said > 0,
-                "the script failed and the tracer did not say why: {err}"
-            ),
-        }
-    }
+    let (passed, interrupted) = shell_jobs_under(&["--no-ret", "--receivers", "4"], RUNS);
     eprintln!("4 receivers: {passed}/{RUNS} runs passed, {interrupted} calls interrupted in all");
 }
 

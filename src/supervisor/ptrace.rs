@@ -921,24 +921,25 @@ fn skip_call(pid: Pid) -> bool {
 fn set_return(pid: Pid, res: i64) -> bool {
     // SAFETY: user_regs_struct is plain old data.
     let mut regs: libc::user_regs_struct = unsafe { std::mem::zeroed() };
+    if !prstatus(pid, libc::PTRACE_GETREGSET, &mut regs) {
+        return false;
+    }
+    regs.regs[0] = res as u64;
+    prstatus(pid, libc::PTRACE_SETREGSET, &mut regs)
+}
+
+/// aarch64: reads (`PTRACE_GETREGSET`) or writes (`PTRACE_SETREGSET`)
+/// thread `pid`'s general registers.
+#[cfg(target_arch = "aarch64")]
+fn prstatus(pid: Pid, op: libc::c_uint, regs: &mut libc::user_regs_struct) -> bool {
     let mut iov = libc::iovec {
-        iov_base: (&mut regs as *mut libc::user_regs_struct).cast(),
+        iov_base: (regs as *mut libc::user_regs_struct).cast(),
         iov_len: std::mem::size_of::<libc::user_regs_struct>(),
     };
-    // SAFETY: iov describes `regs`, which outlives both calls.
+    // SAFETY: iov describes `regs`, which outlives the call.
     unsafe {
-        if libc::ptrace(
-            libc::PTRACE_GETREGSET,
-            pid.as_raw(),
-            libc::NT_PRSTATUS as usize,
-            &mut iov as *mut libc::iovec,
-        ) != 0
-        {
-            return false;
-        }
-        regs.regs[0] = res as u64;
         libc::ptrace(
-            libc::PTRACE_SETREGSET,
+            op,
             pid.as_raw(),
             libc::NT_PRSTATUS as usize,
             &mut iov as *mut libc::iovec,

@@ -710,3 +710,47 @@ termios.tcsetattr(s, termios.TCSANOW, a)
 termios.tcsetattr(s, termios.TCSAFLUSH, a)
 termios.tcflush(s, termios.TCIOFLUSH)
 "#;
+
+// ------------------------------------------------------- the shell-jobs loop
+/// dash with 300 background jobs (issue 20): it forks while its finished
+/// children's SIGCHLDs land, and its SIGCHLD handler has no SA_RESTART.
+pub const SHELL_JOBS: &str = "for i in $(seq 300); do /bin/true & done; wait";
+
+/// How many calls the tracer says a signal interrupted before they were
+/// received (`--no-ret`, the agent); 0 when it says nothing.
+pub fn interrupted_said(stderr: &str) -> u64 {
+    stderr
+        .lines()
+        .find(|l| l.contains(" interrupted by a signal"))
+        .and_then(|l| l.strip_prefix("my-sysdig: "))
+        .and_then(|l| l.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Runs `SHELL_JOBS` `runs` times under `my-sysdig exec ARGS`. A run may
+/// fail only as dash does when a fork was interrupted ("Cannot fork"), and
+/// then the tracer must say how many calls were. Returns the runs that
+/// passed and the calls interrupted in all.
+pub fn shell_jobs_under(args: &[&str], runs: usize) -> (usize, u64) {
+    let (mut passed, mut interrupted) = (0, 0);
+    for _ in 0..runs {
+        let mut c = Command::new(TRACER);
+        c.arg("exec")
+            .args(args)
+            .args(["-o", "/dev/null", "--", "sh", "-c", SHELL_JOBS])
+            .stdin(Stdio::null());
+        let out = run(&mut c);
+        let err = out.stderr_str();
+        let said = interrupted_said(&err);
+        interrupted += said;
+        match out.code() {
+            Some(0) => passed += 1,
+            _ => assert!(
+                err.contains("Cannot fork") && said > 0,
+                "{args:?}: the script failed and the tracer did not say why: {err}"
+            ),
+        }
+    }
+    (passed, interrupted)
+}
