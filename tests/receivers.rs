@@ -6,6 +6,7 @@ mod common;
 
 use common::*;
 use std::collections::BTreeMap;
+use std::process::{Command, Stdio};
 
 /// T threads each close a known run of numbers: with 1, 2 and 4 receivers
 /// every call has exactly one record, and each thread's records come in the
@@ -132,4 +133,73 @@ fn receivers_are_refused_where_they_cannot_apply() {
             "{args:?} ran the command"
         );
     }
+}
+
+/// Fault injection with several receivers: `redirect=` installs the
+/// descriptor and answers in two steps (the record, with the descriptor's
+/// number, is written in between), and `delay_enter=` is answered by the
+/// delay thread. The program sees what it sees with one receiver.
+#[test]
+fn injection_with_several_receivers() {
+    let dir = TempDir::new("receivers-inject");
+    let f = dir.join_str("out");
+    let script = format!("echo hi > {f}");
+    let recs_file = dir.join_str("recs");
+    // The shell's 3rd openat, after the loader's two, is the redirect's
+    // (without cargo's library path, which adds the loader's probes).
+    let out = run(Command::new(TRACER)
+        .env_remove("LD_LIBRARY_PATH")
+        .env("LC_ALL", "C")
+        .args(["exec", "--no-ret", "--receivers", "3", "--format", "json"])
+        .args(["-o", &recs_file, "--only", "openat,write"])
+        .args(["--inject", "openat:redirect=/dev/full:when=3"])
+        .args(["--", "/bin/dash", "-c", &script])
+        .stdin(Stdio::null()));
+    assert_ne!(out.code(), Some(0), "{}", out.stderr_str());
+    // dash's echo says "I/O error" for the ENOSPC its write got.
+    assert!(
+        out.stderr_str().contains("echo: I/O error"),
+        "{}",
+        out.stderr_str()
+    );
+    let recs = parse_records(&std::fs::read_to_string(&recs_file).unwrap(), "redirect");
+    let redirected = recs
+        .iter()
+        .position(|r| r["syscall"] == "openat" && r.get("injected").is_some())
+        .unwrap_or_else(|| panic!("no injected openat: {recs:?}"));
+    assert_eq!(recs[redirected]["res"], 3, "{}", recs[redirected]);
+    // The echo's write to the redirected descriptor comes after its openat.
+    let write = recs
+        .iter()
+        .position(|r| r["syscall"] == "write" && r["args"]["fd"] == 1)
+        .unwrap_or_else(|| panic!("no write: {recs:?}"));
+    assert!(redirected < write, "{recs:?}");
+    assert!(!std::path::Path::new(&f).exists() || std::fs::read(&f).unwrap().is_empty());
+
+    // delay_enter on every getppid of 3 threads: each call waits, none is lost.
+    let t = trace_helper(
+        Mode::NoRet,
+        &[
+            "--receivers",
+            "3",
+            "--only",
+            "getppid",
+            "--inject",
+            "getppid:delay_enter=5ms",
+        ],
+        &["inject-threads", "3", "4"],
+    );
+    t.assert_code(0);
+    // The workers' calls (the main thread makes one of its own).
+    let delayed: Vec<_> = t
+        .of("getppid")
+        .into_iter()
+        .filter(|r| r["tid"] != r["pid"])
+        .collect();
+    assert_eq!(delayed.len(), 12, "{}", t.dump());
+    assert!(
+        t.of("getppid").iter().all(|r| r["injected"] == "delay"),
+        "{}",
+        t.dump()
+    );
 }
