@@ -9,12 +9,16 @@
 #    time, calls/s (T*N / wall), and from MY_SYSDIG_RECV_STATS=1 the supervisor's CPU per
 #    call summed over its receivers; medians of R rounds. Also R=max with plain wake-ups
 #    (MY_SYSDIG_SYNC_WAKE=0).
-# 2. calls a signal interrupts before they are received (the window no receiver can
+# 2. one thread: bench/loop.c's N raw getppid (ns per call timed inside the program) under
+#    `exec --no-ret --only getppid --receivers R`: what extra receivers cost a program whose
+#    calls come one at a time (each call may wake a different receiver, and the record is
+#    written before the answer).
+# 3. calls a signal interrupts before they are received (the window no receiver can
 #    close): signal-storm 4000 getppid under SIGALRM every 100 us, and dash's 300
 #    background jobs (the untraced outcome is exit 0), per receiver count: interrupted
 #    calls as the tracer reports them, and failed shell runs.
 #
-# Needs: cargo, dash (sh). Run on an idle machine; results go in BENCHMARKS.md.
+# Needs: cargo, gcc, dash (sh). Run on an idle machine; results go in BENCHMARKS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=5
@@ -71,6 +75,22 @@ for c in "${CONFIGS[@]}"; do
   [ "$c" = untraced ] && cpu=-
   printf "%-14s %9s %12.0f %10.2f %14s\n" "$c" "$w" "$(echo "$T*$N/$w" | bc -l)" \
     "$(echo "$w/$base" | bc -l)" "$cpu"
+done
+
+echo
+echo "== one thread: bench/loop getppid 20000 (ns per call), $ROUNDS rounds"
+gcc -O2 -o "$W/loop" bench/loop.c
+for _ in $(seq "$ROUNDS"); do
+  for r in $RECV; do
+    "$B" exec --no-ret --receivers "$r" --only getppid -o /dev/null -- "$W/loop" getppid 20000 2>&1 |
+      sed -n 's/.*ns_per_call=\([0-9.]*\).*/\1/p' >> "$W/one.$r"
+  done
+done
+printf "%-10s %12s %12s\n" receivers ns/call x_1
+one=$(median < "$W/one.${RECV%% *}")
+for r in $RECV; do
+  v=$(median < "$W/one.$r")
+  printf "%-10s %12s %12.2f\n" "$r" "$v" "$(echo "$v/$one" | bc -l)"
 done
 
 echo

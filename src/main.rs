@@ -234,9 +234,11 @@ struct ExecArgs {
 /// `--receivers`, for exec (with --no-ret) and agent.
 #[derive(Args)]
 struct ReceiversArg {
-    /// Threads receiving notifications (default: one per two CPUs, 1 to 4). Only
-    /// without return values (exec --no-ret, agent): with them one thread takes every
-    /// call, so that each thread's record joins its return value in order.
+    /// Threads receiving notifications (default 1): more raise the supervisor's ceiling
+    /// for many threads calling at once on a host with cores to spare, and slow a
+    /// program whose calls come one at a time. Only without return values (exec
+    /// --no-ret, agent): with them one thread takes every call, so that each thread's
+    /// record joins its return value in order.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
     receivers: Option<u16>,
 }

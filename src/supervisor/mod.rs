@@ -43,11 +43,13 @@ pub struct Options {
     pub receivers: usize,
 }
 
-/// Receivers when `--receivers` is not given: one per two CPUs, 1 to 4.
-/// (On 2 CPUs one is fastest: a second receiver takes CPU time from the
-/// program; BENCHMARKS.md, "Receivers".)
+/// Receivers when `--receivers` is not given: one. A program whose calls
+/// come one at a time pays for more (each call wakes another receiver, on
+/// another CPU, and waits for its record: 1.6x per call with 2, 2.5x with
+/// 4, BENCHMARKS.md "Receivers"); only a supervisor-bound load on a host
+/// with cores to spare gains, and the user says so with `--receivers`.
 pub fn default_receivers() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).clamp(1, 4))
+    1
 }
 
 /// State both loops read.
