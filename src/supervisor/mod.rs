@@ -44,10 +44,10 @@ pub struct Options {
 }
 
 /// Receivers when `--receivers` is not given: one. A program whose calls
-/// come one at a time pays for more (each call wakes another receiver, on
-/// another CPU, and waits for its record: 1.6x per call with 2, 2.5x with
-/// 4, BENCHMARKS.md "Receivers"); only a supervisor-bound load on a host
-/// with cores to spare gains, and the user says so with `--receivers`.
+/// come one at a time pays for more (each call wakes another receiver,
+/// likely asleep on another CPU: 1.6x per call with 2, 2.5x with 4,
+/// BENCHMARKS.md "Receivers"); only a supervisor-bound load on a host with
+/// cores to spare gains, and the user says so with `--receivers`.
 pub fn default_receivers() -> usize {
     1
 }
