@@ -23,7 +23,7 @@ use crate::supervisor::memory::ProcMem;
 use crate::supervisor::perf::monotonic_ns;
 use crate::supervisor::perf::ring::{self, Sample, TaskRings};
 use crate::supervisor::perf::tracefs::{self, SysEnter, SysExit};
-use crate::supervisor::threads::{ThreadCache, ThreadInfo};
+use crate::supervisor::threads::{ThreadCache, ThreadInfo, read_status};
 use rustc_hash::FxHashMap as HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -39,6 +39,10 @@ pub struct Events {
     rings: TaskRings,
     enter: SysEnter,
     exit: SysExit,
+    /// Each thread's process and name when its events were opened: a
+    /// child found late may end before its first sample is read (perf
+    /// names only what execs or renames itself after that).
+    names: Vec<(i32, ThreadInfo)>,
 }
 
 /// Opens the events on every thread of `processes` (rescanning each
@@ -59,6 +63,7 @@ pub fn open(processes: &[i32], nrs: Option<&[u32]>, follow: bool) -> Result<(Eve
         .unwrap_or(PAGES);
     let mut rings = TaskRings::new(pages);
     let mut done: Vec<i32> = Vec::new();
+    let mut names: Vec<(i32, ThreadInfo)> = Vec::new();
     let mut open_process = |rings: &mut TaskRings, p: i32| -> Result<()> {
         loop {
             let new: Vec<i32> = targets::threads(p)
@@ -73,7 +78,10 @@ pub fn open(processes: &[i32], nrs: Option<&[u32]>, follow: bool) -> Result<(Eve
                     .add(enter.id, tid, filter.as_deref(), true)
                     .and_then(|()| rings.add(exit.id, tid, filter.as_deref(), false));
                 match opened {
-                    Ok(()) => done.push(tid),
+                    Ok(()) => {
+                        done.push(tid);
+                        names.extend(read_status(tid).map(|i| (tid, i)));
+                    }
                     // A thread that is ending (ESRCH: it may still be a
                     // zombie in /proc) or has ended meanwhile: a `-f`
                     // child's `cat` or `sleep` is gone in milliseconds.
@@ -121,7 +129,15 @@ pub fn open(processes: &[i32], nrs: Option<&[u32]>, follow: bool) -> Result<(Eve
         }
     }
     let n = done.len();
-    Ok((Events { rings, enter, exit }, n))
+    Ok((
+        Events {
+            rings,
+            enter,
+            exit,
+            names,
+        },
+        n,
+    ))
 }
 
 /// Opens the events for every task of the machine (`attach --all`) but
@@ -158,7 +174,12 @@ pub fn open_all(nrs: Option<&[u32]>) -> Result<Events> {
         .add_every_task(enter.id, Some(&filter))
         .and_then(|()| rings.add_every_task(exit.id, Some(&filter)))
         .map_err(|e| Error::fail(format!("attach --all: {e}")))?;
-    Ok(Events { rings, enter, exit })
+    Ok(Events {
+        rings,
+        enter,
+        exit,
+        names: Vec::new(),
+    })
 }
 
 /// Whether thread `tid` of `p` has ended or is ending (gone from /proc,
@@ -216,6 +237,9 @@ pub fn run(
         lost: 0,
         wall_offset: 0,
     };
+    for (tid, info) in ev.names.drain(..) {
+        st.cache.set(tid, info);
+    }
     let mut held: Vec<Seen> = Vec::new();
     let mut pfds: Vec<libc::pollfd> = ev
         .rings

@@ -113,7 +113,7 @@ impl ThreadCache {
 }
 
 /// Parses `Tgid:` and `Name:` from /proc/TID/status.
-pub(super) fn read_status(tid: i32) -> Option<ThreadInfo> {
+pub(crate) fn read_status(tid: i32) -> Option<ThreadInfo> {
     let s = std::fs::read(format!("/proc/{tid}/status")).ok()?;
     parse_status(&s)
 }
