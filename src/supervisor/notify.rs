@@ -883,3 +883,38 @@ impl<'s> Delayer<'s> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::IdSpan;
+
+    fn span(ids: &[u64]) -> IdSpan {
+        let mut s = IdSpan::default();
+        for &id in ids {
+            s.saw(id);
+        }
+        s
+    }
+
+    #[test]
+    fn receivers_spans_merge_into_the_listeners_gaps() {
+        // One listener's ids 10..=19, taken by two receivers; 14 and 17 never
+        // received (interrupted before RECV).
+        let mut a = span(&[11, 13, 16, 19]);
+        let b = span(&[10, 12, 15, 18]);
+        a.merge(&b);
+        assert_eq!(a.missed(), 2);
+        // Either order, and an idle receiver, give the same.
+        let mut b2 = span(&[10, 12, 15, 18]);
+        b2.merge(&span(&[11, 13, 16, 19]));
+        b2.merge(&IdSpan::default());
+        assert_eq!(b2, a);
+        let mut idle = IdSpan::default();
+        idle.merge(&a);
+        assert_eq!(idle, a);
+        // Ids that wrap around u64.
+        let mut w = span(&[u64::MAX - 1, 1]);
+        w.merge(&span(&[u64::MAX]));
+        assert_eq!(w.missed(), 1, "id 0 was never received");
+    }
+}
