@@ -236,9 +236,9 @@ struct ExecArgs {
 struct ReceiversArg {
     /// Threads receiving notifications (default 1): more raise the supervisor's ceiling
     /// for many threads calling at once on a host with cores to spare, and slow a
-    /// program whose calls come one at a time. Only without return values (exec
-    /// --no-ret, agent): with them one thread takes every call, so that each thread's
-    /// record joins its return value in order.
+    /// program whose calls come one at a time. Only without return values (--no-ret):
+    /// with them one thread takes every call, so that each thread's record joins its
+    /// return value in order.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
     receivers: Option<u16>,
 }
@@ -305,6 +305,10 @@ struct AgentArgs {
     display: DisplayArgs,
     #[command(flatten)]
     capture: CaptureArgs,
+    /// No return values (res=?): no perf exit events, whose tracepoint makes every
+    /// syscall on the node take the kernel's slow path while containers make traced calls.
+    #[arg(long)]
+    no_ret: bool,
     #[command(flatten)]
     receivers: ReceiversArg,
 }
@@ -390,6 +394,7 @@ fn main() -> ExitCode {
             capture: a.capture.capture,
             display: a.display.display(),
             snaplen: a.capture.snaplen,
+            no_ret: a.no_ret,
             receivers: a.receivers.receivers.map(usize::from),
         }),
         Cmd::Profile(a) => profile::run(ProfileConfig {

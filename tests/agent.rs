@@ -308,13 +308,13 @@ fn one_container_matches_strace() {
     let (status, log, recs) = agent.stop();
     assert_eq!(status.code(), Some(0), "{log}");
     assert!(log.contains(&format!("serving container {id}")), "{log}");
-    assert!(log.contains("no return values"), "{log}");
+    assert!(log.contains("return values from perf exit events"), "{log}");
 
     let mine = program_records(&recs, &id);
     for r in &mine {
         assert_eq!(r["container"]["name"], "web");
         assert_eq!(r["container"]["metadata"], "team=a");
-        assert!(r["res"].is_null(), "no return values: {r}");
+        assert!(r["res"].is_i64(), "a return value: {r}");
     }
     let paths: Vec<&str> = mine.iter().filter_map(|r| path_of(r)).collect();
     for p in ["/etc/passwd", "/tmp/x", "/tmp/d"] {
@@ -341,6 +341,28 @@ fn one_container_matches_strace() {
         .filter(|r| CALLS.split(',').any(|c| r["syscall"] == c))
         .collect();
     common::assert_counts_equal("busybox container", &counts(&wanted), &st.counts());
+    // Return values, as strace saw them: each path's opens and mkdirs
+    // succeed or fail alike; every close succeeds.
+    let ours: Vec<(String, String)> = wanted
+        .iter()
+        .filter(|r| r["syscall"] != "getdents64")
+        .map(|r| (outcome_key(r), outcome_of(r)))
+        .collect();
+    let theirs: Vec<(String, String)> = st
+        .calls
+        .iter()
+        .filter(|c| c.name != "getdents64")
+        .map(|c| {
+            let path = c.args.split('"').nth(1).unwrap_or("");
+            let how = match c.outcome() {
+                Some(Ok(_)) => "ok".to_string(),
+                Some(Err(e)) => e,
+                None => "?".to_string(),
+            };
+            (format!("{} {path}", c.name), how)
+        })
+        .collect();
+    assert_eq!(sorted(ours), sorted(theirs));
 
     // The capture replays the same records, container included.
     let again = dir.join("again.json");
@@ -367,23 +389,54 @@ fn one_container_matches_strace() {
     assert_eq!(
         r.stdout_str(),
         format!(
-            "pid={}, ctr={id}, mkdir, path=\"/tmp/d\", mode=0777, res=?\n",
+            "pid={}, ctr={id}, mkdir, path=\"/tmp/d\", mode=0777, res=0\n",
             mine.iter().find(|r| r["syscall"] == "mkdir").unwrap()["tid"]
         )
     );
 }
 
+/// A record's call and path, as `outcome_key` of strace's.
+fn outcome_key(r: &Value) -> String {
+    format!(
+        "{} {}",
+        r["syscall"].as_str().unwrap_or(""),
+        path_of(r).unwrap_or("")
+    )
+}
+
+/// "ok", or the errno's name.
+fn outcome_of(r: &Value) -> String {
+    match r["err"].as_str() {
+        Some(e) => e.to_string(),
+        None if r["res"].is_i64() => "ok".to_string(),
+        None => "?".to_string(),
+    }
+}
+
+fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {
+    v.sort();
+    v
+}
+
 /// Three containers started at once, each with its own script: every
-/// record is attributed to the right one, none is lost.
+/// record is attributed to the right one, none is lost; with return values
+/// (perf, threads followed from their first call) and without (three
+/// receivers per container: each container's records stay exact and in its
+/// program order, the mkdirs below).
 #[test]
 fn three_containers_at_once() {
     if !ready() {
         return;
     }
+    three_containers(&[]);
+    three_containers(&["--no-ret", "--receivers", "3"]);
+}
+
+fn three_containers(mode: &[&str]) {
     let dir = TempDir::new("agent3");
-    // Three receivers per container: each container's records stay exact and
-    // in its program order (the mkdirs below).
-    let agent = Agent::start(&dir, &["--only", "openat,mkdir", "--receivers", "3"]);
+    let mut args = vec!["--only", "openat,mkdir"];
+    args.extend(mode);
+    let agent = Agent::start(&dir, &args);
     let prof = profile(&[
         "--only",
         "openat,mkdir",
@@ -396,7 +449,7 @@ fn three_containers_at_once() {
             let n = 100 * (k + 1);
             let script = format!(
                 "echo {k} > /etc/mine; for i in $(seq 1 {n}); do cat /etc/mine > /dev/null; done; \
-                 for i in $(seq 0 {k}); do mkdir /tmp/dir$i; done"
+                 for i in $(seq 0 {k}); do mkdir /tmp/dir$i; done; mkdir /tmp/dir0 || true"
             );
             let b = Bundle::new(&dir.join(&format!("b{k}")), &script, &prof, &json!({}));
             (unique_id(&format!("par{k}")), b, n)
@@ -412,22 +465,38 @@ fn three_containers_at_once() {
         }
     });
     let (status, log, recs) = agent.stop();
-    assert_eq!(status.code(), Some(0), "{log}");
+    assert_eq!(status.code(), Some(0), "{mode:?}: {log}");
+    let returns = mode.is_empty();
     for (k, (id, _, n)) in runs.iter().enumerate() {
         let mine = program_records(&recs, id);
-        let opens = mine
+        let opens: Vec<&&Value> = mine
             .iter()
             .filter(|r| r["syscall"] == "openat" && path_of(r) == Some("/etc/mine"))
-            .count();
+            .collect();
         // The first `echo > /etc/mine`, then n cats.
-        assert_eq!(opens, n + 1, "container {id}");
-        let mkdirs: Vec<&str> = mine
+        assert_eq!(opens.len(), n + 1, "{mode:?}: container {id}");
+        let mkdirs: Vec<(&str, String)> = mine
             .iter()
             .filter(|r| r["syscall"] == "mkdir")
-            .filter_map(|r| path_of(r))
+            .filter_map(|r| Some((path_of(r)?, outcome_of(r))))
             .collect();
-        let want: Vec<String> = (0..=k).map(|i| format!("/tmp/dir{i}")).collect();
-        assert_eq!(mkdirs, want, "container {id}");
+        let mut want: Vec<(&str, String)> = Vec::new();
+        let paths: Vec<String> = (0..=k).map(|i| format!("/tmp/dir{i}")).collect();
+        for p in &paths {
+            want.push((p, if returns { "ok" } else { "?" }.to_string()));
+        }
+        // The last mkdir fails: the directory is there.
+        want.push((
+            "/tmp/dir0",
+            if returns { "EEXIST" } else { "?" }.to_string(),
+        ));
+        assert_eq!(mkdirs, want, "{mode:?}: container {id}");
+        for r in opens {
+            match returns {
+                true => assert!(r["res"].as_i64().is_some_and(|v| v >= 0), "{r}"),
+                false => assert!(r["res"].is_null(), "{r}"),
+            }
+        }
     }
     // Every record belongs to one of them.
     for r in &recs {
@@ -577,9 +646,16 @@ fn sigterm_under_load_loses_nothing() {
     if !ready() {
         return;
     }
-    let dir = TempDir::new("agentterm");
     // Two receivers: both drain what is pending before the listener closes.
-    let agent = Agent::start(&dir, &["--receivers", "2"]);
+    sigterm_under_load(&["--no-ret", "--receivers", "2"]);
+    // With return values: a call answered but not yet returned when the
+    // agent stops is written without one.
+    sigterm_under_load(&[]);
+}
+
+fn sigterm_under_load(mode: &[&str]) {
+    let dir = TempDir::new("agentterm");
+    let agent = Agent::start(&dir, mode);
     let prof = profile(&[
         "--only",
         "openat",
@@ -611,7 +687,7 @@ fn sigterm_under_load_loses_nothing() {
         let (status, log, recs) = agent.stop();
         (h.join().unwrap(), status, log, recs)
     });
-    assert_eq!(status.code(), Some(0), "{log}");
+    assert_eq!(status.code(), Some(0), "{mode:?}: {log}");
     assert!(status.signal().is_none());
     // The script ended on its own, after an open failed with ENOSYS.
     out.assert_code(0);
@@ -623,12 +699,119 @@ fn sigterm_under_load_loses_nothing() {
     let count = std::fs::read_to_string(b.file("/count")).unwrap();
     let last = count.lines().last().unwrap();
     let ok: usize = last.strip_prefix("end ").unwrap().parse().unwrap();
-    let recorded = program_records(&recs, &id)
+    let mine = program_records(&recs, &id);
+    let opens: Vec<&&Value> = mine
         .iter()
         .filter(|r| path_of(r) == Some("/tmp/f"))
-        .count();
-    assert_eq!(recorded, ok, "records of /tmp/f vs successful opens; {log}");
+        .collect();
+    assert_eq!(
+        opens.len(),
+        ok,
+        "{mode:?}: records of /tmp/f vs successful opens; {log}"
+    );
     assert!(log.contains("stopping: answering what is pending"), "{log}");
+    if mode.is_empty() {
+        // Each open returned a descriptor; the last may have been in flight.
+        let without = opens.iter().filter(|r| r["res"].is_null()).count();
+        assert!(without <= 1, "{without} opens without a result");
+        for r in &opens[..opens.len() - 1] {
+            assert!(r["res"].as_i64().is_some_and(|v| v >= 0), "{r}");
+        }
+    }
+}
+
+/// With return values and no tracer, nothing reports a thread that dies
+/// inside a call: the agent looks every second. A `sleep` killed in its
+/// nanosleep gets its record (no result) while the container runs on,
+/// before the records of what the script does two seconds later; the
+/// sleeps that end get theirs with 0.
+#[test]
+fn a_call_whose_thread_dies_is_written() {
+    if !ready() {
+        return;
+    }
+    let dir = TempDir::new("agentdies");
+    let calls = "nanosleep,clock_nanosleep,mkdir";
+    let agent = Agent::start(&dir, &["--only", calls]);
+    let prof = profile(&["--only", calls, "--socket", agent.socket.to_str().unwrap()]);
+    let id = unique_id("dies");
+    let b = Bundle::new(
+        &dir.join("b"),
+        "sleep 30 & p=$!; sleep 0.5; kill -9 $p; wait; sleep 2.5; mkdir /tmp/after",
+        &prof,
+        &json!({}),
+    );
+    b.run(&id).assert_code(0);
+    let (status, log, recs) = agent.stop();
+    assert_eq!(status.code(), Some(0), "{log}");
+    let mine = program_records(&recs, &id);
+    let sleeps: Vec<(usize, &&Value)> = mine
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| {
+            r["syscall"]
+                .as_str()
+                .is_some_and(|c| c.ends_with("nanosleep"))
+        })
+        .collect();
+    assert_eq!(sleeps.len(), 3, "{mine:?}");
+    let killed: Vec<&(usize, &&Value)> =
+        sleeps.iter().filter(|(_, r)| r["res"].is_null()).collect();
+    assert_eq!(killed.len(), 1, "one sleep was killed: {sleeps:?}");
+    for (_, r) in sleeps.iter().filter(|(_, r)| !r["res"].is_null()) {
+        assert_eq!(r["res"], 0, "{r}");
+    }
+    let after = mine
+        .iter()
+        .position(|r| r["syscall"] == "mkdir")
+        .expect("the mkdir after the sleeps");
+    assert_eq!(mine[after]["res"], 0);
+    assert!(
+        killed[0].0 < after,
+        "the killed sleep's record came only at the end: {mine:?}"
+    );
+}
+
+/// What the agent says about return values: where perf cannot follow the
+/// containers' threads (another pid namespace) it serves without them and
+/// says why; `--receivers` needs `--no-ret`.
+#[test]
+fn return_values_or_why_not() {
+    if !ready() {
+        return;
+    }
+    let dir = TempDir::new("agentwhy");
+    let sock = dir.join_str("a.sock");
+    let r = common::run_tracer(&["agent", "--socket", &sock, "--receivers", "2"]);
+    r.assert_code(2);
+    assert!(
+        r.stderr_str().contains("--receivers needs --no-ret"),
+        "{}",
+        r.stderr_str()
+    );
+    // In a new pid namespace, stopped at once.
+    let out = Command::new("unshare")
+        .args([
+            "--pid",
+            "--fork",
+            "--kill-child",
+            "timeout",
+            "-s",
+            "TERM",
+            "1",
+        ])
+        .arg(TRACER)
+        .args(["agent", "--socket", &sock])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    // timeout(1) says 124 when it sent the signal.
+    assert_eq!(out.status.code(), Some(124), "{err}");
+    assert!(
+        err.contains("no return values (res=?): perf exit events need the initial pid namespace"),
+        "{err}"
+    );
 }
 
 /// A profile merged into a restrictive one keeps its restrictions: runc

@@ -11,9 +11,13 @@
 //! the listeners are closed; from then on the kernel fails the containers'
 //! traced calls with ENOSYS. SIGHUP is logged and ignored.
 //!
-//! No return values: the agent starts no container, so it is no ptrace
-//! parent, and the perf path follows a tree it launched (`--no-ret`
-//! semantics: `res=?`, JSON `null`).
+//! Return values come from perf exit events in the cpu scope, whose filter
+//! names each container thread from its first traced call on (before that
+//! call is answered, so its exit is seen): the agent starts no container,
+//! so it is no ptrace parent and has no tree to inherit task events from.
+//! The events are open only while calls need them (perf/mod.rs, lazy).
+//! With `--no-ret`, or where perf is not permitted, there are none
+//! (`res=?`, JSON `null`), and the log says which.
 
 pub mod profile;
 mod socket;
@@ -22,8 +26,10 @@ pub mod state;
 use crate::arch::{self, SyscallTable};
 use crate::capture;
 use crate::error::{Error, Result};
+use crate::exec::plan;
 use crate::pipeline::{self, Display, files};
 use crate::select;
+use crate::supervisor::perf::PerfExits;
 use crate::supervisor::{self, Options, Shared};
 use parking_lot::Mutex;
 use std::collections::HashMap;
@@ -44,7 +50,10 @@ pub struct AgentConfig {
     pub capture: Option<PathBuf>,
     pub display: Display,
     pub snaplen: usize,
-    /// `--receivers`: threads receiving each container's notifications.
+    /// `--no-ret`: no perf exit events, no return values.
+    pub no_ret: bool,
+    /// `--receivers`: threads receiving each container's notifications
+    /// (with `no_ret` only).
     pub receivers: Option<usize>,
 }
 
@@ -83,6 +92,9 @@ impl Served {
 
 /// Serves containers until SIGTERM or SIGINT; returns the exit code.
 pub fn run(cfg: AgentConfig) -> Result<i32> {
+    if cfg.receivers.is_some() && !cfg.no_ret {
+        return Err(Error::usage(crate::exec::RECEIVERS_NEED_NO_RET));
+    }
     let (comm, filter) =
         crate::pipeline::checked_selection(cfg.snaplen, &cfg.select, cfg.display.fd_paths)?;
     let table = SyscallTable::new(arch::native());
@@ -92,7 +104,13 @@ pub fn run(cfg: AgentConfig) -> Result<i32> {
         Some(g) => Some(socket::group_id(g).map_err(Error::usage)?),
         None => None,
     };
-    let capture = files::capture(cfg.capture.as_ref(), || header(&cfg))?;
+    let selected = select::by_number(&table, &selection.native);
+    let perf = match cfg.no_ret {
+        true => Err("--no-ret".to_string()),
+        false => perf_exits(&table, &selected, cfg.display.fd_paths),
+    };
+    let no_ret = perf.is_err();
+    let capture = files::capture(cfg.capture.as_ref(), || header(&cfg, no_ret))?;
     let listener = socket::bind(&cfg.socket, gid).map_err(Error::fail)?;
     let started = pipeline::start(
         &cfg.display,
@@ -100,7 +118,7 @@ pub fn run(cfg: AgentConfig) -> Result<i32> {
             default_out: files::stderr,
             filter,
             capture,
-            no_ret: true,
+            no_ret,
             strip_paths: false,
         },
     );
@@ -111,7 +129,6 @@ pub fn run(cfg: AgentConfig) -> Result<i32> {
             return Err(e);
         }
     };
-    let selected = select::by_number(&table, &selection.native);
     let compat = compat_table.map(|ct| {
         let sel = select::by_number(&ct, &selection.compat);
         (ct, sel)
@@ -120,18 +137,25 @@ pub fn run(cfg: AgentConfig) -> Result<i32> {
         snaplen: cfg.snaplen,
         pid: cfg.select.pid,
         comm,
-        no_ret: true,
+        no_ret,
+        tracer: false,
         fd_paths: cfg.display.fd_paths,
         unknown_numbers: selection.open,
         receivers: cfg.receivers.unwrap_or_else(supervisor::default_receivers),
     };
+    let returns = match &perf {
+        Ok(_) => "return values from perf exit events (open while containers make traced \
+                  calls; meanwhile every syscall on the node takes the kernel's slow path; \
+                  --no-ret turns them off)"
+            .to_string(),
+        Err(why) => format!("no return values (res=?): {why}"),
+    };
     // No launcher: no call of ours to hide (tid 0 is no thread).
-    let shared = Shared::new(table, opts, out, selected, compat, (0, -1), None);
+    let shared = Shared::new(table, opts, out, selected, compat, (0, -1), perf.ok());
     install_signal_handlers();
     log(&format!(
-        "listening on {} (mode {}); no return values (res=?, as with --no-ret): the agent \
-         does not start the containers. If the agent stops, the containers' traced calls \
-         fail with ENOSYS; SIGTERM or SIGINT answers what is pending, then stops",
+        "listening on {} (mode {}); {returns}. If the agent stops, the containers' traced \
+         calls fail with ENOSYS; SIGTERM or SIGINT answers what is pending, then stops",
         cfg.socket.display(),
         if gid.is_some() { "0660" } else { "0600" }
     ));
@@ -140,6 +164,19 @@ pub fn run(cfg: AgentConfig) -> Result<i32> {
     let generation = AtomicU64::new(0);
     let connections = AtomicUsize::new(0);
     std::thread::scope(|s| {
+        if let Some(p) = shared.perf_exits() {
+            let fds = p.fds();
+            let (shared, connections) = (&shared, &connections);
+            // Until the agent stops and every listener is drained.
+            let keep =
+                move || !STOP.load(Ordering::SeqCst) || connections.load(Ordering::SeqCst) > 0;
+            let h = std::thread::Builder::new()
+                .name("my-sysdig-perf".into())
+                .spawn_scoped(s, move || supervisor::perf_poller(shared, &fds, keep));
+            if let Err(e) = h {
+                log(&format!("cannot start the perf reader thread: {e}"));
+            }
+        }
         accept_loop(listener, &cfg.socket, |conn| {
             if connections.load(Ordering::SeqCst) >= MAX_CONNECTIONS {
                 log("refused a connection: too many at once");
@@ -168,6 +205,9 @@ pub fn run(cfg: AgentConfig) -> Result<i32> {
             ));
         }
     });
+    if let Some(p) = shared.perf_exits() {
+        p.finish(&shared);
+    }
     shared.finish(None);
     drop(shared);
     log("stopped");
@@ -326,7 +366,49 @@ fn serve(shared: &Shared, mut conn: UnixStream, active: &Active, generation: &At
     }
 }
 
-fn header(cfg: &AgentConfig) -> capture::Header {
+/// The perf exit events and the calls whose return values they give, or
+/// why there are none.
+fn perf_exits(
+    table: &SyscallTable,
+    selected: &[bool],
+    fd_paths: bool,
+) -> std::result::Result<(PerfExits, Vec<bool>), String> {
+    use crate::supervisor::perf::{ring, tracefs, wide};
+    if !wide::in_initial_pid_namespace() {
+        return Err(
+            "perf exit events need the initial pid namespace (their filter \
+                    compares the kernel's thread ids)"
+                .into(),
+        );
+    }
+    let raw = tracefs::sys_exit().map_err(|e| format!("perf exit events: {e}"))?;
+    ring::permitted(&raw).map_err(|e| format!("perf exit events: {e}"))?;
+    let mut via = vec![false; selected.len()];
+    let nrs: Vec<u32> = table
+        .iter()
+        .filter(|&(nr, spec)| {
+            selected.get(nr as usize).copied().unwrap_or(false)
+                && spec.needs_exit()
+                && plan::writes_exit_sample(spec.name)
+        })
+        .map(|(nr, _)| nr)
+        .collect();
+    if nrs.is_empty() {
+        return Err("no selected call returns".into());
+    }
+    for &nr in &nrs {
+        via[nr as usize] = true;
+    }
+    let src = plan::found_threads_source(raw, table, &nrs);
+    // Lazy: no thread is known yet, and the node pays while they are open.
+    let events = ring::ExitEvents::open(&src, 0, crate::exec::perf_pages(), true)
+        .map_err(|e| format!("perf exit events: {e}"))?;
+    let execve = [table.number("execve"), table.number("execveat")];
+    let exits = PerfExits::new(events, execve, crate::exec::perf_join(fd_paths)).discovering();
+    Ok((exits, via))
+}
+
+fn header(cfg: &AgentConfig, no_ret: bool) -> capture::Header {
     capture::Header::starting_now(capture::Run {
         argv: vec![format!("agent:{}", cfg.socket.display()).into_bytes()],
         snaplen: cfg.snaplen,
@@ -334,8 +416,14 @@ fn header(cfg: &AgentConfig) -> capture::Header {
         fd_paths: cfg.display.fd_paths,
         select: &cfg.select,
         extra: vec![
-            ("no_ret".to_string(), "1".to_string()),
-            ("exit_via".to_string(), "none".to_string()),
+            (
+                "no_ret".to_string(),
+                if no_ret { "1" } else { "0" }.to_string(),
+            ),
+            (
+                "exit_via".to_string(),
+                if no_ret { "none" } else { "perf" }.to_string(),
+            ),
             ("agent".to_string(), cfg.socket.display().to_string()),
         ],
     })

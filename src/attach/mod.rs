@@ -92,6 +92,7 @@ pub fn run(cfg: AttachConfig) -> Result<i32> {
         pid: cfg.select.pid,
         comm,
         no_ret: false,
+        tracer: true,
         fd_paths: cfg.display.fd_paths,
         unknown_numbers: selection.open,
         receivers: 1,

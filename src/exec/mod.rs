@@ -1,7 +1,7 @@
 //! `my-sysdig exec`: validate everything, then launch and supervise. Nothing
 //! is run when an option is bad.
 
-mod plan;
+pub(crate) mod plan;
 
 use crate::arch;
 use crate::capture;
@@ -55,14 +55,24 @@ pub enum ExitVia {
 /// otherwise (tests use a tiny ring to provoke overflows).
 const PERF_PAGES: usize = 64;
 
+/// `PERF_PAGES`, or `MY_SYSDIG_PERF_PAGES`.
+pub(crate) fn perf_pages() -> usize {
+    std::env::var("MY_SYSDIG_PERF_PAGES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(PERF_PAGES)
+}
+
+/// Why `--receivers` is refused with return values.
+pub(crate) const RECEIVERS_NEED_NO_RET: &str = "--receivers needs --no-ret: with return values \
+     one thread receives every call, in the order the perf and ptrace paths join records to \
+     their results";
+
 /// Runs the command under the tracer; returns the exit code. Every option
 /// is checked, and every output opened, before anything is run.
 pub fn run(cfg: ExecConfig) -> Result<i32> {
     if cfg.receivers.is_some() && !cfg.no_ret {
-        return Err(Error::usage(
-            "--receivers needs --no-ret: with return values one thread receives every \
-             call, in the order the perf and ptrace paths join records to their results",
-        ));
+        return Err(Error::usage(RECEIVERS_NEED_NO_RET));
     }
     let (comm, filter) =
         crate::pipeline::checked_selection(cfg.snaplen, &cfg.select, cfg.display.fd_paths)?;
@@ -116,10 +126,7 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
     let mut events = None;
     let mut open_events = |child: nix::unistd::Pid| -> Result<()> {
         if let Some(srcs) = &plan.perf_src {
-            let pages = std::env::var("MY_SYSDIG_PERF_PAGES")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(PERF_PAGES);
+            let pages = perf_pages();
             // Closed while no call needs them (MY_SYSDIG_PERF_LAZY=0: always
             // open, to measure what that costs).
             let lazy = supervisor::ptrace::LAZY_EXIT_EVENTS
@@ -154,6 +161,7 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
         pid: cfg.select.pid,
         comm,
         no_ret: cfg.no_ret,
+        tracer: !cfg.no_ret,
         fd_paths: cfg.display.fd_paths,
         unknown_numbers: plan.unknown_numbers,
         receivers: cfg.receivers.unwrap_or_else(supervisor::default_receivers),
@@ -234,7 +242,7 @@ pub fn format_name(f: Format) -> &'static str {
 /// When the perf path joins entries to exits: batched, unless `-y` needs
 /// each call's effects before the next is decoded, or
 /// `MY_SYSDIG_PERF_JOIN=entry` asks for the join at every entry (to compare).
-fn perf_join(fd_paths: bool) -> Join {
+pub(crate) fn perf_join(fd_paths: bool) -> Join {
     let asked = std::env::var("MY_SYSDIG_PERF_JOIN").ok();
     if fd_paths || asked.as_deref() == Some("entry") {
         Join::AtEntry

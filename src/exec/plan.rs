@@ -344,6 +344,35 @@ fn exit_sources(raw: SysExit, table: &SyscallTable, nrs: &[u32]) -> Vec<Source> 
     srcs
 }
 
+/// The cpu scope's events for threads found as they make their first call
+/// (the agent's containers: no tree of ours to inherit task events): each
+/// call's own event when the calls are few and all have one, else the raw
+/// event, filtered by number.
+pub(crate) fn found_threads_source(raw: SysExit, table: &SyscallTable, nrs: &[u32]) -> Source {
+    if cpu_scope_fits(nrs.len()) {
+        let names: Vec<Vec<String>> = nrs
+            .iter()
+            .map(|&nr| {
+                table
+                    .get(nr as u64)
+                    .map_or(vec![], |s| tracefs::event_names(s.name))
+            })
+            .collect();
+        let own: Option<Vec<SysExit>> = tracefs::own_events(&names).into_iter().collect();
+        if let Some(tps) = own.filter(|t| t.iter().all(|e| e.layout == t[0].layout)) {
+            if !tps.is_empty() {
+                return Source::Calls(tps);
+            }
+        }
+    }
+    Source::RawWide(raw, nrs.to_vec())
+}
+
+/// Calls that need an exit but never write an exit sample.
+pub(crate) fn writes_exit_sample(name: &str) -> bool {
+    !NO_EXIT_SAMPLE.contains(&name)
+}
+
 /// Whether the cpu scope's events (one per call and CPU) are few enough:
 /// each new thread opens them all again (an inter-processor call each), and
 /// while it does the old ones are still open, within the descriptor limit.

@@ -31,8 +31,12 @@ pub struct Options {
     pub pid: Option<i32>,
     /// Keep only threads with this name (first 15 bytes).
     pub comm: Option<Comm>,
-    /// `--no-ret`: no ptrace, so no exit, signal or thread-count events.
+    /// `--no-ret`: no return values.
     pub no_ret: bool,
+    /// A ptrace tracer follows the tree: it gives exit, signal and
+    /// thread-count events, and restarts the calls a signal interrupted
+    /// before they were received (false with `--no-ret` and in the agent).
+    pub tracer: bool,
     /// `-y`: annotate file descriptors with what they refer to.
     pub fd_paths: bool,
     /// Numbers past the tables are selected (no positive `--only` item).
@@ -110,7 +114,7 @@ impl Shared {
             perf,
             via_perf,
             table,
-            live: AtomicUsize::new(if opts.no_ret { usize::MAX } else { 1 }),
+            live: AtomicUsize::new(if opts.tracer { 1 } else { usize::MAX }),
             opts,
             out,
             launch_tid,
@@ -273,6 +277,11 @@ impl Shared {
     fn exit_via_perf(&self, audit_arch: u32, nr: u64) -> bool {
         audit_arch == self.table.arch.audit_arch
             && self.via_perf.get(nr as usize).copied().unwrap_or(false)
+    }
+
+    /// The perf exit path, if return values come from it.
+    pub(crate) fn perf_exits(&self) -> Option<&perf::PerfExits> {
+        self.perf.as_ref()
     }
 
     /// Makes the perf poller look at once whether it should end.
@@ -550,7 +559,9 @@ pub fn run(
             let running = &running;
             let h = std::thread::Builder::new()
                 .name("my-sysdig-perf".into())
-                .spawn_scoped(s, move || perf_poller(shared, &fds, running));
+                .spawn_scoped(s, move || {
+                    perf_poller(shared, &fds, || running.load(Ordering::SeqCst) > 0)
+                });
             if let Err(e) = h {
                 shared.warn(&format!("cannot start the perf reader thread: {e}"));
             }
@@ -575,8 +586,11 @@ pub fn run(
 /// when the notification thread's queue is long: with the batched join
 /// (perf/mod.rs) this thread joins most calls; otherwise it writes the calls
 /// that completed with no traced call after them, and keeps the rings from
-/// filling while the tracee computes.
-fn perf_poller(shared: &Shared, fds: &[i32], running: &AtomicUsize) {
+/// filling while the tracee computes. Runs while `keep` says so. Threads
+/// found by their calls (the agent's) are looked at every second: see
+/// `PerfExits::reap`.
+pub(crate) fn perf_poller(shared: &Shared, fds: &[i32], keep: impl Fn() -> bool) {
+    let mut reaped = perf::monotonic_ns();
     let mut pfds: Vec<libc::pollfd> = fds
         .iter()
         .map(|&fd| libc::pollfd {
@@ -585,7 +599,7 @@ fn perf_poller(shared: &Shared, fds: &[i32], running: &AtomicUsize) {
             revents: 0,
         })
         .collect();
-    while running.load(Ordering::SeqCst) > 0 {
+    while keep() {
         // SAFETY: pfds is a valid array of pollfd; the fds outlive this
         // thread (owned by shared.perf).
         unsafe { libc::poll(pfds.as_mut_ptr(), pfds.len() as libc::nfds_t, 20) };
@@ -597,9 +611,30 @@ fn perf_poller(shared: &Shared, fds: &[i32], running: &AtomicUsize) {
                 p.woken();
             }
             p.sync(shared);
+            if p.discovers() && perf::monotonic_ns().saturating_sub(reaped) > REAP_NS {
+                p.reap(thread_alive);
+                reaped = perf::monotonic_ns();
+            }
             p.suspend_if_idle(shared);
         }
     }
+}
+
+/// How often threads found by their calls are looked at (`PerfExits::reap`).
+const REAP_NS: u64 = 1_000_000_000;
+
+/// Whether thread `tid` (an id of our pid namespace) still lives: a zombie
+/// or dead thread makes no more calls.
+fn thread_alive(tid: i32) -> bool {
+    let Ok(stat) = std::fs::read(format!("/proc/{tid}/stat")) else {
+        return false;
+    };
+    // The state follows the name's closing parenthesis (names may hold one).
+    let state = stat
+        .iter()
+        .rposition(|&b| b == b')')
+        .and_then(|at| stat.get(at + 2).copied());
+    !matches!(state, Some(b'Z' | b'X' | b'x') | None)
 }
 
 /// Without ptrace: wait for the root command only; the notification loop

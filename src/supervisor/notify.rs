@@ -372,6 +372,11 @@ fn receive<'s>(
         }
         if let Some(perf) = &shared.perf {
             if via_perf && !skip {
+                // No tracer reports threads (the agent): the events follow
+                // this one from its first such call on, before it runs.
+                if perf.discovers() {
+                    perf.follow(shared, req.pid as i32);
+                }
                 // Its return value comes from the perf event: pending from
                 // now on, before the call can run and exit.
                 drain_now = perf.enter(
@@ -456,7 +461,7 @@ fn report_cpu(ids: &IdSpan) {
 /// call is recorded; without (`--no-ret`, the agent) the program saw them
 /// fail or restart, and they have no record: the user must know.
 fn report_missed(shared: &Shared, missed: u64, container: Option<&Container>) {
-    if missed == 0 || !shared.opts.no_ret {
+    if missed == 0 || shared.opts.tracer {
         return;
     }
     let calls = if missed == 1 {
@@ -468,8 +473,11 @@ fn report_missed(shared: &Shared, missed: u64, container: Option<&Container>) {
     shared.warn(&format!(
         "{whose}{missed} traced {calls} interrupted by a signal (or their thread killed) \
          before the supervisor received them: no record, and each failed with EINTR unless \
-         the signal's handler has SA_RESTART. Without --no-ret the tracer restarts such \
-         calls (README, \"Notified calls and signals\")"
+         the signal's handler has SA_RESTART. {}(README, \"Notified calls and signals\")",
+        match container {
+            Some(_) => "",
+            None => "Without --no-ret the tracer restarts such calls ",
+        }
     ));
 }
 

@@ -163,6 +163,9 @@ pub struct PerfExits {
     closed: AtomicU64,
     from_regs: AtomicU64,
     execve: [Option<u32>; 2],
+    /// The threads followed so far when no tracer reports them (the
+    /// agent's: `follow`, `reap`); `None` when a tracer does.
+    followed: Option<Mutex<HashSet<i32>>>,
 }
 
 impl PerfExits {
@@ -202,6 +205,47 @@ impl PerfExits {
             queue: Mutex::new(Vec::new()),
             join,
             execve,
+            followed: None,
+        }
+    }
+
+    /// Events whose threads are found as they make their first call, with
+    /// no tracer to report them (the agent): see `follow` and `reap`.
+    pub fn discovering(mut self) -> Self {
+        self.followed = Some(Mutex::new(HashSet::default()));
+        self
+    }
+
+    /// Whether threads are found by `follow` rather than reported.
+    pub fn discovers(&self) -> bool {
+        self.followed.is_some()
+    }
+
+    /// Thread `tid` made a call whose exit is wanted, not yet answered: the
+    /// events follow it from now on, so that this call's exit is seen (the
+    /// call runs only after the answer).
+    pub fn follow(&self, shared: &Shared, tid: i32) {
+        let Some(followed) = &self.followed else {
+            return;
+        };
+        if !followed.lock().insert(tid) {
+            return;
+        }
+        self.thread_started(shared, tid);
+    }
+
+    /// Forgets the followed threads that `alive` says are gone (the ids
+    /// stay out of the next generation's filter); their pending calls never
+    /// returned. Called every second or so: with no tracer, nothing else
+    /// tells when a thread ends inside a call.
+    pub fn reap(&self, alive: impl Fn(i32) -> bool) {
+        let Some(followed) = &self.followed else {
+            return;
+        };
+        let known: Vec<i32> = followed.lock().iter().copied().collect();
+        for tid in known.into_iter().filter(|&t| !alive(t)) {
+            followed.lock().remove(&tid);
+            self.thread_gone(tid);
         }
     }
 

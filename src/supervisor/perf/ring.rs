@@ -145,12 +145,17 @@ pub enum Source {
     /// `syscalls:sys_exit_<name>` of each call traced this way, in the cpu
     /// scope (wide.rs): one event per call and CPU, one ring per CPU.
     Calls(Vec<SysExit>),
+    /// `raw_syscalls:sys_exit` in the cpu scope, its filter the threads'
+    /// and these numbers': for threads found as they make their first call
+    /// (the agent's containers, which no task of ours is the root of),
+    /// when the calls are too many for `Calls`.
+    RawWide(SysExit, Vec<u32>),
 }
 
 impl Source {
     fn tracepoint(&self) -> Option<&SysExit> {
         match self {
-            Source::Raw(tp, _) | Source::OneCall(tp) => Some(tp),
+            Source::Raw(tp, _) | Source::OneCall(tp) | Source::RawWide(tp, _) => Some(tp),
             Source::Calls(tps) => tps.first(),
         }
     }
@@ -193,7 +198,8 @@ pub struct ExitEvents {
 
 impl ExitEvents {
     /// Opens the events on `pid` (before it starts its command, so that all
-    /// its threads and children inherit them). `pages`: ring size per CPU,
+    /// its threads and children inherit them; in the cpu scope, 0 for no
+    /// thread yet: `add_thread` names them). `pages`: ring size per CPU,
     /// a power of two. `lazy`: in the cpu scope, open no event before
     /// `resume` (the task scope's events must be inherited from the start).
     pub fn open(src: &Source, pid: i32, pages: usize, lazy: bool) -> Result<Self, String> {
@@ -205,9 +211,9 @@ impl ExitEvents {
         let tp = *src.tracepoint().ok_or("no tracepoint")?;
         let filter = match src {
             Source::Raw(_, nrs) => filter_expr(nrs),
-            Source::OneCall(_) | Source::Calls(_) => None,
+            Source::OneCall(_) | Source::Calls(_) | Source::RawWide(..) => None,
         };
-        let cpu_scope = matches!(src, Source::Calls(_));
+        let cpu_scope = matches!(src, Source::Calls(_) | Source::RawWide(..));
         let mut rings = Vec::new();
         let mut cpus = Vec::new();
         for cpu in 0..ncpu {
@@ -230,15 +236,29 @@ impl ExitEvents {
         if rings.is_empty() {
             return Err("perf_event_open: no CPU accepted the event".into());
         }
+        let holders: Vec<(i32, i32)> = cpus
+            .iter()
+            .zip(&rings)
+            .map(|(&c, r)| (c, r.fd.as_raw_fd()))
+            .collect();
+        let root = (pid > 0).then_some(pid);
         let wide = match src {
-            Source::Calls(tps) => {
-                let holders: Vec<(i32, i32)> = cpus
-                    .iter()
-                    .zip(&rings)
-                    .map(|(&c, r)| (c, r.fd.as_raw_fd()))
-                    .collect();
-                Some(super::wide::Wide::open(tps.clone(), holders, pid, lazy)?)
-            }
+            Source::Calls(tps) => Some(super::wide::Wide::open(
+                tps.clone(),
+                holders,
+                root,
+                lazy,
+                None,
+            )?),
+            // No numbers' filter when it would not fit: the reader ignores
+            // exits it has no entry for.
+            Source::RawWide(tp, nrs) => Some(super::wide::Wide::open(
+                vec![*tp],
+                holders,
+                root,
+                lazy,
+                filter_expr(nrs),
+            )?),
             _ => None,
         };
         Ok(ExitEvents {

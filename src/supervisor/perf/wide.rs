@@ -24,6 +24,10 @@ use std::os::fd::OwnedFd;
 /// The kernel copies at most a page of filter text; this leaves room.
 const MAX_RANGES: usize = 64;
 
+/// Filter text at most (the kernel takes a page), and one range's at most.
+const MAX_FILTER: usize = 4000;
+const RANGE_TEXT: usize = 52;
+
 /// Replacement windows kept for the reader: far more than can happen
 /// between two drains (each waits for the tracer and a new thread).
 const WINDOWS: usize = 32;
@@ -45,25 +49,32 @@ pub struct Wide {
     windows: Vec<(u64, u64)>,
     /// Whether the events are open (see `suspend`).
     live: bool,
+    /// Kept as well as the threads' ids (`RawWide`'s numbers).
+    also: Option<String>,
 }
 
 impl Wide {
     /// The first generation, for the tree's first thread `root`; none yet
-    /// when `lazy` (see `suspend`).
+    /// when `lazy` (see `suspend`). `also`: a filter the samples must pass
+    /// too.
     pub fn open(
         tps: Vec<SysExit>,
         holders: Vec<(i32, i32)>,
-        root: i32,
+        root: Option<i32>,
         lazy: bool,
+        also: Option<String>,
     ) -> Result<Self, String> {
+        // Half the page at most: the threads' ranges need the rest.
+        let also = also.filter(|a| a.len() <= MAX_FILTER / 2);
         let mut w = Wide {
             tps,
             holders,
             events: Vec::new(),
-            tids: BTreeSet::from([root]),
+            tids: root.into_iter().collect(),
             covered: Vec::new(),
             windows: Vec::new(),
             live: false,
+            also,
         };
         if !lazy {
             w.resume()?;
@@ -128,8 +139,12 @@ impl Wide {
         // Exactly the tree's threads (up to MAX_RANGES): ids past them would
         // save replacements at the next forks, but bring other programs'
         // calls into the rings, where they take the room the tree's need.
-        let ranges = tid_ranges(&tids, MAX_RANGES);
-        let filter = filter_text(&ranges);
+        let room = MAX_FILTER - self.also.as_ref().map_or(0, |a| a.len() + 8);
+        let ranges = tid_ranges(&tids, (room / RANGE_TEXT).clamp(1, MAX_RANGES));
+        let filter = match &self.also {
+            Some(also) => format!("({}) && ({also})", filter_text(&ranges)),
+            None => filter_text(&ranges),
+        };
         let opened: Result<Vec<OwnedFd>, String> = self
             .holders
             .iter()
@@ -194,8 +209,12 @@ pub fn tid_ranges(tids: &[i32], max: usize) -> Vec<(i32, i32)> {
     out
 }
 
-/// The filter expression that keeps the tasks in `ranges`.
+/// The filter expression that keeps the tasks in `ranges` (none: a filter
+/// that keeps nothing).
 pub fn filter_text(ranges: &[(i32, i32)]) -> String {
+    if ranges.is_empty() {
+        return "common_pid < 0".to_string();
+    }
     let parts: Vec<String> = ranges
         .iter()
         .map(|&(lo, hi)| match lo == hi {
@@ -246,7 +265,15 @@ mod tests {
     }
 
     #[test]
+    fn no_thread_keeps_nothing() {
+        assert_eq!(filter_text(&[]), "common_pid < 0");
+    }
+
+    #[test]
     fn the_filter_fits_a_page() {
+        // The widest range text there is.
+        let widest = filter_text(&[(4_000_000, 4_000_001), (4_000_003, 4_000_004)]);
+        assert!(widest.len() <= 2 * RANGE_TEXT, "{widest}");
         let many: Vec<i32> = (0..100_000).map(|i| 4_000_000 - i * 3).rev().collect();
         let text = filter_text(&tid_ranges(&many, MAX_RANGES));
         assert!(text.len() < 4000, "{}", text.len());
