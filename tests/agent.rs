@@ -772,6 +772,73 @@ fn a_call_whose_thread_dies_is_written() {
     );
 }
 
+/// Threads a container's program starts while the events are open: each is
+/// followed from its first call (a new generation of the events' filter
+/// before that call runs), so every call has its return value, and each
+/// thread's calls stay in program order. The test helper (a glibc program)
+/// runs in the container with the libraries `ldd` names.
+#[test]
+fn threads_in_a_container_have_return_values() {
+    if !ready() {
+        return;
+    }
+    let dir = TempDir::new("agentthreads");
+    let agent = Agent::start(&dir, &["--only", "close"]);
+    let prof = profile(&[
+        "--only",
+        "close",
+        "--socket",
+        agent.socket.to_str().unwrap(),
+    ]);
+    let id = unique_id("threads");
+    let b = Bundle::new(
+        &dir.join("b"),
+        "/bin/helper seq-threads 4 300 && /bin/helper seq-threads 3 100",
+        &prof,
+        &json!({}),
+    );
+    install_with_libraries(common::HELPER, &b.file("/bin/helper"));
+    b.run(&id).assert_code(0);
+    let (status, log, recs) = agent.stop();
+    assert_eq!(status.code(), Some(0), "{log}");
+    let mut by_tid: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+    for r in program_records(&recs, &id) {
+        let fd = r["args"]["fd"].as_i64().unwrap_or(-1);
+        if fd >= 1_000_000 {
+            assert_eq!(r["err"], "EBADF", "{r}");
+            assert_eq!(r["res"], -9, "{r}");
+            by_tid
+                .entry(r["tid"].as_i64().unwrap())
+                .or_default()
+                .push(fd);
+        }
+    }
+    let mut sizes: Vec<usize> = by_tid.values().map(|v| v.len()).collect();
+    sizes.sort_unstable();
+    assert_eq!(sizes, [100, 100, 100, 300, 300, 300, 300], "{by_tid:?}");
+    for (tid, fds) in &by_tid {
+        let want: Vec<i64> = (0..fds.len() as i64).map(|i| fds[0] + i).collect();
+        assert_eq!(fds, &want, "thread {tid}: program order");
+    }
+}
+
+/// Copies the program at `from` to `to` in a rootfs, with the shared
+/// libraries `ldd` lists at the same paths under that rootfs.
+fn install_with_libraries(from: &str, to: &Path) {
+    let root = to.ancestors().nth(2).unwrap();
+    std::fs::copy(from, to).unwrap();
+    let out = Command::new("ldd").arg(from).output().expect("ldd");
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        // "libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)" or "/lib64/ld-linux-x86-64.so.2 (0x...)".
+        let Some(path) = line.split_whitespace().find(|w| w.starts_with('/')) else {
+            continue;
+        };
+        let dest = root.join(path.trim_start_matches('/'));
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::fs::copy(path, &dest).unwrap();
+    }
+}
+
 /// What the agent says about return values: where perf cannot follow the
 /// containers' threads (another pid namespace) it serves without them and
 /// says why; `--receivers` needs `--no-ret`.
