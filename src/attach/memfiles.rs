@@ -19,7 +19,8 @@ use std::cell::{Cell, RefCell};
 use std::fs::File;
 use std::os::unix::fs::FileExt;
 
-/// Files kept open at most; the least recently used goes first.
+/// Files kept open at most (fewer when descriptors are short, `room`);
+/// the least recently used goes first.
 const CAP: usize = 256;
 
 enum Slot {
@@ -35,13 +36,39 @@ struct Entry {
 }
 
 /// Each process's `/proc/TGID/mem`, by process id.
-#[derive(Default)]
 pub struct MemFiles {
     map: RefCell<HashMap<i32, Entry>>,
     clock: Cell<u64>,
+    /// Files kept open at most; 0: every read goes by thread.
+    cap: usize,
+}
+
+/// How many files to keep open: `CAP`, or half the descriptors still free
+/// under `RLIMIT_NOFILE` (call it once the perf events are open: names,
+/// `-y`'s paths and the output need descriptors too).
+pub fn room() -> usize {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: lim is a valid rlimit to fill.
+    let nofile = match unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } {
+        0 => lim.rlim_cur,
+        _ => 1024,
+    };
+    let open = std::fs::read_dir("/proc/self/fd").map_or(0, |d| d.count()) as u64;
+    (nofile.saturating_sub(open) / 2).min(CAP as u64) as usize
 }
 
 impl MemFiles {
+    pub fn new(cap: usize) -> Self {
+        MemFiles {
+            map: RefCell::default(),
+            clock: Cell::default(),
+            cap,
+        }
+    }
+
     /// Reads thread `tid` of process `tgid` (`tgid` 0 or less: unknown,
     /// read by thread).
     pub fn reader(&self, tgid: i32, tid: i32) -> Reader<'_> {
@@ -65,7 +92,7 @@ impl MemFiles {
 
     fn keep(&self, tgid: i32, slot: Slot) {
         let mut map = self.map.borrow_mut();
-        if map.len() >= CAP && !map.contains_key(&tgid) {
+        if map.len() >= self.cap && !map.contains_key(&tgid) {
             let oldest = map.iter().min_by_key(|(_, e)| e.used).map(|(&k, _)| k);
             if let Some(k) = oldest {
                 map.remove(&k);
@@ -103,7 +130,7 @@ impl Memory for Reader<'_> {
         let by_thread = ProcMem { tid: self.tid };
         // pread's offset is signed: addresses above i64::MAX are the
         // kernel's, which process_vm_readv refuses with the right errno.
-        if buf.is_empty() || self.tgid <= 0 || addr > i64::MAX as u64 {
+        if buf.is_empty() || self.tgid <= 0 || addr > i64::MAX as u64 || self.files.cap == 0 {
             return by_thread.read(addr, buf);
         }
         let now = self.files.tick();
@@ -157,7 +184,7 @@ mod tests {
 
     #[test]
     fn reads_own_memory_and_keeps_the_file() {
-        let files = MemFiles::default();
+        let files = MemFiles::new(CAP);
         let (pid, tid) = me();
         let data = *b"hello, memory";
         let mut buf = [0u8; 13];
@@ -175,7 +202,7 @@ mod tests {
 
     #[test]
     fn a_bad_address_fails_as_process_vm_readv_does() {
-        let files = MemFiles::default();
+        let files = MemFiles::new(CAP);
         let (pid, tid) = me();
         let mut buf = [0u8; 8];
         // Page 0 is never mapped.
@@ -200,7 +227,7 @@ mod tests {
 
     #[test]
     fn a_process_without_a_file_is_read_by_thread() {
-        let files = MemFiles::default();
+        let files = MemFiles::new(CAP);
         let (_, tid) = me();
         let data = [3u8; 4];
         let mut buf = [0u8; 4];
@@ -216,8 +243,22 @@ mod tests {
     }
 
     #[test]
+    fn without_room_every_read_goes_by_thread() {
+        let files = MemFiles::new(0);
+        let (pid, tid) = me();
+        let data = [5u8; 4];
+        let mut buf = [0u8; 4];
+        assert_eq!(
+            files.reader(pid, tid).read(data.as_ptr() as u64, &mut buf),
+            Ok(4)
+        );
+        assert_eq!(files.len(), 0);
+        assert!(room() <= CAP);
+    }
+
+    #[test]
     fn at_most_cap_files() {
-        let files = MemFiles::default();
+        let files = MemFiles::new(CAP);
         for k in 0..CAP as i32 + 10 {
             files.keep(k + 1, Slot::Unusable);
         }

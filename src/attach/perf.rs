@@ -233,7 +233,7 @@ pub fn run(
         selected,
         pending: HashMap::default(),
         cache: ThreadCache::default(),
-        mem: MemFiles::default(),
+        mem: MemFiles::new(super::memfiles::room()),
         scratch: Vec::new(),
         lost: 0,
         wall_offset: 0,
