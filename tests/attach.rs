@@ -787,3 +787,76 @@ fn children_started_while_attaching_are_followed() {
         }
     }
 }
+
+/// Without stops, memory is read through each process's `/proc/PID/mem`,
+/// kept open: a process that execs while attached has its strings read from
+/// its new program. A python3 loop stats a flag file (its memory file is
+/// opened for the path), then execs `cat /etc/hostname -` in the same
+/// process (which then waits on its stdin, so that it is still there when
+/// its samples are read): cat's openat of /etc/hostname shows its path.
+#[test]
+fn strings_after_an_exec_come_from_the_new_program() {
+    let dir = TempDir::new("attach-exec");
+    let flag = dir.join_str("flag");
+    let script = "import os, sys, time\n\
+while not os.path.exists(sys.argv[1]):\n    time.sleep(0.02)\n\
+os.execv('/bin/cat', ['cat', '/etc/hostname', '-'])\n";
+    let mut target = Target(
+        Command::new(python3())
+            .args(["-c", script, &flag])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    let recs = dir.join_str("recs");
+    let pid = target.0.id().to_string();
+    let mut t = attach(
+        &[],
+        &[
+            "-p",
+            &pid,
+            "--only",
+            "newfstatat,stat,openat,open",
+            "--format",
+            "json",
+            "-o",
+            &recs,
+        ],
+    );
+    // The flag's stats are read (the memory file is open), then the exec.
+    wait_records(&recs, 3);
+    let before = lines(&recs);
+    std::fs::write(&flag, b"").unwrap();
+    // cat's calls are read while it waits on its stdin; then it ends.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !std::fs::read_to_string(&recs).is_ok_and(|s| s.contains("\"/etc/hostname\"")) {
+        if lines(&recs) > before + 200 || Instant::now() > deadline {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    drop(target.0.stdin.take());
+    assert!(target.0.wait().unwrap().success());
+    // SAFETY: kill(2) of the tracer we started.
+    unsafe { libc::kill(t.id() as i32, libc::SIGINT) };
+    assert!(wait_end(&mut t, 20).success());
+    let got = parse_records(&std::fs::read_to_string(&recs).unwrap(), "exec");
+    assert!(
+        got.iter()
+            .any(|r| r["comm"] != "cat" && r["args"]["pathname"] == flag.as_str()),
+        "no stat of the flag by python3 before the exec: {got:?}"
+    );
+    let cat: Vec<_> = got
+        .iter()
+        .filter(|r| r["comm"] == "cat" && r["syscall"] == "openat")
+        .collect();
+    assert!(
+        cat.iter()
+            .any(|r| r["args"]["pathname"] == "/etc/hostname"
+                && r["pid"].as_i64() == pid.parse().ok()),
+        "cat's openat of /etc/hostname in process {pid}: {got:?}"
+    );
+}

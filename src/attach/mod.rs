@@ -8,6 +8,7 @@
 //! detach from them all (and a SIGKILL of my-sysdig makes the kernel
 //! detach). Records go through the same pipeline as `exec`'s.
 
+mod memfiles;
 mod perf;
 mod targets;
 

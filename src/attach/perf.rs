@@ -12,6 +12,7 @@
 //! read could belong before them. A process that ends within that time
 //! leaves its strings unreadable (`ESRCH`).
 
+use super::memfiles::MemFiles;
 use super::targets;
 use crate::arch::SyscallTable;
 use crate::error::{Error, Result};
@@ -19,7 +20,6 @@ use crate::handlers::decode::{self, Ctx};
 use crate::record::Comm;
 use crate::record::{Record, ResKind};
 use crate::supervisor::Shared;
-use crate::supervisor::memory::ProcMem;
 use crate::supervisor::perf::monotonic_ns;
 use crate::supervisor::perf::ring::{self, Sample, TaskRings};
 use crate::supervisor::perf::tracefs::{self, SysEnter, SysExit};
@@ -233,6 +233,7 @@ pub fn run(
         selected,
         pending: HashMap::default(),
         cache: ThreadCache::default(),
+        mem: MemFiles::new(super::memfiles::room()),
         scratch: Vec::new(),
         lost: 0,
         wall_offset: 0,
@@ -298,6 +299,9 @@ pub fn run(
             Sample::Comm { pid, tid, comm } => names.push((pid, tid, Comm::new(comm))),
         });
         for (pid, tid, comm) in names.drain(..) {
+            // An exec (or a rename): the process's memory file may read
+            // the memory it had before.
+            st.mem.forget(pid);
             st.cache.set(tid, ThreadInfo { tgid: pid, comm });
         }
         held.sort_by_key(|s| s.time_ns);
@@ -370,6 +374,8 @@ struct State<'a> {
     selected: &'a [bool],
     pending: HashMap<i32, Pending>,
     cache: ThreadCache,
+    /// The targets' `/proc/TGID/mem`, kept open.
+    mem: MemFiles,
     scratch: Vec<u8>,
     lost: u64,
     /// Wall clock minus CLOCK_MONOTONIC, read once a round: a sample's
@@ -380,7 +386,7 @@ struct State<'a> {
 impl State<'_> {
     fn on_sample(&mut self, s: Seen) {
         match s.what {
-            What::Gone => self.unreturned(s.tid),
+            What::Gone => self.gone(s.tid),
             What::Enter { nr, regs } => {
                 // Without -f, children that inherited the events are not ours.
                 if !self.follow && !self.processes.contains(&s.pid) {
@@ -392,6 +398,11 @@ impl State<'_> {
                 self.on_enter(s, nr, regs);
             }
             What::Exit { nr, ret } => {
+                // A successful exec, selected or not: the process's memory
+                // file reads its old memory.
+                if ret == 0 && s.pid > 0 && is_exec_name(self.shared.table.row(nr as u64).name) {
+                    self.mem.forget(s.pid);
+                }
                 let Some(p) = self.pending.remove(&s.tid) else {
                     return;
                 };
@@ -420,7 +431,7 @@ impl State<'_> {
         let shared = self.shared;
         let table: &SyscallTable = &shared.table;
         let spec = table.row(nr);
-        let mem = ProcMem { tid: s.tid };
+        let mem = self.mem.reader(info.tgid, s.tid);
         let ctx = Ctx {
             arch: table.arch,
             mem: &mem,
@@ -472,7 +483,7 @@ impl State<'_> {
         let shared = self.shared;
         if let Some(spec) = shared.spec_of(&rec) {
             let table = shared.table_of(rec.abi);
-            let mem = ProcMem { tid: s.tid };
+            let mem = self.mem.reader(rec.pid, s.tid);
             let ctx = Ctx {
                 arch: table.arch,
                 mem: &mem,
@@ -505,11 +516,22 @@ impl State<'_> {
         self.cache.forget(tid);
     }
 
+    /// Thread `tid` ended: when it led its process, the process is gone
+    /// (or its memory file reads nothing more).
+    fn gone(&mut self, tid: i32) {
+        self.unreturned(tid);
+        self.mem.forget(tid);
+    }
+
     fn write(&mut self, rec: Record) {
         self.shared.out.record(&rec, usize::MAX, &mut self.scratch);
     }
 }
 
 fn is_exec(rec: &Record) -> bool {
-    rec.name == "execve" || rec.name == "execveat"
+    is_exec_name(rec.name)
+}
+
+fn is_exec_name(name: &str) -> bool {
+    name == "execve" || name == "execveat"
 }
