@@ -65,14 +65,35 @@ pub fn open(processes: &[i32], nrs: Option<&[u32]>, follow: bool) -> Result<(Eve
     let mut done: Vec<i32> = Vec::new();
     let mut names: Vec<(i32, ThreadInfo)> = Vec::new();
     let mut open_process = |rings: &mut TaskRings, p: i32| -> Result<()> {
+        let mut rescan = false;
         loop {
-            let new: Vec<i32> = targets::threads(p)
+            let mut new: Vec<i32> = targets::threads(p)
                 .into_iter()
                 .filter(|t| !done.contains(t))
                 .collect();
             if new.is_empty() {
                 return Ok(());
             }
+            if rescan {
+                // A thread started after its creator's events were opened
+                // inherited them (the kernel reported its creation): a set
+                // of its own would sample each of its calls twice. One
+                // listed before that report comes gets a moment.
+                let mut forked = rings.forked();
+                if new.iter().any(|t| !forked.contains(t)) {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    forked = rings.forked();
+                }
+                new.retain(|t| {
+                    let inherited = forked.contains(t);
+                    if inherited {
+                        done.push(*t);
+                        names.extend(read_status(*t).map(|i| (*t, i)));
+                    }
+                    !inherited
+                });
+            }
+            rescan = true;
             for tid in new {
                 let opened = rings
                     .add(enter.id, tid, filter.as_deref(), true)
@@ -304,7 +325,16 @@ pub fn run(
             st.mem.forget(pid);
             st.cache.set(tid, ThreadInfo { tgid: pid, comm });
         }
-        held.sort_by_key(|s| s.time_ns);
+        held.sort_by_key(|s| (s.time_ns, s.tid));
+        // Twins the check above missed: written to two rings (the
+        // inherited set's and the thread's own), read in either order. One
+        // thread never makes two samples of a kind at the same instant (the
+        // kernel stamps a tracepoint hit once for all its events).
+        held.dedup_by(|b, a| {
+            a.time_ns == b.time_ns
+                && a.tid == b.tid
+                && std::mem::discriminant(&a.what) == std::mem::discriminant(&b.what)
+        });
         st.wall_offset = crate::supervisor::realtime_ns().saturating_sub(monotonic_ns());
         let ready = if stopping {
             held.len()
