@@ -23,7 +23,8 @@
 #   works): what tracing the whole machine costs a process that is not traced.
 # Knobs: N (ab requests, default 10000), DD_N (default 300000), ROUNDS (default 5),
 # CONFIGS (nginx configurations, run in this order; default "ret200 static"),
-# ATTACH_MODES (a subset of untraced perf perf1 stop stop1 strace strace1 perftrace),
+# ATTACH_MODES (a subset of untraced perf perf1 stop stop1 strace strace1 perftrace, and
+# stop-np stop1-np: the --stop modes with MY_SYSDIG_POLL=0, the tracer never polling),
 # DD=0 (skip the dd part).
 # Needs: cargo, nginx, ab, strace, curl, python3, root (perf events).
 set -u -o pipefail
@@ -117,6 +118,8 @@ label() {
     perf1) echo "my-sysdig attach -f --only accept4 (perf)" ;;
     stop) echo "my-sysdig attach --stop -f (all calls)" ;;
     stop1) echo "my-sysdig attach --stop -f --only accept4" ;;
+    stop-np) echo "attach --stop -f, MY_SYSDIG_POLL=0" ;;
+    stop1-np) echo "attach --stop -f --only accept4, MY_SYSDIG_POLL=0" ;;
     strace) echo "strace -f -p M,W1,W2 (all calls)" ;;
     strace1) echo "strace -f -p M,W1,W2 -e trace=accept4" ;;
     perftrace) echo "perf trace -p M,W1,W2" ;;
@@ -133,6 +136,8 @@ start_tracer() {
     perf1) "$MS" attach -f -p "$NGINX_PID" --only accept4 -o "$W/rec" 2>"$W/err" & ;;
     stop) "$MS" attach --stop -f -p "$NGINX_PID" -o "$W/rec" 2>"$W/err" & ;;
     stop1) "$MS" attach --stop -f -p "$NGINX_PID" --only accept4 -o "$W/rec" 2>"$W/err" & ;;
+    stop-np) MY_SYSDIG_POLL=0 "$MS" attach --stop -f -p "$NGINX_PID" -o "$W/rec" 2>"$W/err" & ;;
+    stop1-np) MY_SYSDIG_POLL=0 "$MS" attach --stop -f -p "$NGINX_PID" --only accept4 -o "$W/rec" 2>"$W/err" & ;;
     strace) strace -f -qq -o "$W/rec" "${pargs[@]}" 2>"$W/err" & ;;
     strace1) strace -f -qq -e trace=accept4 -o "$W/rec" "${pargs[@]}" 2>"$W/err" & ;;
     perftrace) perf trace -p "$ALLP" -o "$W/rec" 2>"$W/err" & ;;

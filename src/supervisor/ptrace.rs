@@ -304,7 +304,12 @@ impl<'a> Tracer<'a> {
     }
 
     fn trace(mut self) -> Option<Exit> {
-        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        // MY_SYSDIG_POLL=0: always sleep in waitpid (to measure what the
+        // polling gives or takes).
+        let cpus = match std::env::var("MY_SYSDIG_POLL").is_ok_and(|v| v == "0") {
+            true => 1,
+            false => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        };
         let mut poll = cpus > 1;
         let mut window = poll::PollWindow::default();
         loop {
