@@ -24,7 +24,8 @@
 # Knobs: N (ab requests, default 10000), DD_N (default 300000), ROUNDS (default 5),
 # CONFIGS (nginx configurations, run in this order; default "ret200 static"),
 # ATTACH_MODES (a subset of untraced perf perf1 stop stop1 strace strace1 perftrace, and
-# stop-np stop1-np: the --stop modes with MY_SYSDIG_POLL=0, the tracer never polling),
+# stop-np stop1-np: the --stop modes with MY_SYSDIG_POLL=0, the tracer never polling;
+# perf1-raw: perf1 on the raw_syscalls events, MY_SYSDIG_PERF_RAW=1),
 # DD=0 (skip the dd part).
 # Needs: cargo, nginx, ab, strace, curl, python3, root (perf events).
 set -u -o pipefail
@@ -118,6 +119,7 @@ label() {
     perf1) echo "my-sysdig attach -f --only accept4 (perf)" ;;
     stop) echo "my-sysdig attach --stop -f (all calls)" ;;
     stop1) echo "my-sysdig attach --stop -f --only accept4" ;;
+    perf1-raw) echo "attach -f --only accept4, MY_SYSDIG_PERF_RAW=1" ;;
     stop-np) echo "attach --stop -f, MY_SYSDIG_POLL=0" ;;
     stop1-np) echo "attach --stop -f --only accept4, MY_SYSDIG_POLL=0" ;;
     strace) echo "strace -f -p M,W1,W2 (all calls)" ;;
@@ -136,6 +138,7 @@ start_tracer() {
     perf1) "$MS" attach -f -p "$NGINX_PID" --only accept4 -o "$W/rec" 2>"$W/err" & ;;
     stop) "$MS" attach --stop -f -p "$NGINX_PID" -o "$W/rec" 2>"$W/err" & ;;
     stop1) "$MS" attach --stop -f -p "$NGINX_PID" --only accept4 -o "$W/rec" 2>"$W/err" & ;;
+    perf1-raw) MY_SYSDIG_PERF_RAW=1 "$MS" attach -f -p "$NGINX_PID" --only accept4 -o "$W/rec" 2>"$W/err" & ;;
     stop-np) MY_SYSDIG_POLL=0 "$MS" attach --stop -f -p "$NGINX_PID" -o "$W/rec" 2>"$W/err" & ;;
     stop1-np) MY_SYSDIG_POLL=0 "$MS" attach --stop -f -p "$NGINX_PID" --only accept4 -o "$W/rec" 2>"$W/err" & ;;
     strace) strace -f -qq -o "$W/rec" "${pargs[@]}" 2>"$W/err" & ;;

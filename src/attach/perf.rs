@@ -37,8 +37,9 @@ const PAGES: usize = 256;
 /// The events, opened on every thread of the targets.
 pub struct Events {
     rings: TaskRings,
-    enter: SysEnter,
-    exit: SysExit,
+    /// The entry and exit tracepoints (`tracepoints`).
+    enters: Vec<SysEnter>,
+    exits: Vec<SysExit>,
     /// Each thread's process and name when its events were opened: a
     /// child found late may end before its first sample is read (perf
     /// names only what execs or renames itself after that).
@@ -49,14 +50,12 @@ pub struct Events {
 /// until a scan finds no new thread); `nrs`: the numbers to sample (all
 /// when `None`).
 pub fn open(processes: &[i32], nrs: Option<&[u32]>, follow: bool) -> Result<(Events, usize)> {
-    let enter = tracefs::sys_enter()?;
-    let exit = tracefs::sys_exit()?;
-    ring::permitted(&exit).map_err(|e| {
+    let (enters, exits, filter) = tracepoints(nrs)?;
+    ring::permitted(&exits[0]).map_err(|e| {
         Error::fail(format!(
             "attach without --stop needs perf events: {e}; --stop traces with ptrace instead"
         ))
     })?;
-    let filter = nrs.and_then(ring::filter_expr);
     let pages = std::env::var("MY_SYSDIG_PERF_PAGES")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -95,9 +94,9 @@ pub fn open(processes: &[i32], nrs: Option<&[u32]>, follow: bool) -> Result<(Eve
             }
             rescan = true;
             for tid in new {
-                let opened = rings
-                    .add(enter.id, tid, filter.as_deref(), true)
-                    .and_then(|()| rings.add(exit.id, tid, filter.as_deref(), false));
+                let opened = add_all(rings, &enters, &exits, |r, tp, task| {
+                    r.add(tp, tid, filter.as_deref(), task)
+                });
                 match opened {
                     Ok(()) => {
                         done.push(tid);
@@ -153,8 +152,8 @@ pub fn open(processes: &[i32], nrs: Option<&[u32]>, follow: bool) -> Result<(Eve
     Ok((
         Events {
             rings,
-            enter,
-            exit,
+            enters,
+            exits,
             names,
         },
         n,
@@ -165,9 +164,8 @@ pub fn open(processes: &[i32], nrs: Option<&[u32]>, follow: bool) -> Result<(Eve
 /// my-sysdig's own threads, filtered in the kernel to `nrs` (all when
 /// `None`).
 pub fn open_all(nrs: Option<&[u32]>) -> Result<Events> {
-    let enter = tracefs::sys_enter()?;
-    let exit = tracefs::sys_exit()?;
-    ring::permitted(&exit)
+    let (enters, exits, calls) = tracepoints(nrs)?;
+    ring::permitted(&exits[0])
         .map_err(|e| Error::fail(format!("attach --all needs perf events: {e}")))?;
     // SAFETY: getpid has no preconditions.
     let me = unsafe { libc::getpid() };
@@ -183,7 +181,7 @@ pub fn open_all(nrs: Option<&[u32]>) -> Result<Events> {
     let mut filter = ours.join(" && ");
     // Too many ranges for the kernel: every call is sampled, the reader
     // drops the others.
-    if let Some(c) = nrs.and_then(ring::filter_expr) {
+    if let Some(c) = calls {
         filter = format!("({c}) && {filter}");
     }
     let pages = std::env::var("MY_SYSDIG_PERF_PAGES")
@@ -191,16 +189,73 @@ pub fn open_all(nrs: Option<&[u32]>) -> Result<Events> {
         .and_then(|v| v.parse().ok())
         .unwrap_or(PAGES);
     let mut rings = TaskRings::new(pages);
-    rings
-        .add_every_task(enter.id, Some(&filter))
-        .and_then(|()| rings.add_every_task(exit.id, Some(&filter)))
-        .map_err(|e| Error::fail(format!("attach --all: {e}")))?;
+    add_all(&mut rings, &enters, &exits, |r, tp, _| {
+        r.add_every_task(tp, Some(&filter))
+    })
+    .map_err(|e| Error::fail(format!("attach --all: {e}")))?;
     Ok(Events {
         rings,
-        enter,
-        exit,
+        enters,
+        exits,
         names: Vec::new(),
     })
+}
+
+/// Calls traced with their own events at most: each is one more event per
+/// thread and CPU for each of entry and exit, where the raw pair serves any
+/// number of calls.
+const OWN_EVENTS_MAX: usize = 2;
+
+/// The entry and exit tracepoints for `nrs` (every call when `None`), and
+/// the numbers' filter they need. For one or two calls, each call's own
+/// `syscalls:sys_enter_<name>`/`sys_exit_<name>`: the target's other calls
+/// then cost the kernel a bitmap test, where the raw events build a sample
+/// for every call that the filter drops (BENCHMARKS.md, "Which exit
+/// event"). Else, or when tracefs lacks one, `raw_syscalls`, filtered
+/// (`MY_SYSDIG_PERF_RAW=1`: always, to measure the difference).
+fn tracepoints(nrs: Option<&[u32]>) -> Result<(Vec<SysEnter>, Vec<SysExit>, Option<String>)> {
+    let own = nrs.filter(|n| {
+        !n.is_empty()
+            && n.len() <= OWN_EVENTS_MAX
+            && std::env::var_os("MY_SYSDIG_PERF_RAW").is_none()
+    });
+    if let Some(nrs) = own {
+        let table = crate::arch::SyscallTable::new(crate::arch::native());
+        let names: Vec<Vec<String>> = nrs
+            .iter()
+            .map(|&nr| {
+                table
+                    .get(nr as u64)
+                    .map_or(vec![], |s| tracefs::event_names(s.name))
+            })
+            .collect();
+        let enters: Option<Vec<SysEnter>> = tracefs::own_enter_events(&names).into_iter().collect();
+        let exits: Option<Vec<SysExit>> = tracefs::own_events(&names).into_iter().collect();
+        if let (Some(enters), Some(exits)) = (enters, exits) {
+            return Ok((enters, exits, None));
+        }
+    }
+    let enter = tracefs::sys_enter()?;
+    let exit = tracefs::sys_exit()?;
+    Ok((vec![enter], vec![exit], nrs.and_then(ring::filter_expr)))
+}
+
+/// Opens every tracepoint with `add(rings, id, task)`, `task` (thread
+/// creations, exits and names) on the first alone.
+fn add_all(
+    rings: &mut TaskRings,
+    enters: &[SysEnter],
+    exits: &[SysExit],
+    mut add: impl FnMut(&mut TaskRings, u64, bool) -> std::result::Result<(), String>,
+) -> std::result::Result<(), String> {
+    let ids = enters
+        .iter()
+        .map(|e| e.id)
+        .chain(exits.iter().map(|e| e.id));
+    for (i, id) in ids.enumerate() {
+        add(rings, id, i == 0)?;
+    }
+    Ok(())
 }
 
 /// Whether thread `tid` of `p` has ended or is ending (gone from /proc,
@@ -283,7 +338,7 @@ pub fn run(
         // SAFETY: pfds is a valid array of pollfd whose fds `ev` owns.
         unsafe { libc::poll(pfds.as_mut_ptr(), pfds.len() as libc::nfds_t, timeout) };
         let cutoff = monotonic_ns().saturating_sub(CUTOFF_NS);
-        let (enter, exit) = (ev.enter, ev.exit);
+        let (enters, exits) = (&ev.enters, &ev.exits);
         let mut last: Option<(i32, u64, u16)> = None;
         let mut names: Vec<(i32, i32, Comm)> = Vec::new();
         ev.rings.drain(|s| match s {
@@ -299,7 +354,7 @@ pub fn run(
                 if last.replace((tid, time_ns, id)) == Some((tid, time_ns, id)) {
                     return;
                 }
-                if let Some(what) = parse(raw, id, &enter, &exit) {
+                if let Some(what) = parse(raw, id, enters, exits) {
                     held.push(Seen {
                         time_ns,
                         pid,
@@ -369,26 +424,28 @@ fn alive(pid: i32) -> bool {
 }
 
 /// A sample's raw tracepoint record.
-fn parse(raw: &[u8], id: u16, enter: &SysEnter, exit: &SysExit) -> Option<What> {
+fn parse(raw: &[u8], id: u16, enters: &[SysEnter], exits: &[SysExit]) -> Option<What> {
     let u64_at = |at: usize| Some(u64::from_ne_bytes(raw.get(at..at + 8)?.try_into().ok()?));
-    if u64::from(id) == enter.id {
+    let nr_at = |at: usize, size: usize| match size {
+        4 => Some(i64::from(
+            u32::from_ne_bytes(raw.get(at..at + 4)?.try_into().ok()?) as i32,
+        )),
+        _ => Some(u64_at(at)? as i64),
+    };
+    if let Some(enter) = enters.iter().find(|e| e.id == u64::from(id)) {
+        // A call's own event carries its arguments only: the rest are 0.
         let mut regs = [0u64; 6];
-        for (i, r) in regs.iter_mut().enumerate() {
+        for (i, r) in regs.iter_mut().enumerate().take(enter.args) {
             *r = u64_at(enter.args_offset + 8 * i)?;
         }
         return Some(What::Enter {
-            nr: u64_at(enter.nr_offset)?,
+            nr: nr_at(enter.nr_offset, enter.nr_size)? as u64,
             regs,
         });
     }
-    if u64::from(id) == exit.id {
+    if let Some(exit) = exits.iter().find(|e| e.id == u64::from(id)) {
         let l = exit.layout;
-        let nr = match l.nr_size {
-            4 => i64::from(u32::from_ne_bytes(
-                raw.get(l.nr_offset..l.nr_offset + 4)?.try_into().ok()?,
-            ) as i32),
-            _ => u64_at(l.nr_offset)? as i64,
-        };
+        let nr = nr_at(l.nr_offset, l.nr_size)?;
         return Some(What::Exit {
             nr,
             ret: u64_at(l.ret_offset)? as i64,

@@ -145,7 +145,12 @@ fn field(format: &str, name: &str) -> Option<(usize, usize)> {
 pub struct SysEnter {
     pub id: u64,
     pub nr_offset: usize,
+    /// 8 (`long id` of raw_syscalls) or 4 (`int __syscall_nr`).
+    pub nr_size: usize,
     pub args_offset: usize,
+    /// Arguments in a sample, 8 bytes each: 6 in the raw event, the
+    /// call's own in `syscalls:sys_enter_<name>`.
+    pub args: usize,
 }
 
 const RAW_ENTER_DIR: &str = "events/raw_syscalls/sys_enter";
@@ -176,7 +181,77 @@ pub fn parse_enter(id: &str, format: &str) -> Result<SysEnter> {
     Ok(SysEnter {
         id,
         nr_offset,
+        nr_size: 8,
         args_offset,
+        args: 6,
+    })
+}
+
+/// The `syscalls:sys_enter_<name>` event of each call (the first of its
+/// names that tracefs has), as `own_events` finds the exit ones.
+pub fn own_enter_events(calls: &[Vec<String>]) -> Vec<Option<SysEnter>> {
+    let files: Vec<String> = calls
+        .iter()
+        .flatten()
+        .flat_map(|n| {
+            let dir = format!("events/syscalls/sys_enter_{n}");
+            [format!("{dir}/id"), format!("{dir}/format")]
+        })
+        .collect();
+    let Ok(found) = read_files(&files) else {
+        return vec![None; calls.len()];
+    };
+    let mut pairs = found.chunks(2);
+    calls
+        .iter()
+        .map(|names| {
+            let mine: Vec<_> = pairs.by_ref().take(names.len()).collect();
+            mine.into_iter().find_map(|f| match f {
+                [Some(id), Some(fmt)] => parse_own_enter(id, fmt).ok(),
+                _ => None,
+            })
+        })
+        .collect()
+}
+
+/// Parses a `syscalls:sys_enter_<name>` event's `id` and `format`: an
+/// `int __syscall_nr`, then each argument in 8 bytes, one after another.
+pub fn parse_own_enter(id: &str, format: &str) -> Result<SysEnter> {
+    let bad = |what: &str| Error::fail(format!("tracefs: sys_enter_* {what}"));
+    let id = id.trim().parse().map_err(|_| bad("id unreadable"))?;
+    let (nr_offset, _) = field(format, "__syscall_nr")
+        .filter(|&(_, size)| size == 4)
+        .ok_or_else(|| bad("format has no 4-byte `__syscall_nr` field"))?;
+    let args_offset = nr_offset + 8;
+    // (offset, size) of every field past the number, in order.
+    let rest: Vec<(usize, usize)> = format
+        .lines()
+        .filter(|l| l.trim().starts_with("field:"))
+        .filter_map(|l| {
+            let num = |key: &str| -> Option<usize> {
+                l.split(';')
+                    .find_map(|p| p.trim().strip_prefix(key))?
+                    .trim()
+                    .parse()
+                    .ok()
+            };
+            Some((num("offset:")?, num("size:")?))
+        })
+        .filter(|&(offset, _)| offset >= args_offset)
+        .collect();
+    let laid_out = rest
+        .iter()
+        .enumerate()
+        .all(|(i, &(offset, size))| offset == args_offset + 8 * i && size == 8);
+    if !laid_out || rest.len() > 6 {
+        return Err(bad("arguments are not 8 bytes each, in order"));
+    }
+    Ok(SysEnter {
+        id,
+        nr_offset,
+        nr_size: 4,
+        args_offset,
+        args: rest.len(),
     })
 }
 
@@ -349,6 +424,39 @@ mod tests {
 \tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n\
 \tfield:int __syscall_nr;\toffset:8;\tsize:4;\tsigned:1;\n\
 \tfield:long ret;\toffset:16;\tsize:8;\tsigned:1;\n";
+
+    const ENTER_ACCEPT4: &str = "name: sys_enter_accept4\nID: 2234\nformat:\n\
+\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n\
+\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n\
+\tfield:int __syscall_nr;\toffset:8;\tsize:4;\tsigned:1;\n\
+\tfield:int fd;\toffset:16;\tsize:8;\tsigned:0;\n\
+\tfield:struct sockaddr * upeer_sockaddr;\toffset:24;\tsize:8;\tsigned:0;\n\
+\tfield:int * upeer_addrlen;\toffset:32;\tsize:8;\tsigned:0;\n\
+\tfield:int flags;\toffset:40;\tsize:8;\tsigned:0;\n\n\
+print fmt: \"fd: 0x%08lx\", ((unsigned long)(REC->fd))\n";
+
+    #[test]
+    fn parses_a_calls_own_enter_event() {
+        let e = parse_own_enter("2234\n", ENTER_ACCEPT4).unwrap();
+        let want = SysEnter {
+            id: 2234,
+            nr_offset: 8,
+            nr_size: 4,
+            args_offset: 16,
+            args: 4,
+        };
+        assert_eq!(e, want);
+        // No argument (getppid): none to read.
+        let none = "format:\n\tfield:int __syscall_nr;\toffset:8;\tsize:4;\tsigned:1;\n";
+        assert_eq!(parse_own_enter("7", none).unwrap().args, 0);
+        // A gap or a short argument: refused, never misread.
+        let gap = ENTER_ACCEPT4.replace("offset:32", "offset:36");
+        assert!(parse_own_enter("2234", &gap).is_err());
+        let short = ENTER_ACCEPT4.replace("offset:40;\tsize:8", "offset:40;\tsize:4");
+        assert!(parse_own_enter("2234", &short).is_err());
+        assert!(parse_own_enter("x", ENTER_ACCEPT4).is_err());
+        assert!(parse_own_enter("1", "garbage").is_err());
+    }
 
     #[test]
     fn parses_the_format_files() {
