@@ -99,12 +99,17 @@ pub fn run(cfg: AttachConfig) -> Result<i32> {
         receivers: 1,
     };
     install_stop_handlers();
-    let nrs: Option<Vec<u32>> =
-        (!selection.open).then(|| selection.native.iter().copied().collect());
+    let nrs: Option<(Vec<u32>, Vec<u32>)> = (!selection.open).then(|| {
+        (
+            selection.native.iter().copied().collect(),
+            selection.compat.iter().copied().collect(),
+        )
+    });
+    let nrs = nrs.as_ref().map(|(n, c)| (&n[..], &c[..]));
     let events = match (cfg.stop, cfg.all) {
         (true, _) => None,
-        (false, true) => Some((perf::open_all(nrs.as_deref())?, 0)),
-        (false, false) => Some(perf::open(&processes, nrs.as_deref(), cfg.follow)?),
+        (false, true) => Some((perf::open_all(nrs)?, 0)),
+        (false, false) => Some(perf::open(&processes, nrs, cfg.follow)?),
     };
     let tids = match &events {
         Some(_) if cfg.all => {
@@ -128,18 +133,10 @@ pub fn run(cfg: AttachConfig) -> Result<i32> {
             tids
         }
     };
-    let perf_selected = selected.clone();
     // No launcher: no call of ours to hide (tid 0 is no thread).
     let shared = Shared::new(table, opts, out, selected, compat, (0, -1), None);
     match events {
-        Some((ev, _)) => perf::run(
-            &shared,
-            ev,
-            &processes,
-            cfg.follow || cfg.all,
-            &perf_selected,
-            &STOP,
-        ),
+        Some((ev, _)) => perf::run(&shared, ev, &processes, cfg.follow || cfg.all, &STOP),
         None => {
             Tracer::attached(&shared, &tids, &STOP).run();
         }

@@ -18,7 +18,7 @@ use crate::arch::SyscallTable;
 use crate::error::{Error, Result};
 use crate::handlers::decode::{self, Ctx};
 use crate::record::Comm;
-use crate::record::{Record, ResKind};
+use crate::record::{Abi, Record, ResKind};
 use crate::supervisor::Shared;
 use crate::supervisor::perf::monotonic_ns;
 use crate::supervisor::perf::ring::{self, Sample, TaskRings};
@@ -49,8 +49,14 @@ pub struct Events {
 /// Opens the events on every thread of `processes` (rescanning each
 /// until a scan finds no new thread); `nrs`: the numbers to sample (all
 /// when `None`).
-pub fn open(processes: &[i32], nrs: Option<&[u32]>, follow: bool) -> Result<(Events, usize)> {
-    let (enters, exits, filter) = tracepoints(nrs)?;
+pub fn open(
+    processes: &[i32],
+    nrs: Option<(&[u32], &[u32])>,
+    follow: bool,
+) -> Result<(Events, usize)> {
+    // The calls' own events skip 32-bit programs' calls.
+    let compat = processes.iter().any(|&p| elf_class(p) == Some(ELFCLASS32));
+    let (enters, exits, filter) = tracepoints(nrs, compat)?;
     ring::permitted(&exits[0]).map_err(|e| {
         Error::fail(format!(
             "attach without --stop needs perf events: {e}; --stop traces with ptrace instead"
@@ -163,8 +169,8 @@ pub fn open(processes: &[i32], nrs: Option<&[u32]>, follow: bool) -> Result<(Eve
 /// Opens the events for every task of the machine (`attach --all`) but
 /// my-sysdig's own threads, filtered in the kernel to `nrs` (all when
 /// `None`).
-pub fn open_all(nrs: Option<&[u32]>) -> Result<Events> {
-    let (enters, exits, calls) = tracepoints(nrs)?;
+pub fn open_all(nrs: Option<(&[u32], &[u32])>) -> Result<Events> {
+    let (enters, exits, calls) = tracepoints(nrs, false)?;
     ring::permitted(&exits[0])
         .map_err(|e| Error::fail(format!("attach --all needs perf events: {e}")))?;
     // SAFETY: getpid has no preconditions.
@@ -211,11 +217,15 @@ const OWN_EVENTS_MAX: usize = 2;
 /// `syscalls:sys_enter_<name>`/`sys_exit_<name>`: the target's other calls
 /// then cost the kernel a bitmap test, where the raw events build a sample
 /// for every call that the filter drops (BENCHMARKS.md, "Which exit
-/// event"). Else, or when tracefs lacks one, `raw_syscalls`, filtered
-/// (`MY_SYSDIG_PERF_RAW=1`: always, to measure the difference).
-fn tracepoints(nrs: Option<&[u32]>) -> Result<(Vec<SysEnter>, Vec<SysExit>, Option<String>)> {
-    let own = nrs.filter(|n| {
-        !n.is_empty()
+/// event"); but those events skip the calls of 32-bit programs, so not
+/// when a target is one (`compat`). Else, or when tracefs lacks one,
+/// `raw_syscalls`, filtered to both ABIs' numbers (`nrs`: native, compat;
+/// a raw sample does not say its ABI: the reader tells by the process).
+/// `MY_SYSDIG_PERF_RAW=1`: always the raw ones, to measure the difference.
+fn tracepoints(nrs: Option<(&[u32], &[u32])>, compat: bool) -> Result<Tracepoints> {
+    let own = nrs.map(|(native, _)| native).filter(|n| {
+        !compat
+            && !n.is_empty()
             && n.len() <= OWN_EVENTS_MAX
             && std::env::var_os("MY_SYSDIG_PERF_RAW").is_none()
     });
@@ -237,8 +247,15 @@ fn tracepoints(nrs: Option<&[u32]>) -> Result<(Vec<SysEnter>, Vec<SysExit>, Opti
     }
     let enter = tracefs::sys_enter()?;
     let exit = tracefs::sys_exit()?;
-    Ok((vec![enter], vec![exit], nrs.and_then(ring::filter_expr)))
+    let filter = nrs.and_then(|(native, compat)| {
+        let both: Vec<u32> = native.iter().chain(compat).copied().collect();
+        ring::filter_expr(&both)
+    });
+    Ok((vec![enter], vec![exit], filter))
 }
+
+/// Entry events, exit events, the numbers' filter.
+type Tracepoints = (Vec<SysEnter>, Vec<SysExit>, Option<String>);
 
 /// Opens every tracepoint with `add(rings, id, task)`, `task` (thread
 /// creations, exits and names) on the first alone.
@@ -294,20 +311,13 @@ struct Pending {
 }
 
 /// Reads the samples until `stop` is set or the targets are gone.
-pub fn run(
-    shared: &Shared,
-    mut ev: Events,
-    processes: &[i32],
-    follow: bool,
-    selected: &[bool],
-    stop: &AtomicBool,
-) {
+pub fn run(shared: &Shared, mut ev: Events, processes: &[i32], follow: bool, stop: &AtomicBool) {
     let mut st = State {
         shared,
         processes: processes.to_vec(),
         follow,
-        selected,
         pending: HashMap::default(),
+        abis: HashMap::default(),
         cache: ThreadCache::default(),
         mem: MemFiles::new(super::memfiles::room()),
         scratch: Vec::new(),
@@ -315,6 +325,8 @@ pub fn run(
         wall_offset: 0,
     };
     for (tid, info) in ev.names.drain(..) {
+        // Read now, while the targets are surely there.
+        st.note_abi(info.tgid);
         st.cache.set(tid, info);
     }
     let mut held: Vec<Seen> = Vec::new();
@@ -354,6 +366,7 @@ pub fn run(
                 if last.replace((tid, time_ns, id)) == Some((tid, time_ns, id)) {
                     return;
                 }
+                st.note_abi(pid);
                 if let Some(what) = parse(raw, id, enters, exits) {
                     held.push(Seen {
                         time_ns,
@@ -378,6 +391,9 @@ pub fn run(
             // An exec (or a rename): the process's memory file may read
             // the memory it had before.
             st.mem.forget(pid);
+            // An exec may change the ABI too.
+            st.abis.remove(&pid);
+            st.note_abi(pid);
             st.cache.set(tid, ThreadInfo { tgid: pid, comm });
         }
         held.sort_by_key(|s| (s.time_ns, s.tid));
@@ -423,6 +439,19 @@ fn alive(pid: i32) -> bool {
     unsafe { libc::kill(pid, 0) == 0 }
 }
 
+/// `EI_CLASS` of a 32-bit ELF file.
+const ELFCLASS32: u8 = 1;
+
+/// The ELF class (`e_ident[EI_CLASS]`) of process `tgid`'s executable;
+/// `None` when it cannot be read (the process is gone).
+fn elf_class(tgid: i32) -> Option<u8> {
+    use std::io::Read;
+    let mut ident = [0u8; 5];
+    let mut f = std::fs::File::open(format!("/proc/{tgid}/exe")).ok()?;
+    f.read_exact(&mut ident).ok()?;
+    (ident[..4] == *b"\x7fELF").then_some(ident[4])
+}
+
 /// A sample's raw tracepoint record.
 fn parse(raw: &[u8], id: u16, enters: &[SysEnter], exits: &[SysExit]) -> Option<What> {
     let u64_at = |at: usize| Some(u64::from_ne_bytes(raw.get(at..at + 8)?.try_into().ok()?));
@@ -458,8 +487,10 @@ struct State<'a> {
     shared: &'a Shared,
     processes: Vec<i32>,
     follow: bool,
-    selected: &'a [bool],
     pending: HashMap<i32, Pending>,
+    /// Each process's ABI (`audit_arch`), from its executable's ELF class:
+    /// a raw sample does not say whether a call is a 32-bit program's.
+    abis: HashMap<i32, u32>,
     cache: ThreadCache,
     /// The targets' `/proc/TGID/mem`, kept open.
     mem: MemFiles,
@@ -486,9 +517,12 @@ impl State<'_> {
             }
             What::Exit { nr, ret } => {
                 // A successful exec, selected or not: the process's memory
-                // file reads its old memory.
-                if ret == 0 && s.pid > 0 && is_exec_name(self.shared.table.row(nr as u64).name) {
-                    self.mem.forget(s.pid);
+                // file reads its old memory, and its ABI may have changed.
+                if ret == 0 && s.pid > 0 {
+                    let table = self.shared.table_of(self.abi_of(s.pid));
+                    if is_exec_name(table.row(nr as u64).name) {
+                        self.mem.forget(s.pid);
+                    }
                 }
                 let Some(p) = self.pending.remove(&s.tid) else {
                     return;
@@ -503,10 +537,33 @@ impl State<'_> {
         }
     }
 
-    fn on_enter(&mut self, s: Seen, nr: u64, regs: [u64; 6]) {
-        if !self.selected.get(nr as usize).copied().unwrap_or(true) {
+    /// Notes process `tgid`'s ABI, unless known: called as soon as its
+    /// first sample is read (a short-lived process may be gone by the time
+    /// its samples are handled) and again at its execs.
+    fn note_abi(&mut self, tgid: i32) {
+        if tgid <= 0 || self.abis.contains_key(&tgid) {
             return;
         }
+        let audit = match (self.shared.compat_audit_arch(), elf_class(tgid)) {
+            (Some(compat), Some(ELFCLASS32)) => compat,
+            _ => self.shared.table.arch.audit_arch,
+        };
+        self.abis.insert(tgid, audit);
+    }
+
+    /// The ABI of process `tgid`'s calls.
+    fn abi_of(&mut self, tgid: i32) -> Abi {
+        let shared = self.shared;
+        self.note_abi(tgid);
+        let audit = self
+            .abis
+            .get(&tgid)
+            .copied()
+            .unwrap_or(shared.table.arch.audit_arch);
+        shared.abi(audit).map_or(Abi::Native, |(abi, _)| abi)
+    }
+
+    fn on_enter(&mut self, s: Seen, nr: u64, regs: [u64; 6]) {
         let mut info = self.cache.get(s.tid);
         // The sample knows the process, even when /proc no longer does.
         if s.pid > 0 {
@@ -516,15 +573,22 @@ impl State<'_> {
             return;
         }
         let shared = self.shared;
-        let table: &SyscallTable = &shared.table;
+        let abi = self.abi_of(info.tgid);
+        let table: &SyscallTable = shared.table_of(abi);
         let spec = table.row(nr);
         let mem = self.mem.reader(info.tgid, s.tid);
+        // A socketcall is shown as the call it carries.
+        let shown = crate::supervisor::shown(table, spec, regs, &mem);
+        if !shared.selects(abi, nr, shown.nr) {
+            return;
+        }
+        let spec = shown.spec;
         let ctx = Ctx {
             arch: table.arch,
             mem: &mem,
             snaplen: shared.opts.snaplen,
         };
-        let regs = table.arch.entry_regs(spec.name, regs, None);
+        let regs = table.arch.entry_regs(spec.name, shown.regs, None);
         let mut rec = Record {
             ts_ns: s.time_ns.saturating_add(self.wall_offset),
             pid: info.tgid,
@@ -533,7 +597,7 @@ impl State<'_> {
             container: None,
             nr: nr as u32,
             name: spec.name,
-            abi: crate::record::Abi::Native,
+            abi,
             args: decode::decode_entry(spec, &regs, &ctx),
             res: None,
             res_kind: crate::supervisor::res_kind(spec),

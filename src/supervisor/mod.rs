@@ -197,6 +197,11 @@ impl Shared {
         }
     }
 
+    /// The compat ABI's `audit_arch`, if the arch has one.
+    pub(crate) fn compat_audit_arch(&self) -> Option<u32> {
+        self.compat.as_ref().map(|(t, _)| t.arch.audit_arch)
+    }
+
     /// The table of `abi`'s calls.
     pub(crate) fn table_of(&self, abi: Abi) -> &SyscallTable {
         match (abi, &self.compat) {
@@ -249,17 +254,7 @@ impl Shared {
                 return false;
             }
         }
-        let selected = match (abi, &self.compat) {
-            (Abi::Compat(_), Some((_, s))) => s,
-            _ => &self.selected,
-        };
-        let sel = |n: u64| {
-            selected
-                .get(n as usize)
-                .copied()
-                .unwrap_or(self.opts.unknown_numbers)
-        };
-        if !sel(nr) && !shown.is_some_and(sel) {
+        if !self.selects(abi, nr, shown) {
             return false;
         }
         if self.opts.pid.is_some_and(|p| p != info.tgid) {
@@ -316,6 +311,22 @@ impl Shared {
     /// Whether calls' entries are wanted (strace format's open lines).
     pub(crate) fn shows_entries(&self) -> bool {
         self.out.wants_entries()
+    }
+
+    /// Whether `--only` selects call `nr` of `abi`, shown as `shown` (a
+    /// socketcall's carried call): either selects it.
+    pub(crate) fn selects(&self, abi: Abi, nr: u64, shown: Option<u64>) -> bool {
+        let selected = match (abi, &self.compat) {
+            (Abi::Compat(_), Some((_, s))) => s,
+            _ => &self.selected,
+        };
+        let sel = |n: u64| {
+            selected
+                .get(n as usize)
+                .copied()
+                .unwrap_or(self.opts.unknown_numbers)
+        };
+        sel(nr) || shown.is_some_and(sel)
     }
 
     /// Whether `--pid`/`--comm` keep the thread `info` describes.

@@ -1,6 +1,7 @@
 /* A static 32-bit (i386) program for tests/compat.rs: file, socket, memory and
  * id calls through i386's own syscalls (_llseek, socketcall, mmap2, getuid32).
- * Prints what it saw; exits 3. Usage: prog32 FILE */
+ * Prints what it saw; exits 3. Usage: prog32 FILE [wait]: with "wait", reads a
+ * byte of stdin before it exits (a tracer reading its memory late finds it there). */
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -39,5 +40,10 @@ int main(int argc, char **argv) {
            "connect=%d uid=%d\n",
            n, strtok(buf, "\n"), f, (long long)st.st_size, (long long)at, rn, wn, missing, c,
            (int)getuid());
+    if (argc > 2) {
+        char b;
+        fflush(stdout);
+        (void)!read(0, &b, 1);
+    }
     return 3;
 }
