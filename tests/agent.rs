@@ -839,6 +839,53 @@ fn install_with_libraries(from: &str, to: &Path) {
     }
 }
 
+/// `-y` in the agent: with return values, the descriptor an open returns
+/// gets its path, and a later call on it (its close) shows that path.
+#[test]
+fn fd_paths_follow_returned_descriptors() {
+    if !ready() {
+        return;
+    }
+    let dir = TempDir::new("agenty");
+    let calls = "openat,read,close";
+    let agent = Agent::start(&dir, &["-y", "--only", calls]);
+    let prof = profile(&["--only", calls, "--socket", agent.socket.to_str().unwrap()]);
+    let id = unique_id("fdpaths");
+    let b = Bundle::new(
+        &dir.join("b"),
+        "cat /etc/passwd > /dev/null",
+        &prof,
+        &json!({}),
+    );
+    b.run(&id).assert_code(0);
+    let (status, log, recs) = agent.stop();
+    assert_eq!(status.code(), Some(0), "{log}");
+    let mine = program_records(&recs, &id);
+    let open = mine
+        .iter()
+        .find(|r| r["syscall"] == "openat" && path_of(r) == Some("/etc/passwd"))
+        .unwrap_or_else(|| panic!("no openat of /etc/passwd: {mine:?}"));
+    let fd = open["res"].as_i64().expect("a descriptor");
+    assert!(
+        open["paths"]["res"]
+            .as_str()
+            .is_some_and(|p| p.ends_with("/etc/passwd")),
+        "{open}"
+    );
+    // Its close (busybox cat copies with sendfile).
+    let close = mine
+        .iter()
+        .skip_while(|r| !std::ptr::eq(**r, *open))
+        .find(|r| r["syscall"] == "close" && r["tid"] == open["tid"] && r["args"]["fd"] == fd)
+        .unwrap_or_else(|| panic!("no close of {fd}: {mine:?}"));
+    assert!(
+        close["paths"]["fd"]
+            .as_str()
+            .is_some_and(|p| p.ends_with("/etc/passwd")),
+        "{close}"
+    );
+}
+
 /// What the agent says about return values: where perf cannot follow the
 /// containers' threads (another pid namespace) it serves without them and
 /// says why; `--receivers` needs `--no-ret`.
