@@ -372,11 +372,9 @@ fn receive<'s>(
         }
         if let Some(perf) = &shared.perf {
             if via_perf && !skip {
-                // No tracer reports threads (the agent): the events follow
-                // this one from its first such call on, before it runs.
-                if perf.discovers() {
-                    perf.follow(shared, req.pid as i32);
-                }
+                // Where no tracer reports threads (the agent), the events
+                // follow this one from its first such call on, before it runs.
+                perf.follow(shared, req.pid as i32);
                 // Its return value comes from the perf event: pending from
                 // now on, before the call can run and exit.
                 drain_now = perf.enter(
