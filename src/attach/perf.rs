@@ -1,6 +1,9 @@
 //! `attach` without stops: per-thread perf events on `raw_syscalls:sys_enter`
-//! and `sys_exit` (inherited by the threads and children started later)
-//! give each call's number, registers and result while the target runs on.
+//! and `sys_exit` (or, for one or two `--only` calls, each call's own
+//! `syscalls:` pair: `tracepoints`), inherited by the threads and children
+//! started later, give each call's number, registers and result while the
+//! target runs on. A raw sample does not say its ABI: a 32-bit program's
+//! calls are told by its executable's ELF class (`note_abi`).
 //! Strings and buffers are read from the target's memory when the sample
 //! is read, so they may have changed since the call: records whose
 //! arguments were read from memory are marked late (README).
@@ -258,17 +261,20 @@ fn tracepoints(nrs: Option<(&[u32], &[u32])>, compat: bool) -> Result<Tracepoint
 type Tracepoints = (Vec<SysEnter>, Vec<SysExit>, Option<String>);
 
 /// Opens every tracepoint with `add(rings, id, task)`, `task` (thread
-/// creations, exits and names) on the first alone.
+/// creations, exits and names) on the first alone. The exit events first:
+/// opening an event can take tens of milliseconds (the tracepoint's first
+/// user waits for RCU), and an entry sampled before its exit event was
+/// open would have no result, where an exit with no entry is just dropped.
 fn add_all(
     rings: &mut TaskRings,
     enters: &[SysEnter],
     exits: &[SysExit],
     mut add: impl FnMut(&mut TaskRings, u64, bool) -> std::result::Result<(), String>,
 ) -> std::result::Result<(), String> {
-    let ids = enters
+    let ids = exits
         .iter()
         .map(|e| e.id)
-        .chain(exits.iter().map(|e| e.id));
+        .chain(enters.iter().map(|e| e.id));
     for (i, id) in ids.enumerate() {
         add(rings, id, i == 0)?;
     }
