@@ -234,14 +234,7 @@ fn tracepoints(nrs: Option<(&[u32], &[u32])>, compat: bool) -> Result<Tracepoint
     });
     if let Some(nrs) = own {
         let table = crate::arch::SyscallTable::new(crate::arch::native());
-        let names: Vec<Vec<String>> = nrs
-            .iter()
-            .map(|&nr| {
-                table
-                    .get(nr as u64)
-                    .map_or(vec![], |s| tracefs::event_names(s.name))
-            })
-            .collect();
+        let names = tracefs::event_names_of(&table, nrs);
         let enters: Option<Vec<SysEnter>> = tracefs::own_enter_events(&names).into_iter().collect();
         let exits: Option<Vec<SysExit>> = tracefs::own_events(&names).into_iter().collect();
         if let (Some(enters), Some(exits)) = (enters, exits) {

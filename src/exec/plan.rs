@@ -319,16 +319,7 @@ fn exit_sources(raw: SysExit, table: &SyscallTable, nrs: &[u32]) -> Vec<Source> 
         && cpu_scope_fits(nrs.len());
     let mut srcs = Vec::new();
     if !force_raw && (cpu_scope || nrs.len() == 1) {
-        let names: Vec<Vec<String>> = nrs
-            .iter()
-            .map(|&nr| {
-                table
-                    .get(nr as u64)
-                    .map_or(vec![], |s| tracefs::event_names(s.name))
-            })
-            .collect();
-        let own: Option<Vec<SysExit>> = tracefs::own_events(&names).into_iter().collect();
-        if let Some(tps) = own {
+        if let Some(tps) = own_exits(table, nrs) {
             // One layout for all: the reader has one.
             if cpu_scope && tps.iter().all(|t| t.layout == tps[0].layout) {
                 srcs.push(Source::Calls(tps.clone()));
@@ -350,16 +341,8 @@ fn exit_sources(raw: SysExit, table: &SyscallTable, nrs: &[u32]) -> Vec<Source> 
 /// event, filtered by number.
 pub(crate) fn found_threads_source(raw: SysExit, table: &SyscallTable, nrs: &[u32]) -> Source {
     if cpu_scope_fits(nrs.len()) {
-        let names: Vec<Vec<String>> = nrs
-            .iter()
-            .map(|&nr| {
-                table
-                    .get(nr as u64)
-                    .map_or(vec![], |s| tracefs::event_names(s.name))
-            })
-            .collect();
-        let own: Option<Vec<SysExit>> = tracefs::own_events(&names).into_iter().collect();
-        if let Some(tps) = own.filter(|t| t.iter().all(|e| e.layout == t[0].layout)) {
+        let own = own_exits(table, nrs).filter(|t| t.iter().all(|e| e.layout == t[0].layout));
+        if let Some(tps) = own {
             if !tps.is_empty() {
                 return Source::Calls(tps);
             }
@@ -371,6 +354,13 @@ pub(crate) fn found_threads_source(raw: SysExit, table: &SyscallTable, nrs: &[u3
 /// Calls that need an exit but never write an exit sample.
 pub(crate) fn writes_exit_sample(name: &str) -> bool {
     !NO_EXIT_SAMPLE.contains(&name)
+}
+
+/// Each of `nrs`'s own `syscalls:sys_exit_<name>` event, when every one
+/// has one.
+fn own_exits(table: &SyscallTable, nrs: &[u32]) -> Option<Vec<SysExit>> {
+    let names = tracefs::event_names_of(table, nrs);
+    tracefs::own_events(&names).into_iter().collect()
 }
 
 /// Whether the cpu scope's events (one per call and CPU) are few enough:

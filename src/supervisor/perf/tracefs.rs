@@ -48,16 +48,26 @@ pub fn sys_exit() -> Result<SysExit> {
 /// mount at most). `None` for a call with no event (a kernel without
 /// CONFIG_FTRACE_SYSCALLS, or a name not known here): the raw event serves.
 pub fn own_events(calls: &[Vec<String>]) -> Vec<Option<SysExit>> {
+    own("sys_exit", calls, |id, fmt| parse(id, fmt, "__syscall_nr"))
+}
+
+/// Each call's `syscalls:KIND_<name>` event, parsed by `parse` from its
+/// `id` and `format` files: the first of the call's names that tracefs has.
+fn own<T>(
+    kind: &str,
+    calls: &[Vec<String>],
+    parse: impl Fn(&str, &str) -> Result<T>,
+) -> Vec<Option<T>> {
     let files: Vec<String> = calls
         .iter()
         .flatten()
         .flat_map(|n| {
-            let dir = format!("events/syscalls/sys_exit_{n}");
+            let dir = format!("events/syscalls/{kind}_{n}");
             [format!("{dir}/id"), format!("{dir}/format")]
         })
         .collect();
     let Ok(found) = read_files(&files) else {
-        return vec![None; calls.len()];
+        return calls.iter().map(|_| None).collect();
     };
     let mut pairs = found.chunks(2);
     calls
@@ -65,10 +75,18 @@ pub fn own_events(calls: &[Vec<String>]) -> Vec<Option<SysExit>> {
         .map(|names| {
             let mine: Vec<_> = pairs.by_ref().take(names.len()).collect();
             mine.into_iter().find_map(|f| match f {
-                [Some(id), Some(fmt)] => parse(id, fmt, "__syscall_nr").ok(),
+                [Some(id), Some(fmt)] => parse(id, fmt).ok(),
                 _ => None,
             })
         })
+        .collect()
+}
+
+/// `event_names` of each of `nrs`, calls of `table` (none for a number it
+/// does not know).
+pub fn event_names_of(table: &crate::arch::SyscallTable, nrs: &[u32]) -> Vec<Vec<String>> {
+    nrs.iter()
+        .map(|&nr| table.get(nr as u64).map_or(vec![], |s| event_names(s.name)))
         .collect()
 }
 
@@ -190,28 +208,7 @@ pub fn parse_enter(id: &str, format: &str) -> Result<SysEnter> {
 /// The `syscalls:sys_enter_<name>` event of each call (the first of its
 /// names that tracefs has), as `own_events` finds the exit ones.
 pub fn own_enter_events(calls: &[Vec<String>]) -> Vec<Option<SysEnter>> {
-    let files: Vec<String> = calls
-        .iter()
-        .flatten()
-        .flat_map(|n| {
-            let dir = format!("events/syscalls/sys_enter_{n}");
-            [format!("{dir}/id"), format!("{dir}/format")]
-        })
-        .collect();
-    let Ok(found) = read_files(&files) else {
-        return vec![None; calls.len()];
-    };
-    let mut pairs = found.chunks(2);
-    calls
-        .iter()
-        .map(|names| {
-            let mine: Vec<_> = pairs.by_ref().take(names.len()).collect();
-            mine.into_iter().find_map(|f| match f {
-                [Some(id), Some(fmt)] => parse_own_enter(id, fmt).ok(),
-                _ => None,
-            })
-        })
-        .collect()
+    own("sys_enter", calls, parse_own_enter)
 }
 
 /// Parses a `syscalls:sys_enter_<name>` event's `id` and `format`: an
