@@ -47,15 +47,7 @@ pub struct MemFiles {
 /// under `RLIMIT_NOFILE` (call it once the perf events are open: names,
 /// `-y`'s paths and the output need descriptors too).
 pub fn room() -> usize {
-    let mut lim = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: lim is a valid rlimit to fill.
-    let nofile = match unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } {
-        0 => lim.rlim_cur,
-        _ => 1024,
-    };
+    let nofile = crate::supervisor::perf::descriptor_limit();
     let open = std::fs::read_dir("/proc/self/fd").map_or(0, |d| d.count()) as u64;
     (nofile.saturating_sub(open) / 2).min(CAP as u64) as usize
 }

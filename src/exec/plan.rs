@@ -370,15 +370,7 @@ fn cpu_scope_fits(calls: usize) -> bool {
     // SAFETY: sysconf has no preconditions.
     let cpus = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_CONF) }.max(1) as u64;
     let events = calls as u64 * cpus;
-    let mut lim = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: lim is a valid rlimit to fill.
-    let nofile = match unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } {
-        0 => lim.rlim_cur,
-        _ => 1024,
-    };
+    let nofile = crate::supervisor::perf::descriptor_limit();
     events_fit(events, cpus, nofile)
 }
 

@@ -871,6 +871,20 @@ fn flush(st: &mut State, shared: &Shared) {
     st.out = out;
 }
 
+/// The soft `RLIMIT_NOFILE` (1024 when it cannot be read): what the perf
+/// paths open (events, rings, memory files) is sized within it.
+pub fn descriptor_limit() -> u64 {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: lim is a valid rlimit to fill.
+    match unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } {
+        0 => lim.rlim_cur,
+        _ => 1024,
+    }
+}
+
 /// CLOCK_MONOTONIC now, ns: the clock the perf events are told to use.
 pub fn monotonic_ns() -> u64 {
     let mut ts = libc::timespec {

@@ -140,12 +140,14 @@ pub fn parse(id: &str, format: &str, nr_field: &str) -> Result<SysExit> {
 /// (offset, size) of field `name` in a tracepoint's `format` file (an
 /// array field is named with its length: `args[6]`).
 fn field(format: &str, name: &str) -> Option<(usize, usize)> {
-    format.lines().find_map(|l| {
+    fields(format).find_map(|(n, offset, size)| (n == name).then_some((offset, size)))
+}
+
+/// Every field of a tracepoint's `format` file: (name, offset, size).
+fn fields(format: &str) -> impl Iterator<Item = (&str, usize, usize)> {
+    format.lines().filter_map(|l| {
         let l = l.trim();
         let decl = l.strip_prefix("field:")?.split(';').next()?;
-        if decl.rsplit(' ').next()? != name {
-            return None;
-        }
         let num = |key: &str| -> Option<usize> {
             l.split(';')
                 .find_map(|p| p.trim().strip_prefix(key))?
@@ -153,7 +155,7 @@ fn field(format: &str, name: &str) -> Option<(usize, usize)> {
                 .parse()
                 .ok()
         };
-        Some((num("offset:")?, num("size:")?))
+        Some((decl.rsplit(' ').next()?, num("offset:")?, num("size:")?))
     })
 }
 
@@ -221,19 +223,8 @@ pub fn parse_own_enter(id: &str, format: &str) -> Result<SysEnter> {
         .ok_or_else(|| bad("format has no 4-byte `__syscall_nr` field"))?;
     let args_offset = nr_offset + 8;
     // (offset, size) of every field past the number, in order.
-    let rest: Vec<(usize, usize)> = format
-        .lines()
-        .filter(|l| l.trim().starts_with("field:"))
-        .filter_map(|l| {
-            let num = |key: &str| -> Option<usize> {
-                l.split(';')
-                    .find_map(|p| p.trim().strip_prefix(key))?
-                    .trim()
-                    .parse()
-                    .ok()
-            };
-            Some((num("offset:")?, num("size:")?))
-        })
+    let rest: Vec<(usize, usize)> = fields(format)
+        .map(|(_, offset, size)| (offset, size))
         .filter(|&(offset, _)| offset >= args_offset)
         .collect();
     let laid_out = rest
