@@ -116,6 +116,11 @@ impl Agent {
     }
 
     /// SIGTERM, then its exit status (it must end within 10 s).
+    /// `my-sysdig profile --only ONLY` for this agent's socket.
+    fn profile(&self, only: &str) -> Value {
+        profile(&["--only", only, "--socket", self.socket.to_str().unwrap()])
+    }
+
     fn stop(mut self) -> (std::process::ExitStatus, String, Vec<Value>) {
         self.signal(15);
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -437,12 +442,7 @@ fn three_containers(mode: &[&str]) {
     let mut args = vec!["--only", "openat,mkdir"];
     args.extend(mode);
     let agent = Agent::start(&dir, &args);
-    let prof = profile(&[
-        "--only",
-        "openat,mkdir",
-        "--socket",
-        agent.socket.to_str().unwrap(),
-    ]);
+    let prof = agent.profile("openat,mkdir");
     // Container k opens its own file 100*(k+1) times and makes k+1 directories.
     let runs: Vec<(String, Bundle, usize)> = (0..3)
         .map(|k| {
@@ -656,12 +656,7 @@ fn sigterm_under_load_loses_nothing() {
 fn sigterm_under_load(mode: &[&str]) {
     let dir = TempDir::new("agentterm");
     let agent = Agent::start(&dir, mode);
-    let prof = profile(&[
-        "--only",
-        "openat",
-        "--socket",
-        agent.socket.to_str().unwrap(),
-    ]);
+    let prof = agent.profile("openat");
     let id = unique_id("term");
     let b = Bundle::new(
         &dir.join("b"),
@@ -733,7 +728,7 @@ fn a_call_whose_thread_dies_is_written() {
     let dir = TempDir::new("agentdies");
     let calls = "nanosleep,clock_nanosleep,mkdir";
     let agent = Agent::start(&dir, &["--only", calls]);
-    let prof = profile(&["--only", calls, "--socket", agent.socket.to_str().unwrap()]);
+    let prof = agent.profile(calls);
     let id = unique_id("dies");
     let b = Bundle::new(
         &dir.join("b"),
@@ -784,12 +779,7 @@ fn threads_in_a_container_have_return_values() {
     }
     let dir = TempDir::new("agentthreads");
     let agent = Agent::start(&dir, &["--only", "close"]);
-    let prof = profile(&[
-        "--only",
-        "close",
-        "--socket",
-        agent.socket.to_str().unwrap(),
-    ]);
+    let prof = agent.profile("close");
     let id = unique_id("threads");
     let b = Bundle::new(
         &dir.join("b"),
@@ -849,7 +839,7 @@ fn fd_paths_follow_returned_descriptors() {
     let dir = TempDir::new("agenty");
     let calls = "openat,read,close";
     let agent = Agent::start(&dir, &["-y", "--only", calls]);
-    let prof = profile(&["--only", calls, "--socket", agent.socket.to_str().unwrap()]);
+    let prof = agent.profile(calls);
     let id = unique_id("fdpaths");
     let b = Bundle::new(
         &dir.join("b"),
@@ -1045,12 +1035,7 @@ fn runc_exec_is_served() {
     }
     let dir = TempDir::new("agentexec");
     let agent = Agent::start(&dir, &["--only", "mkdir"]);
-    let prof = profile(&[
-        "--only",
-        "mkdir",
-        "--socket",
-        agent.socket.to_str().unwrap(),
-    ]);
+    let prof = agent.profile("mkdir");
     let id = unique_id("exec");
     let b = Bundle::new(
         &dir.join("b"),
