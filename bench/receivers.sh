@@ -2,7 +2,10 @@
 # bench/receivers.sh: the notification path with 1..N receiver threads (issue 20, parts 3
 # and 4), `--no-ret`, interleaved rounds.
 #
-#   bench/receivers.sh [--rounds R] [--threads T] [--calls N] [--receivers "1 2 4"]
+#   bench/receivers.sh [--rounds R] [--threads T] [--calls N] [--receivers "1 2 4"] [--perf]
+#
+# --perf: with return values from the perf exit events (`--exit-via perf`) instead of
+# `--no-ret`; part 3 is then skipped (the tracer restarts the interrupted calls).
 #
 # 1. throughput: the helper's seq-threads case (T threads, each N close() of a bad fd:
 #    traced, EBADF) untraced and under `exec --no-ret --only close --receivers R`. Wall
@@ -25,13 +28,15 @@ ROUNDS=5
 T=4
 N=50000
 RECV="1 2 4"
+MODE=(--no-ret)
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) ROUNDS=$2; shift 2 ;;
     --threads) T=$2; shift 2 ;;
     --calls) N=$2; shift 2 ;;
     --receivers) RECV=$2; shift 2 ;;
-    *) echo "usage: $0 [--rounds R] [--threads T] [--calls N] [--receivers LIST]" >&2; exit 2 ;;
+    --perf) MODE=(--exit-via perf); shift ;;
+    *) echo "usage: $0 [--rounds R] [--threads T] [--calls N] [--receivers LIST] [--perf]" >&2; exit 2 ;;
   esac
 done
 cargo build --release -q
@@ -46,16 +51,16 @@ CONFIGS=(untraced)
 for r in $RECV; do CONFIGS+=("r$r"); done
 CONFIGS+=("r$MAX-plain")
 
-echo "== throughput: $T threads x $N traced close(), $ROUNDS rounds, $(nproc) CPUs, $(uname -r)"
+echo "== throughput: $T threads x $N traced close(), ${MODE[*]}, $ROUNDS rounds, $(nproc) CPUs, $(uname -r)"
 for _ in $(seq "$ROUNDS"); do
   for c in "${CONFIGS[@]}"; do
     case $c in
       untraced) cmd=("$H" seq-threads "$T" "$N"); envs=() ;;
       *-plain) r=${c#r}; r=${r%-plain}
-               cmd=("$B" exec --no-ret --receivers "$r" --only close -o /dev/null -- "$H" seq-threads "$T" "$N")
+               cmd=("$B" exec "${MODE[@]}" --receivers "$r" --only close -o /dev/null -- "$H" seq-threads "$T" "$N")
                envs=(MY_SYSDIG_RECV_STATS=1 MY_SYSDIG_SYNC_WAKE=0) ;;
       *) r=${c#r}
-         cmd=("$B" exec --no-ret --receivers "$r" --only close -o /dev/null -- "$H" seq-threads "$T" "$N")
+         cmd=("$B" exec "${MODE[@]}" --receivers "$r" --only close -o /dev/null -- "$H" seq-threads "$T" "$N")
          envs=(MY_SYSDIG_RECV_STATS=1) ;;
     esac
     s=$(date +%s%N)
@@ -78,11 +83,11 @@ for c in "${CONFIGS[@]}"; do
 done
 
 echo
-echo "== one thread: bench/loop getppid 20000 (ns per call), $ROUNDS rounds"
+echo "== one thread: bench/loop getppid 20000 (ns per call), ${MODE[*]}, $ROUNDS rounds"
 gcc -O2 -o "$W/loop" bench/loop.c
 for _ in $(seq "$ROUNDS"); do
   for r in $RECV; do
-    "$B" exec --no-ret --receivers "$r" --only getppid -o /dev/null -- "$W/loop" getppid 20000 2>&1 |
+    "$B" exec "${MODE[@]}" --receivers "$r" --only getppid -o /dev/null -- "$W/loop" getppid 20000 2>&1 |
       sed -n 's/.*ns_per_call=\([0-9.]*\).*/\1/p' >> "$W/one.$r"
   done
 done
@@ -93,6 +98,7 @@ for r in $RECV; do
   printf "%-10s %12s %12.2f\n" "$r" "$v" "$(echo "$v/$one" | bc -l)"
 done
 
+[ "${MODE[0]}" = --no-ret ] || exit 0
 echo
 echo "== interrupted before received: signal-storm 4000 getppid, SIGALRM every 100 us; sh 300 background jobs x 20"
 printf "%-10s %22s %26s\n" receivers "storm: interrupted/4000" "sh: failed runs, interrupted"

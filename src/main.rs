@@ -231,14 +231,13 @@ struct ExecArgs {
     command: Vec<OsString>,
 }
 
-/// `--receivers`, for exec (with --no-ret) and agent.
+/// `--receivers`, for exec and agent.
 #[derive(Args)]
 struct ReceiversArg {
-    /// Threads receiving notifications (default 1): more raise the supervisor's ceiling
-    /// for many threads calling at once on a host with cores to spare, and slow a
-    /// program whose calls come one at a time. Only without return values (--no-ret):
-    /// with them one thread takes every call, so that each thread's record joins its
-    /// return value in order.
+    /// Threads receiving notifications (default: half the CPUs, at most 8). All but
+    /// one stay parked until calls queue up, so a program whose calls come one at a time
+    /// pays nothing for them. Not with --exit-via ptrace (every call then stops for the
+    /// one tracer thread).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
     receivers: Option<u16>,
 }

@@ -1,4 +1,4 @@
-//! Several notification receivers (`--receivers N`, `--no-ret` and the agent):
+//! Several notification receivers (`--receivers N`, exec and the agent):
 //! one record per call, each thread's records in program order, thread caches
 //! kept true across receivers, and the option refused where it cannot apply.
 
@@ -10,15 +10,24 @@ use std::process::{Command, Stdio};
 
 /// T threads each close a known run of numbers: with 1, 2 and 4 receivers
 /// every call has exactly one record, and each thread's records come in the
-/// order it made the calls (the record is written before the answer that lets
-/// the thread make its next call, which another receiver may take).
+/// order it made the calls. Without return values the record is written
+/// before the answer that lets the thread make its next call (which another
+/// receiver may take); with them (perf) each call's entry is queued before
+/// its answer and joined to its exit sample, and every call has its
+/// return value (EBADF).
 #[test]
 fn many_receivers_keep_one_record_per_call_in_thread_order() {
+    for mode in [Mode::NoRet, Mode::Ret] {
+        many_receivers_under(mode);
+    }
+}
+
+fn many_receivers_under(mode: Mode) {
     const T: usize = 6;
     const N: usize = 2000;
     for receivers in ["1", "2", "4"] {
         let t = trace_helper(
-            Mode::NoRet,
+            mode,
             &["--receivers", receivers, "--only", "close"],
             &["seq-threads", &T.to_string(), &N.to_string()],
         );
@@ -28,18 +37,27 @@ fn many_receivers_keep_one_record_per_call_in_thread_order() {
         for r in t.of("close") {
             let fd = r["args"]["fd"].as_i64().unwrap_or(-1);
             if fd >= 1_000_000 {
+                let want = match mode {
+                    Mode::NoRet => serde_json::Value::Null,
+                    _ => serde_json::json!(-9),
+                };
+                assert_eq!(r["res"], want, "{mode:?}, {receivers} receivers: {r}");
                 by_tid
                     .entry(r["tid"].as_i64().unwrap())
                     .or_default()
                     .push(fd);
             }
         }
-        assert_eq!(by_tid.len(), T, "{receivers} receivers: one run per thread");
+        assert_eq!(
+            by_tid.len(),
+            T,
+            "{mode:?}, {receivers} receivers: one run per thread"
+        );
         for (tid, fds) in &by_tid {
             assert_eq!(
                 fds.len(),
                 N,
-                "{receivers} receivers: tid {tid}: one record per call"
+                "{mode:?}, {receivers} receivers: tid {tid}: one record per call"
             );
             let base = fds[0];
             assert_eq!(
@@ -51,7 +69,7 @@ fn many_receivers_keep_one_record_per_call_in_thread_order() {
                 assert_eq!(
                     *fd,
                     base + i as i64,
-                    "{receivers} receivers: tid {tid}: record {i} out of program order"
+                    "{mode:?}, {receivers} receivers: tid {tid}: record {i} out of program order"
                 );
             }
         }
@@ -105,14 +123,13 @@ fn shell_background_jobs_with_four_receivers() {
     eprintln!("4 receivers: {passed}/{RUNS} runs passed, {interrupted} calls interrupted in all");
 }
 
-/// `--receivers` where one thread must take every call, or out of range:
-/// a usage error, nothing run.
+/// `--receivers` where the one ptrace tracer takes every call, or out of
+/// range: a usage error, nothing run.
 #[test]
 fn receivers_are_refused_where_they_cannot_apply() {
     let dir = TempDir::new("receivers-refused");
     let marker = dir.join_str("ran");
     for args in [
-        vec!["--receivers", "2"],
         vec!["--receivers", "2", "--exit-via", "ptrace"],
         vec!["--no-ret", "--receivers", "0"],
         vec!["--no-ret", "--receivers", "65"],

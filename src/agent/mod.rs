@@ -92,9 +92,6 @@ impl Served {
 
 /// Serves containers until SIGTERM or SIGINT; returns the exit code.
 pub fn run(cfg: AgentConfig) -> Result<i32> {
-    if cfg.receivers.is_some() && !cfg.no_ret {
-        return Err(Error::usage(crate::exec::RECEIVERS_NEED_NO_RET));
-    }
     let (comm, filter) =
         crate::pipeline::checked_selection(cfg.snaplen, &cfg.select, cfg.display.fd_paths)?;
     let table = SyscallTable::new(arch::native());

@@ -29,7 +29,7 @@ pub struct ExecConfig {
     pub display: Display,
     pub snaplen: usize,
     pub no_ret: bool,
-    /// `--receivers` (with `no_ret` only).
+    /// `--receivers` (not with `--exit-via ptrace`).
     pub receivers: Option<usize>,
     pub exit_via: ExitVia,
     /// `--inject` and `--fault` values, each with whether it is a `--fault`.
@@ -63,16 +63,15 @@ pub(crate) fn perf_pages() -> usize {
         .unwrap_or(PERF_PAGES)
 }
 
-/// Why `--receivers` is refused with return values.
-pub(crate) const RECEIVERS_NEED_NO_RET: &str = "--receivers needs --no-ret: with return values \
-     one thread receives every call, in the order the perf and ptrace paths join records to \
-     their results";
+/// Why `--receivers` is refused with ptrace exit stops.
+pub(crate) const RECEIVERS_NOT_PTRACE: &str = "--receivers does not apply to --exit-via ptrace: \
+     every traced call then stops for the one ptrace tracer thread, and no receiver takes it";
 
 /// Runs the command under the tracer; returns the exit code. Every option
 /// is checked, and every output opened, before anything is run.
 pub fn run(cfg: ExecConfig) -> Result<i32> {
-    if cfg.receivers.is_some() && !cfg.no_ret {
-        return Err(Error::usage(RECEIVERS_NEED_NO_RET));
+    if cfg.receivers.is_some_and(|n| n > 1) && !cfg.no_ret && cfg.exit_via == ExitVia::Ptrace {
+        return Err(Error::usage(RECEIVERS_NOT_PTRACE));
     }
     let (comm, filter) =
         crate::pipeline::checked_selection(cfg.snaplen, &cfg.select, cfg.display.fd_paths)?;

@@ -6,6 +6,7 @@ pub mod fdtable;
 pub mod memory;
 pub(crate) mod notify;
 pub mod perf;
+mod pool;
 pub mod ptrace;
 pub mod threads;
 
@@ -41,20 +42,34 @@ pub struct Options {
     pub fd_paths: bool,
     /// Numbers past the tables are selected (no positive `--only` item).
     pub unknown_numbers: bool,
-    /// Threads receiving notifications (`--receivers`; 1 unless `no_ret`:
-    /// the perf path joins a thread's records in the order one receiver
-    /// took its calls).
+    /// Threads receiving notifications (`--receivers`). A thread makes one
+    /// call at a time, so whichever receiver takes its next call does so
+    /// after the previous one was answered: its perf entry already queued,
+    /// or (`--no-ret`) its record written.
     pub receivers: usize,
 }
 
-/// Receivers when `--receivers` is not given: one. A program whose calls
-/// come one at a time pays for more (each call wakes another receiver,
-/// likely asleep on another CPU: 1.6x per call with 2, 2.5x with 4,
-/// BENCHMARKS.md "Receivers"); only a supervisor-bound load on a host with
-/// cores to spare gains, and the user says so with `--receivers`.
+/// Receivers when `--receivers` is not given: half the CPUs, at most 8
+/// (one on 2 CPUs). The ones beyond the first stay parked until requests
+/// queue up (pool.rs), so a program whose calls come one at a time pays
+/// nothing for them; the traced program's threads need the other half of
+/// the CPUs (on 2 CPUs a second receiver slows 4 busy threads: BENCHMARKS.md
+/// "Receivers"). `MY_SYSDIG_RECEIVERS=N` changes the default (the test
+/// suite can run under several receivers with it).
 pub fn default_receivers() -> usize {
-    1
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    std::env::var("MY_SYSDIG_RECEIVERS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .map_or((cpus / 2).clamp(1, MAX_DEFAULT_RECEIVERS), |n| {
+            n.clamp(1, 64)
+        })
 }
+
+/// The default pool's cap: past it the shared parts (the sink's lock, the
+/// change log) would cost more than another receiver brings (unmeasured
+/// beyond 2 CPUs: BENCHMARKS.md "Receivers", the model).
+const MAX_DEFAULT_RECEIVERS: usize = 8;
 
 /// State both loops read.
 pub struct Shared {
@@ -128,10 +143,7 @@ impl Shared {
 
     /// Threads receiving notifications, at least one.
     pub(crate) fn receivers(&self) -> usize {
-        match self.opts.no_ret {
-            true => self.opts.receivers.max(1),
-            false => 1,
-        }
+        self.opts.receivers.max(1)
     }
 
     /// Whether a descriptor `redirect=` installs is installed and the call

@@ -7,6 +7,7 @@
 use super::Shared;
 use super::memory::ProcMem;
 use super::perf::Entered;
+use super::pool::{self, Pool, Seat};
 use super::threads::{ThreadCache, ThreadInfo};
 use crate::handlers::decode::{self, Ctx};
 use crate::inject::Spec as InjectSpec;
@@ -177,7 +178,9 @@ pub fn run_in(
     let receivers = parking_lot::Mutex::new(Vec::with_capacity(n));
     let delayer = Delayer::default();
     let delayer = &delayer;
-    let (done, exited, receivers, container) = (&done, &exited, &receivers, container.as_ref());
+    let pool = Pool::new(n);
+    let (done, exited, receivers, container, pool) =
+        (&done, &exited, &receivers, container.as_ref(), &pool);
     std::thread::scope(|s| {
         let watcher = std::thread::Builder::new()
             .name("my-sysdig-hup".into())
@@ -190,6 +193,7 @@ pub fn run_in(
                 let mut waited = 0;
                 while exited.load(Ordering::SeqCst) < n {
                     if waited % 50 == 0 {
+                        pool.wake_all();
                         for &t in receivers.lock().iter() {
                             // SAFETY: each receiver thread outlives this scope.
                             unsafe { libc::pthread_kill(t, WAKE_SIGNAL) };
@@ -213,10 +217,13 @@ pub fn run_in(
         // MY_SYSDIG_RECV_STATS=1: each receiver's calls and CPU time at
         // the end (bench/receivers.sh: the supervisor's cost per call).
         let stats = std::env::var("MY_SYSDIG_RECV_STATS").is_ok_and(|v| v == "1");
-        let one = move || {
+        let one = move |first: bool| {
             // SAFETY: pthread_self has no preconditions.
             receivers.lock().push(unsafe { libc::pthread_self() });
-            let ids = receive(shared, fd, done, delayer, container);
+            let ids = match pool.start(first, done) {
+                true => receive(shared, fd, done, delayer, container, pool),
+                false => IdSpan::default(),
+            };
             exited.fetch_add(1, Ordering::SeqCst);
             if stats {
                 report_cpu(&ids);
@@ -227,7 +234,7 @@ pub fn run_in(
         for i in 1..n {
             match std::thread::Builder::new()
                 .name(format!("my-sysdig-recv{i}"))
-                .spawn_scoped(s, one)
+                .spawn_scoped(s, move || one(false))
             {
                 Ok(h) => others.push(h),
                 Err(e) => {
@@ -236,7 +243,7 @@ pub fn run_in(
                 }
             }
         }
-        let mut ids = one();
+        let mut ids = one(true);
         for h in others {
             if let Ok(theirs) = h.join() {
                 ids.merge(&theirs);
@@ -302,7 +309,9 @@ fn receive<'s>(
     done: &AtomicBool,
     delayer: &Delayer<'s>,
     container: Option<&Arc<Container>>,
+    pool: &Pool,
 ) -> IdSpan {
+    let mut seat = Seat::default();
     let mut cache = ThreadCache::default();
     let mut scratch = Vec::with_capacity(4096);
     let mut req: libc::seccomp_notif = unsafe_zeroed();
@@ -310,7 +319,7 @@ fn receive<'s>(
     loop {
         // At the end, answer what is queued first (nothing is after a
         // hangup; after the agent's stop, the calls already trapped).
-        if done.load(Ordering::SeqCst) && !pending(fd) {
+        if done.load(Ordering::SeqCst) && !pool::queued(fd) {
             return ids;
         }
         match ioctl::recv(fd, &mut req) {
@@ -336,6 +345,7 @@ fn receive<'s>(
             }
         }
         ids.saw(req.id);
+        pool.look(&mut seat, fd);
         let t0_ns = match shared.perf {
             Some(_) => super::perf::monotonic_ns(),
             None => 0,
@@ -398,13 +408,13 @@ fn receive<'s>(
             }
             shared.emit(&r, &mut scratch);
         }
-        // With one receiver, answer before formatting: the tracee runs on
-        // while the record is written, and its next call cannot overtake
-        // this record: that call's notification is taken only after
-        // emitting. With several, another receiver may take that call at
-        // once: the record is written first. (ENOENT: the call was
+        // With one active receiver, answer before formatting: the tracee
+        // runs on while the record is written, and its next call cannot
+        // overtake this record: that call's notification is taken only
+        // after emitting. With several, another receiver may take that call
+        // at once: the record is written first. (ENOENT: the call was
         // interrupted or its thread died meanwhile.)
-        if shared.receivers() > 1 && !skip {
+        if !pool.alone() && !skip {
             if let Some(r) = rec.take() {
                 shared.emit(&r, &mut scratch);
             }
@@ -426,6 +436,9 @@ fn receive<'s>(
         }
         if let Some(rec) = rec {
             shared.emit(&rec, &mut scratch);
+        }
+        if !pool.after_call(&mut seat, done) {
+            return ids;
         }
     }
 }
@@ -489,17 +502,6 @@ fn hung_up(fd: RawFd) -> bool {
     // SAFETY: one valid pollfd, no timeout.
     let n = unsafe { libc::poll(&mut pfd, 1, 0) };
     n == 1 && pfd.revents & libc::POLLHUP != 0 && pfd.revents & libc::POLLIN == 0
-}
-
-/// Whether a request is queued on the listener now.
-fn pending(fd: RawFd) -> bool {
-    let mut pfd = libc::pollfd {
-        fd,
-        events: libc::POLLIN,
-        revents: 0,
-    };
-    // SAFETY: one valid pollfd, no timeout.
-    unsafe { libc::poll(&mut pfd, 1, 0) == 1 && pfd.revents & libc::POLLIN != 0 }
 }
 
 /// Returns once no process holds the filter any more, or once `stop` is
