@@ -5,8 +5,9 @@
 #   bench/harm.sh [--rounds R] [--count N]
 #
 # 1. in the tree: `dd if=/dev/zero of=/dev/null bs=64 count=N` (2N syscalls, none traced)
-#    untraced and under `my-sysdig exec --only getppid` in each mode (auto, with the exit
-#    events lazy as shipped and with MY_SYSDIG_PERF_LAZY=0; --exit-via ptrace; --no-ret)
+#    untraced and under `my-sysdig exec --only getppid` in each mode (auto as shipped: lazy
+#    exit events, rare calls bounced; auto with MY_SYSDIG_BOUNCE=0 and with
+#    MY_SYSDIG_PERF_LAZY=0; --exit-via ptrace; --no-ret)
 #    and `strace -f --seccomp-bpf -e getppid`. Wall time of the whole command (start-up
 #    included), medians of R interleaved rounds, ratio to untraced and to strace.
 # 2. beside the tree: the same dd, not traced, while a traced python3 loop makes 100
@@ -36,12 +37,13 @@ DD=(dd if=/dev/zero of=/dev/null bs=64 count="$COUNT")
 declare -A TR=(
   [untraced]=""
   [auto]="$B exec --only getppid -o /dev/null --"
+  [auto-nobounce]="env MY_SYSDIG_BOUNCE=0 $B exec --only getppid -o /dev/null --"
   [auto-eager]="env MY_SYSDIG_PERF_LAZY=0 $B exec --only getppid -o /dev/null --"
   [ptrace]="$B exec --only getppid --exit-via ptrace -o /dev/null --"
   [no-ret]="$B exec --only getppid --no-ret -o /dev/null --"
   [strace]="strace -f -qq --seccomp-bpf -e trace=getppid -o /dev/null"
 )
-MODES=(untraced auto auto-eager ptrace no-ret strace)
+MODES=(untraced auto auto-nobounce auto-eager ptrace no-ret strace)
 PY='import os, time
 while True:
     os.getppid()

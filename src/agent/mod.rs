@@ -136,6 +136,7 @@ pub fn run(cfg: AgentConfig) -> Result<i32> {
         comm,
         no_ret,
         tracer: false,
+        bounce: false,
         fd_paths: cfg.display.fd_paths,
         unknown_numbers: selection.open,
         receivers: cfg.receivers.unwrap_or_else(supervisor::default_receivers),

@@ -94,6 +94,7 @@ pub fn run(cfg: AttachConfig) -> Result<i32> {
         comm,
         no_ret: false,
         tracer: true,
+        bounce: false,
         fd_paths: cfg.display.fd_paths,
         unknown_numbers: selection.open,
         receivers: 1,

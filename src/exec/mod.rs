@@ -161,6 +161,7 @@ pub fn run(cfg: ExecConfig) -> Result<i32> {
         comm,
         no_ret: cfg.no_ret,
         tracer: !cfg.no_ret,
+        bounce: !cfg.no_ret && cfg.exit_via == ExitVia::Auto,
         fd_paths: cfg.display.fd_paths,
         unknown_numbers: plan.unknown_numbers,
         receivers: cfg.receivers.unwrap_or_else(supervisor::default_receivers),

@@ -2,6 +2,7 @@
 //! on the main thread (the tracer of the tree), per-thread caches, and the
 //! record writer they share.
 
+mod bounce;
 pub mod fdtable;
 pub mod memory;
 pub(crate) mod notify;
@@ -38,6 +39,9 @@ pub struct Options {
     /// thread-count events, and restarts the calls a signal interrupted
     /// before they were received (false with `--no-ret` and in the agent).
     pub tracer: bool,
+    /// Rare perf-path calls may be bounced (bounce.rs): `exec`'s
+    /// `--exit-via auto` (with `perf`, records never have exit memory).
+    pub bounce: bool,
     /// `-y`: annotate file descriptors with what they refer to.
     pub fd_paths: bool,
     /// Numbers past the tables are selected (no positive `--only` item).
@@ -104,6 +108,9 @@ pub struct Shared {
     pub inject: Option<crate::inject::Injector>,
     /// The command's first execve was seen (it is never tampered with).
     first_exec: AtomicBool,
+    /// Rare perf-path calls taken through a restart and a ptrace exit stop
+    /// while the perf events are closed (bounce.rs).
+    bounce: bounce::Bounce,
 }
 
 impl Shared {
@@ -120,7 +127,19 @@ impl Shared {
             Some((p, v)) => (Some(p), v),
             None => (None, Vec::new()),
         };
+        // Not with `--exit-via perf`: its records never have exit memory.
+        let bounces = opts.tracer
+            && opts.bounce
+            && ptrace::LAZY_EXIT_EVENTS
+            && perf.as_ref().is_some_and(|p| p.is_lazy());
+        let bounce = bounce::Bounce::new(bounces, &table);
+        if bounce.enabled() {
+            if let Some(p) = &perf {
+                p.close_on_trickle();
+            }
+        }
         Shared {
+            bounce,
             fds: opts
                 .fd_paths
                 .then(|| Mutex::new(FdTables::new(&table, compat.as_ref().map(|c| &c.0)))),

@@ -5,6 +5,7 @@
 //! while decoding: an unanswered request would hang the tracee.
 
 use super::Shared;
+use super::bounce::Handed;
 use super::memory::ProcMem;
 use super::perf::Entered;
 use super::pool::{self, Pool, Seat};
@@ -351,6 +352,12 @@ fn receive<'s>(
             None => 0,
         };
         let via_perf = shared.exit_via_perf(req.data.arch, req.data.nr as u64);
+        // A rare call while the perf events are closed: it does not run
+        // now, and gets no record; its restart does (bounce.rs).
+        if via_perf && bounces(shared, &req) {
+            let _ = ioctl::respond_value(fd, req.id, 0, ERESTARTNOINTR);
+            continue;
+        }
         // A batched perf call is only queued (perf/mod.rs). Any other call
         // joins first what completed before it: their effects (-y's
         // descriptor table) hold when this one is decoded, this thread's
@@ -380,7 +387,20 @@ fn receive<'s>(
                 joined = true;
             }
         }
-        if let Some(perf) = &shared.perf {
+        if via_perf && !skip && shared.bounce.in_syscall_mode(req.pid as i32) {
+            // A bounced call's restart (or the first traced call of a
+            // handler run before it): the tracer's exit stop completes it.
+            shared.bounce.hand_over(
+                req.pid as i32,
+                Handed {
+                    rec: rec.take(),
+                    nr: req.data.nr as u64,
+                    args: req.data.args,
+                    pid,
+                    t0: std::time::Instant::now(),
+                },
+            );
+        } else if let Some(perf) = &shared.perf {
             if via_perf && !skip {
                 // Where no tracer reports threads (the agent), the events
                 // follow this one from its first such call on, before it runs.
@@ -441,6 +461,24 @@ fn receive<'s>(
             return ids;
         }
     }
+}
+
+/// The kernel's code for a call to restart whatever the signal handler's
+/// flags (answered as an error, it makes the call return it unrun).
+const ERESTARTNOINTR: i32 = 513;
+
+/// Whether the call `req` is bounced (bounce.rs): notes its time for the
+/// perf path's rate, and if it is rare, asks the tracer to interrupt its
+/// thread.
+fn bounces(shared: &Shared, req: &libc::seccomp_notif) -> bool {
+    let Some(perf) = &shared.perf else {
+        return false;
+    };
+    let rare = perf.rare(super::perf::monotonic_ns());
+    let tid = req.pid as i32;
+    rare && shared.inject.is_none()
+        && shared.bounce.may(tid, req.data.nr as u64)
+        && shared.bounce.ask(tid)
 }
 
 /// One receiver's calls and CPU time (`MY_SYSDIG_RECV_STATS=1`).

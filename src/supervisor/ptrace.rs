@@ -45,9 +45,31 @@ struct Pending {
     t0: Instant,
 }
 
+/// Where a thread is in a bounce (bounce.rs).
+#[derive(Default, Clone, Copy, PartialEq, Eq)]
+enum Bounced {
+    #[default]
+    No,
+    /// Interrupted in its notification: its trap stop is ahead.
+    AwaitTrap,
+    /// Resumed with `PTRACE_SYSCALL` until the exit of a call handed over
+    /// (counting the syscall stops without one).
+    Syscalls(u32),
+}
+
+/// Syscall stops a thread in syscall mode may make with no traced call
+/// before it leaves that mode (a handler that never returns to the
+/// bounced call): the call, made later, is then taken as any other.
+const SYSCALL_MODE_STOPS: u32 = 256;
+
 #[derive(Default)]
 struct Tracee {
     pending: Option<Pending>,
+    bounce: Bounced,
+    /// Its last call, completed at an exit stop in syscall mode, returned a
+    /// restart code: the signal stop that follows is that call's, not one
+    /// of a call interrupted before it was received.
+    ran_interrupted: bool,
     /// In a group stop (`PTRACE_LISTEN`): detached as it is, it stays stopped.
     listening: bool,
     /// What fault injection does at this thread's exit stop.
@@ -158,8 +180,12 @@ mod poll {
 /// `None` when nothing came: then the caller sleeps in `waitpid`, and polls
 /// again only after a stop that came within the window (a tracee that
 /// computes between its calls costs one poll window, not one per stop).
-fn poll_stop(since: Instant, window: Duration) -> Option<nix::Result<WaitStatus>> {
-    while since.elapsed() < window {
+fn poll_stop(
+    since: Instant,
+    window: Duration,
+    wanted: impl Fn() -> bool,
+) -> Option<nix::Result<WaitStatus>> {
+    while since.elapsed() < window && !wanted() {
         match waitpid(None, Some(WaitPidFlag::__WALL | WaitPidFlag::WNOHANG)) {
             // SAFETY: sched_yield takes no arguments and cannot fail here.
             Ok(WaitStatus::StillAlive) => unsafe {
@@ -253,6 +279,9 @@ impl<'a> Tracer<'a> {
     fn wait_or_due(&self) -> Option<nix::Result<WaitStatus>> {
         let next = self.later.iter().map(|&(t, _)| t).min()?;
         loop {
+            if self.shared.bounce.wanted() {
+                return None;
+            }
             match waitpid(None, Some(WaitPidFlag::__WALL | WaitPidFlag::WNOHANG)) {
                 Ok(WaitStatus::StillAlive) => {}
                 other => return Some(other),
@@ -312,10 +341,18 @@ impl<'a> Tracer<'a> {
         };
         let mut poll = cpus > 1;
         let mut window = poll::PollWindow::default();
+        if self.mode == Mode::Launched {
+            // Receivers wake this thread (out of waitpid) to bounce a call.
+            super::notify::install_wake_handler();
+            self.shared.bounce.tracer_started();
+        }
         loop {
             if self.stopping() {
                 self.detach_all();
                 break;
+            }
+            if self.shared.bounce.wanted() {
+                self.serve_bounces();
             }
             // Threads held by `delay_enter=`/`delay_exit=` (launched only:
             // `attach` injects nothing, so none are held then).
@@ -338,7 +375,8 @@ impl<'a> Tracer<'a> {
             }
             let waiting = Instant::now();
             let polled = if poll {
-                poll_stop(waiting, window.get())
+                let bounce = &self.shared.bounce;
+                poll_stop(waiting, window.get(), || bounce.wanted())
             } else {
                 None
             };
@@ -364,7 +402,34 @@ impl<'a> Tracer<'a> {
                 }
             }
         }
+        self.shared.bounce.tracer_ended();
+        // Receivers that asked meanwhile are told no.
+        for tid in self.shared.bounce.take_asked() {
+            self.shared.bounce.answer(tid, false);
+        }
         self.exit
+    }
+
+    /// Interrupts the threads receivers want to bounce (bounce.rs, step 1).
+    fn serve_bounces(&mut self) {
+        for tid in self.shared.bounce.take_asked() {
+            let ok = match self.tracees.get_mut(&tid) {
+                Some(t)
+                    if !t.listening
+                        && t.pending.is_none()
+                        && t.inject.is_none()
+                        && t.bounce == Bounced::No =>
+                {
+                    let ok = ptrace::interrupt(Pid::from_raw(tid)).is_ok();
+                    if ok {
+                        t.bounce = Bounced::AwaitTrap;
+                    }
+                    ok
+                }
+                _ => false,
+            };
+            self.shared.bounce.answer(tid, ok);
+        }
     }
 
     fn on_status(&mut self, status: WaitStatus) {
@@ -427,7 +492,15 @@ impl<'a> Tracer<'a> {
                     Signal::SIGSTOP | Signal::SIGTSTP | Signal::SIGTTIN | Signal::SIGTTOU
                 ) {
                     // Group stop: stay stopped without swallowing the stop,
-                    // until SIGCONT.
+                    // until SIGCONT. A bounce's trap merged into it: the
+                    // thread goes on without PTRACE_SYSCALL, so its
+                    // restarted call is taken as any other.
+                    if let Some(t) = self.tracees.get_mut(&pid.as_raw()) {
+                        if t.bounce == Bounced::AwaitTrap {
+                            t.bounce = Bounced::No;
+                            self.shared.bounce.leave(pid.as_raw());
+                        }
+                    }
                     if let Some(perf) = &self.shared.perf {
                         perf.group_stop(self.shared, pid.as_raw());
                     }
@@ -438,7 +511,13 @@ impl<'a> Tracer<'a> {
                     // SAFETY: PTRACE_LISTEN takes no pointers.
                     unsafe { libc::ptrace(libc::PTRACE_LISTEN, pid.as_raw(), 0, 0) };
                 } else {
-                    // The first stop of a new tracee, or an interrupt.
+                    // The first stop of a new tracee, or an interrupt: a
+                    // bounce's trap (its call restarts once resumed).
+                    if let Some(t) = self.tracees.get_mut(&pid.as_raw()) {
+                        if t.bounce == Bounced::AwaitTrap {
+                            t.bounce = Bounced::Syscalls(0);
+                        }
+                    }
                     self.resume(pid, None);
                 }
             }
@@ -468,6 +547,18 @@ impl<'a> Tracer<'a> {
             let at = infos.iter().position(|i| i.si_signo == sig as i32)?;
             Some(infos.remove(at))
         });
+        let ran = self
+            .tracees
+            .get_mut(&tid)
+            .is_some_and(|t| std::mem::take(&mut t.ran_interrupted));
+        if ran {
+            // The call ran (bounce.rs): the kernel's own restart rules apply.
+            perf.forget_restart(self.shared, tid);
+            if let Some(info) = held {
+                let _ = ptrace::setsiginfo(pid, &info);
+            }
+            return Some(sig);
+        }
         let shared = self.shared;
         let in_queue = || {
             restart_pending_at_stop(pid, |nr| {
@@ -506,7 +597,9 @@ impl<'a> Tracer<'a> {
         let pending = match self.tracees.get_mut(&pid.as_raw()) {
             Some(t) => {
                 t.listening = false;
-                t.pending.is_some() || t.inject.is_some()
+                t.pending.is_some()
+                    || t.inject.is_some()
+                    || matches!(t.bounce, Bounced::Syscalls(_))
             }
             None => false,
         } || self.mode == Mode::Attached;
@@ -607,9 +700,83 @@ impl<'a> Tracer<'a> {
                 }
             }
         }
-        match self.on_exit_stop(pid) {
+        let delay = match self.tracees.get(&pid.as_raw()).map(|t| t.bounce) {
+            Some(Bounced::Syscalls(n)) => self.in_syscall_mode(pid, n),
+            _ => self.on_exit_stop(pid),
+        };
+        match delay {
             Some(d) => self.later.push((Instant::now() + d, pid)),
             None => self.resume(pid, None),
+        }
+    }
+
+    /// A syscall stop of a thread in syscall mode (bounce.rs): entries go
+    /// on; the exit of the call handed over completes its record and ends
+    /// the mode.
+    fn in_syscall_mode(&mut self, pid: Pid, stops: u32) -> Option<Duration> {
+        let tid = pid.as_raw();
+        let exit =
+            ptrace::syscall_info(pid).is_ok_and(|si| si.op == libc::PTRACE_SYSCALL_INFO_EXIT);
+        let ours = self
+            .tracees
+            .get(&tid)
+            .is_some_and(|t| t.pending.is_some() || t.inject.is_some());
+        if exit && ours {
+            // A call of the ptrace path (a seccomp stop) made meanwhile.
+            return self.on_exit_stop(pid);
+        }
+        let handed = match exit {
+            true => self.shared.bounce.take_handed(tid),
+            false => None,
+        };
+        let Some(h) = handed else {
+            let stops = stops + 1;
+            let mode = match stops > SYSCALL_MODE_STOPS {
+                true => {
+                    self.shared.bounce.leave(tid);
+                    Bounced::No
+                }
+                false => Bounced::Syscalls(stops),
+            };
+            if let Some(t) = self.tracees.get_mut(&tid) {
+                t.bounce = mode;
+            }
+            return None;
+        };
+        let res = ptrace::syscall_info(pid).map_or(0, |si| {
+            // SAFETY: `exit` said the exit member is the valid one.
+            unsafe { si.u.exit.sval }
+        });
+        if let Some(t) = self.tracees.get_mut(&tid) {
+            t.bounce = Bounced::No;
+            t.ran_interrupted = (512..=516).contains(&-res);
+        }
+        let shared = self.shared;
+        let table = &shared.table;
+        let mem = ProcMem { tid };
+        let shown = super::shown(table, table.row(h.nr), h.args, &mem);
+        let regs = table.arch.entry_regs(shown.spec.name, shown.regs, None);
+        match h.rec {
+            Some(rec) => {
+                self.tracees.entry(tid).or_default().pending = Some(Pending {
+                    regs,
+                    rec,
+                    t0: h.t0,
+                });
+                self.on_exit_stop(pid)
+            }
+            None => {
+                // No record (`--pid`, `--comm`): its effects all the same.
+                shared.fd_effects(
+                    crate::record::Abi::Native,
+                    (tid, h.pid),
+                    h.nr,
+                    &regs,
+                    Some(res),
+                );
+                super::after_call(shared, &mut self.cache, shown.spec.name, tid, h.pid, &regs);
+                None
+            }
         }
     }
 
@@ -824,14 +991,22 @@ impl<'a> Tracer<'a> {
                 if let Some(rec) = self.tracees.get_mut(&tid).and_then(|t| t.pending.take()) {
                     self.finish_unreturned(rec.rec);
                 }
+                // The old leader's bounced call, if it was in one (bounce.rs).
+                if let Some(rec) = self.shared.bounce.leave(tid).and_then(|h| h.rec) {
+                    self.finish_unreturned(rec);
+                }
                 // strace's line for the leader the exec replaces.
                 self.event(tid, |out| siginfo::superseded_line(former, out));
                 // The record keeps the tid of the thread that called execve.
-                if let Some(t) = self.tracees.remove(&former) {
+                if let Some(mut t) = self.tracees.remove(&former) {
+                    t.bounce = Bounced::No;
                     self.tracees.insert(tid, t);
                 }
                 self.cache.forget(former);
                 self.shared.changes.note(Change::Thread(former));
+                if let Some(rec) = self.shared.bounce.leave(former).and_then(|h| h.rec) {
+                    self.finish_unreturned(rec);
+                }
                 if let Some(perf) = &self.shared.perf {
                     perf.thread_renumbered(former);
                 }
@@ -857,6 +1032,9 @@ impl<'a> Tracer<'a> {
             if let Some(p) = t.pending {
                 self.finish_unreturned(p.rec);
             }
+        }
+        if let Some(rec) = self.shared.bounce.leave(tid).and_then(|h| h.rec) {
+            self.finish_unreturned(rec);
         }
         self.event(tid, |out| match how {
             Exit::Code(c) => siginfo::exited_line(c, out),

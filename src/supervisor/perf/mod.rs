@@ -135,6 +135,18 @@ const WAKE_AT: usize = 4;
 /// a few times a second keep them open.
 const IDLE_NS: u64 = 250_000_000;
 
+/// Mean gap between perf-path calls (a moving average, weight 1/4) above
+/// which a call made while the lazy events are closed does not open them:
+/// fewer than 200 a second are taken through a restart and a ptrace exit
+/// stop instead (supervisor/bounce.rs), ~35 us each, while open events
+/// would slow every syscall on the machine.
+const RARE_GAP_NS: u64 = 5_000_000;
+
+/// Open events are closed once the mean gap grows past this (fewer than
+/// 100 calls a second), if calls can be bounced; between the two the
+/// events stay as they are.
+const TRICKLE_GAP_NS: u64 = 10_000_000;
+
 /// The perf exit path of one traced tree.
 pub struct PerfExits {
     state: Mutex<State>,
@@ -155,6 +167,15 @@ pub struct PerfExits {
     last_use: AtomicU64,
     /// `IDLE_NS`, or MY_SYSDIG_PERF_IDLE_MS (tests, benchmarks).
     idle_ns: u64,
+    /// The events are lazy (opened and closed as calls need them).
+    lazy: bool,
+    /// Close them when calls trickle (`TRICKLE_GAP_NS`): rare calls can be
+    /// bounced.
+    trickle: AtomicBool,
+    /// Moving average of the gaps between perf-path calls, and the latest
+    /// call's time, ns (`rare`).
+    gap_ns: AtomicU64,
+    last_call_ns: AtomicU64,
     /// Reopening the events failed (said once).
     resume_failed: AtomicBool,
     /// Lazy events: times opened, times closed, restarts the registers
@@ -173,6 +194,11 @@ impl PerfExits {
         let (queue_wake, queue_max) = queue_limits(events.ring_bytes());
         let live = AtomicBool::new(events.is_live());
         PerfExits {
+            lazy: events.is_lazy(),
+            trickle: AtomicBool::new(false),
+            // As if the last call were long ago: the first calls are rare.
+            gap_ns: AtomicU64::new(u64::MAX / 8),
+            last_call_ns: AtomicU64::new(0),
             live,
             last_use: AtomicU64::new(0),
             idle_ns: std::env::var("MY_SYSDIG_PERF_IDLE_MS")
@@ -214,6 +240,30 @@ impl PerfExits {
     pub fn discovering(mut self) -> Self {
         self.followed = Some(Mutex::new(HashSet::default()));
         self
+    }
+
+    /// Whether the events are opened and closed as calls need them.
+    pub fn is_lazy(&self) -> bool {
+        self.lazy
+    }
+
+    /// Closes the events when calls trickle, not only when idle (calls
+    /// that find them closed can be bounced).
+    pub fn close_on_trickle(&self) {
+        self.trickle.store(true, Ordering::Relaxed);
+    }
+
+    /// Notes a perf-path call at `now_ns` (every one, bounced or not) and
+    /// returns whether it is rare: the events are closed and calls come
+    /// less often than every `RARE_GAP_NS` on average.
+    pub fn rare(&self, now_ns: u64) -> bool {
+        let last = self.last_call_ns.swap(now_ns, Ordering::Relaxed);
+        let gap = now_ns.saturating_sub(last);
+        let avg = self.gap_ns.load(Ordering::Relaxed);
+        // Races between receivers only blur the average.
+        let avg = avg - avg / 4 + gap / 4;
+        self.gap_ns.store(avg, Ordering::Relaxed);
+        self.lazy && !self.live.load(Ordering::Acquire) && avg >= RARE_GAP_NS
     }
 
     /// Whether threads are found by `follow` rather than reported.
@@ -459,8 +509,11 @@ impl PerfExits {
     /// once nothing waits for an exit sample (no pending call, no exit with
     /// a restart code whose signal stop is still ahead).
     pub fn suspend_if_idle(&self, shared: &Shared) {
-        let idle =
-            || monotonic_ns().saturating_sub(self.last_use.load(Ordering::Relaxed)) > self.idle_ns;
+        let idle = || {
+            monotonic_ns().saturating_sub(self.last_use.load(Ordering::Relaxed)) > self.idle_ns
+                || (self.trickle.load(Ordering::Relaxed)
+                    && self.gap_ns.load(Ordering::Relaxed) >= TRICKLE_GAP_NS)
+        };
         if !self.live.load(Ordering::Acquire) || !idle() {
             return;
         }
@@ -489,6 +542,16 @@ impl PerfExits {
         };
         // Closed outside the locks: the last one waits for a grace period.
         drop(closing);
+    }
+
+    /// `tid`'s last call ran and was completed by the tracer (bounce.rs):
+    /// an exit with a restart code it left in the rings is not that of a
+    /// call interrupted before it was received.
+    pub fn forget_restart(&self, shared: &Shared, tid: i32) {
+        let mut st = self.state.lock();
+        self.drain(&mut st, shared);
+        st.restarts.remove(&tid);
+        flush(&mut st, shared);
     }
 
     /// An entry, in its place in time.
@@ -586,10 +649,11 @@ impl PerfExits {
         flush(&mut st, shared);
         if std::env::var_os("MY_SYSDIG_PERF_STATS").is_some() {
             shared.warn(&format!(
-                "perf: exit events opened {} times, closed {} times; {} restarts told by the registers",
+                "perf: exit events opened {} times, closed {} times; {} restarts told by the registers; {} calls bounced",
                 self.opened.load(Ordering::Relaxed),
                 self.closed.load(Ordering::Relaxed),
-                self.from_regs.load(Ordering::Relaxed)
+                self.from_regs.load(Ordering::Relaxed),
+                shared.bounce.bounced()
             ));
         }
         if st.lost > 0 {
@@ -698,7 +762,9 @@ impl PerfExits {
                     // An exit with no entry: a call before the filter, a
                     // child's return from fork, or a call interrupted
                     // before it was received.
-                    if ret == -ERESTARTSYS {
+                    // (Not a thread in syscall mode: its calls' exits are
+                    // the tracer's, bounce.rs.)
+                    if ret == -ERESTARTSYS && !shared.bounce.in_syscall_mode(tid) {
                         st.restarts.insert(tid, nr as u32);
                     }
                     None
