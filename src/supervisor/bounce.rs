@@ -31,12 +31,11 @@ use rustc_hash::FxHashMap as HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-/// Calls never bounced: those that do not return, change the thread's id
-/// or image (`execve` from a non-leader), create threads (the ptrace events
-/// in between), or are the kernel's own restart machinery.
-const NEVER: [&str; 10] = [
-    "execve",
-    "execveat",
+/// Calls never bounced: those that do not return, create threads (the
+/// ptrace events in between), or are the kernel's own restart machinery.
+/// (`execve` is bounced only from a thread group's leader: from another
+/// thread it returns with the leader's id.)
+const NEVER: [&str; 8] = [
     "exit",
     "exit_group",
     "rt_sigreturn",
@@ -68,6 +67,8 @@ pub(crate) struct Bounce {
     enabled: bool,
     /// By syscall number (native table).
     allowed: Vec<bool>,
+    /// `execve`, `execveat`: from leaders only.
+    execs: [Option<u64>; 2],
     /// The tracer thread, for the wake-up (0 until it runs).
     tracer: AtomicU64,
     wanted: AtomicBool,
@@ -99,6 +100,10 @@ impl Bounce {
         Bounce {
             enabled,
             allowed,
+            execs: [
+                table.number("execve").map(u64::from),
+                table.number("execveat").map(u64::from),
+            ],
             tracer: AtomicU64::new(0),
             wanted: AtomicBool::new(false),
             count: AtomicU64::new(0),
@@ -114,12 +119,13 @@ impl Bounce {
     }
 
     /// Whether call `nr` of thread `tid` may be bounced (the rate is the
-    /// perf path's to judge).
-    pub fn may(&self, tid: i32, nr: u64) -> bool {
+    /// perf path's to judge); `tgid` tells whether `tid` leads its group.
+    pub fn may(&self, tid: i32, nr: u64, tgid: impl FnOnce() -> i32) -> bool {
         self.enabled
             && self.tracer.load(Ordering::Acquire) != 0
             && self.allowed.get(nr as usize).copied().unwrap_or(false)
             && !self.in_syscall_mode(tid)
+            && (!self.execs.contains(&Some(nr)) || tgid() == tid)
     }
 
     pub fn in_syscall_mode(&self, tid: i32) -> bool {

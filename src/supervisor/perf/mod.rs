@@ -143,8 +143,8 @@ const IDLE_NS: u64 = 250_000_000;
 const RARE_GAP_NS: u64 = 5_000_000;
 
 /// Open events are closed once the mean gap grows past this (fewer than
-/// 100 calls a second), if calls can be bounced; between the two the
-/// events stay as they are.
+/// 100 calls a second), or after this long with no call, if calls can be
+/// bounced; between the two rates the events stay as they are.
 const TRICKLE_GAP_NS: u64 = 10_000_000;
 
 /// The perf exit path of one traced tree.
@@ -172,6 +172,8 @@ pub struct PerfExits {
     /// Close them when calls trickle (`TRICKLE_GAP_NS`): rare calls can be
     /// bounced.
     trickle: AtomicBool,
+    /// The poller is closing the events (`suspend_if_idle`).
+    closing: AtomicBool,
     /// Moving average of the gaps between perf-path calls, and the latest
     /// call's time, ns (`rare`).
     gap_ns: AtomicU64,
@@ -196,6 +198,7 @@ impl PerfExits {
         PerfExits {
             lazy: events.is_lazy(),
             trickle: AtomicBool::new(false),
+            closing: AtomicBool::new(false),
             // As if the last call were long ago: the first calls are rare.
             gap_ns: AtomicU64::new(u64::MAX / 8),
             last_call_ns: AtomicU64::new(0),
@@ -254,8 +257,9 @@ impl PerfExits {
     }
 
     /// Notes a perf-path call at `now_ns` (every one, bounced or not) and
-    /// returns whether it is rare: the events are closed and calls come
-    /// less often than every `RARE_GAP_NS` on average.
+    /// returns whether it is to be bounced: the events are closed and calls
+    /// come less often than every `RARE_GAP_NS` on average, or they are
+    /// being closed (an open would wait for that).
     pub fn rare(&self, now_ns: u64) -> bool {
         let last = self.last_call_ns.swap(now_ns, Ordering::Relaxed);
         let gap = now_ns.saturating_sub(last);
@@ -263,7 +267,9 @@ impl PerfExits {
         // Races between receivers only blur the average.
         let avg = avg - avg / 4 + gap / 4;
         self.gap_ns.store(avg, Ordering::Relaxed);
-        self.lazy && !self.live.load(Ordering::Acquire) && avg >= RARE_GAP_NS
+        self.lazy
+            && ((!self.live.load(Ordering::Acquire) && avg >= RARE_GAP_NS)
+                || self.closing.load(Ordering::Acquire))
     }
 
     /// Whether threads are found by `follow` rather than reported.
@@ -509,10 +515,14 @@ impl PerfExits {
     /// once nothing waits for an exit sample (no pending call, no exit with
     /// a restart code whose signal stop is still ahead).
     pub fn suspend_if_idle(&self, shared: &Shared) {
+        // With bouncing, a short quiet spell is enough: the next call, if
+        // it comes before a burst, is bounced rather than reopening them.
         let idle = || {
-            monotonic_ns().saturating_sub(self.last_use.load(Ordering::Relaxed)) > self.idle_ns
+            let quiet = monotonic_ns().saturating_sub(self.last_use.load(Ordering::Relaxed));
+            quiet > self.idle_ns
                 || (self.trickle.load(Ordering::Relaxed)
-                    && self.gap_ns.load(Ordering::Relaxed) >= TRICKLE_GAP_NS)
+                    && (quiet >= TRICKLE_GAP_NS
+                        || self.gap_ns.load(Ordering::Relaxed) >= TRICKLE_GAP_NS))
         };
         if !self.live.load(Ordering::Acquire) || !idle() {
             return;
@@ -540,8 +550,11 @@ impl PerfExits {
             self.closed.fetch_add(1, Ordering::Relaxed);
             st.events.suspend()
         };
-        // Closed outside the locks: the last one waits for a grace period.
+        // Closed outside the locks: the last one waits for a grace period,
+        // during which an open would wait too: calls are bounced meanwhile.
+        self.closing.store(true, Ordering::Release);
         drop(closing);
+        self.closing.store(false, Ordering::Release);
     }
 
     /// `tid`'s last call ran and was completed by the tracer (bounce.rs):
