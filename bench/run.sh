@@ -77,7 +77,7 @@
 # Knobs (environment): MICRO_N, MICRO_FAST_N, NGINX_N, NGINX_NK (requests with -k), RSS_N, REC_N,
 # REC_READ_N, CAP_AB_N, CAP_SH_N, FLOOR (path of the floor's run.sh), MICRO_MODES, NGINX_MODES and
 # NGINX_STATIC_MODES (subsets of the mode names in this script, e.g. NGINX_MODES="untraced filter";
-# ratios need "untraced"; nginx-static's modes are any of NGINX_MODES's and selptrace, acc1, straceb1).
+# ratios need "untraced"; nginx-static's modes are any of NGINX_MODES's and selptrace, acc1, acc1perf, straceb1).
 set -u -o pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -466,7 +466,7 @@ NG_URI=/    # set by ng_conf
 NGINX_MODES=${NGINX_MODES:-untraced filter filterptrace seldefault selnoret selnoret0 selperf selperfw selperftask allnoret allnoretw alldefault alldefaultw strace1 strace3 straceb3 straceall}
 # part nginx-static: the perf row, its bound and the ptrace path on the same calls; one call,
 # accept4, in the default mode beside strace --seccomp-bpf
-NGINX_STATIC_MODES=${NGINX_STATIC_MODES:-untraced selperf selnoret0 selptrace straceb1 acc1}
+NGINX_STATIC_MODES=${NGINX_STATIC_MODES:-untraced selperf selnoret0 selptrace straceb1 acc1 acc1perf}
 ng_label() {
   case $1 in
     untraced) echo "untraced" ;;
@@ -488,6 +488,7 @@ ng_label() {
     straceall) echo "strace -f (all)" ;;
     selptrace) echo "my-sysdig --only $NG_SEL -s 0 --exit-via ptrace" ;;
     acc1) echo "my-sysdig --only accept4 (default)" ;;
+    acc1perf) echo "my-sysdig --only accept4 --exit-via perf" ;;
     straceb1) echo "strace -f --seccomp-bpf -e trace=accept4" ;;
   esac
 }
@@ -510,6 +511,7 @@ ng_start() {
     selperfw) cmd=("$MS" exec --only "$NG_SEL" -s 0 --exit-via perf -w "$rec.cap" -- "${ng[@]}") ;;
     selptrace) cmd=("$MS" exec --only "$NG_SEL" -s 0 --exit-via ptrace -o "$rec" -- "${ng[@]}") ;;
     acc1) cmd=("$MS" exec --only accept4 -o "$rec" -- "${ng[@]}") ;;
+    acc1perf) cmd=("$MS" exec --only accept4 --exit-via perf -o "$rec" -- "${ng[@]}") ;;
     selperftask) cmd=(env MY_SYSDIG_PERF_SCOPE=task "$MS" exec --only "$NG_SEL" -s 0 --exit-via perf -o "$rec" -- "${ng[@]}") ;;
     allnoret) cmd=("$MS" exec --no-ret -o "$rec" -- "${ng[@]}") ;;
     allnoretw) cmd=("$MS" exec --no-ret -w "$rec.cap" -- "${ng[@]}") ;;
@@ -645,6 +647,7 @@ if has_part nginx-static; then
     say "  per request (close): accept4, recvfrom, openat, newfstatat, writev (headers), sendfile, close x2."
     ng_perf_bound "$n"
     ng_derived "$n" acc1 straceb1 "--only accept4 / strace --seccomp-bpf -e trace=accept4, i.e. (ours / untraced) / (strace's / untraced), per round; target >= 1.15 (close; with -k accept4 is rare)"
+    ng_derived "$n" acc1perf straceb1 "--only accept4 --exit-via perf (no peer address: accept4's is memory written at exit, which auto reads at an exit stop, as strace does) / strace --seccomp-bpf -e trace=accept4, per round"
   else
     note "nginx or ab missing: nginx-static part skipped"
   fi
