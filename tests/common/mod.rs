@@ -453,6 +453,32 @@ pub fn kv(stdout: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// The helper's `signal-storm ARGS` (getppid under SIGALRM, no SA_RESTART) under the
+/// tracer with `MY_SYSDIG_PERF_STATS=1` and `env`: it must exit 0 with no call failed
+/// (neither EINTR nor another error). Returns the trace, the tracer's stderr and a
+/// context line for messages.
+pub fn storm_without_eintr(
+    mode: Mode,
+    env: &[(&str, &str)],
+    storm: &[&str],
+) -> (Trace, String, String) {
+    let mut vars = vec![("MY_SYSDIG_PERF_STATS", "1")];
+    vars.extend_from_slice(env);
+    let mut cmd = vec![HELPER, "signal-storm"];
+    cmd.extend_from_slice(storm);
+    let t = trace_env(mode, &vars, &["--only", "getppid"], &cmd);
+    t.assert_code(0);
+    let out = t.stdout();
+    let err = t.out.stderr_str();
+    let ctx = format!("{mode:?}: {} / {err}", out.trim_end());
+    assert_eq!(
+        (kv_num(&out, "eintr"), kv_num(&out, "other")),
+        (0, 0),
+        "{ctx}"
+    );
+    (t, err, ctx)
+}
+
 /// `kv(stdout)[key]` as a number, or a failure naming what was missing.
 pub fn kv_num(stdout: &str, key: &str) -> i64 {
     kv(stdout)
