@@ -354,7 +354,7 @@ fn receive<'s>(
         let via_perf = shared.exit_via_perf(req.data.arch, req.data.nr as u64);
         // A rare call while the perf events are closed: it does not run
         // now, and gets no record; its restart does (bounce.rs).
-        if via_perf && bounces(shared, &req, &mut cache) {
+        if via_perf && bounces(shared, &req, t0_ns, &mut cache) {
             let _ = ioctl::respond_value(fd, req.id, 0, ERESTARTNOINTR);
             continue;
         }
@@ -467,14 +467,19 @@ fn receive<'s>(
 /// flags (answered as an error, it makes the call return it unrun).
 const ERESTARTNOINTR: i32 = 513;
 
-/// Whether the call `req` is bounced (bounce.rs): notes its time for the
-/// perf path's rate, and if it is rare, asks the tracer to interrupt its
-/// thread.
-fn bounces(shared: &Shared, req: &libc::seccomp_notif, cache: &mut ThreadCache) -> bool {
+/// Whether the call `req`, received at `now_ns`, is bounced (bounce.rs):
+/// notes its time for the perf path's rate, and if it is rare, asks the
+/// tracer to interrupt its thread.
+fn bounces(
+    shared: &Shared,
+    req: &libc::seccomp_notif,
+    now_ns: u64,
+    cache: &mut ThreadCache,
+) -> bool {
     let Some(perf) = &shared.perf else {
         return false;
     };
-    let rare = perf.rare(super::perf::monotonic_ns());
+    let rare = perf.rare(now_ns);
     let tid = req.pid as i32;
     rare && shared.inject.is_none()
         && shared.bounce.may(tid, req.data.nr as u64, || {
