@@ -59,14 +59,16 @@ fn rare_calls_under_a_signal_storm() {
     assert_eq!(stat(&err, "exit events opened "), Some(0), "{ctx}");
 }
 
-/// A blocking read, bounced: it blocks until the other thread writes (10 ms later each
-/// round) and returns the byte; `-s 0` sends `read` to the perf path.
+/// A blocking read, bounced (`MY_SYSDIG_BOUNCE=all`: every call that may be bounced
+/// is, whatever the rate, so the test does not hang on timing): it blocks until the
+/// other thread writes (10 ms later each round) and returns the byte; `-s 0` sends
+/// `read` to the perf path.
 #[test]
 fn a_bounced_blocking_read_blocks_and_returns() {
     const N: usize = 5;
     let t = trace_env(
         Mode::Ret,
-        &[("MY_SYSDIG_PERF_STATS", "1")],
+        &[("MY_SYSDIG_PERF_STATS", "1"), ("MY_SYSDIG_BOUNCE", "all")],
         &["-s", "0", "--only", "read"],
         &[HELPER, "pingpong", &N.to_string()],
     );
@@ -84,14 +86,23 @@ fn a_bounced_blocking_read_blocks_and_returns() {
     assert_eq!(pipe_reads.len(), N, "{}", t.dump());
     for r in &pipe_reads {
         assert_eq!(r["res"], 1, "{r}");
-        // It waited for the writer (10 ms), not returned at once.
-        assert!(r["dur_ns"].as_u64().is_some_and(|d| d > 1_000_000), "{r}");
     }
+    // They waited for the writer (10 ms), not returned at once: all of them on an idle
+    // machine; on a loaded one a bounce can take longer than the writer's sleep, and the
+    // byte is then there when the restarted read runs.
+    assert!(
+        pipe_reads
+            .iter()
+            .any(|r| r["dur_ns"].as_u64().is_some_and(|d| d > 1_000_000)),
+        "{}",
+        t.dump()
+    );
     if bounces_here() {
-        assert!(bounced(&err) >= 1, "{err}");
+        assert!(bounced(&err) >= N as u64, "{err}");
     }
 }
 
+/// (`MY_SYSDIG_BOUNCE=all`: every read bounced, whatever the rate.)
 /// Signals that interrupt a bounced call while it runs keep their native meaning: with
 /// SA_RESTART the one read restarts until the byte comes; without, the program sees
 /// EINTR exactly as many times as the read was interrupted (each interrupted entry has
@@ -102,7 +113,7 @@ fn signals_during_bounced_calls_keep_their_meaning() {
     for (case, restarts) in [("signals", true), ("signals-eintr", false)] {
         let t = trace_env(
             Mode::Ret,
-            &[("MY_SYSDIG_PERF_STATS", "1")],
+            &[("MY_SYSDIG_PERF_STATS", "1"), ("MY_SYSDIG_BOUNCE", "all")],
             &["-s", "0", "--only", "read,tgkill"],
             &[HELPER, case, &N.to_string()],
         );
@@ -129,7 +140,7 @@ fn signals_during_bounced_calls_keep_their_meaning() {
         }
         assert!(reads.iter().all(|r| !r["res"].is_null()), "{ctx}");
         if bounces_here() {
-            // The calls are few: every one was bounced, the interrupted ones too.
+            // Every read was bounced, the interrupted ones too.
             assert!(bounced(&err) >= reads.len() as u64, "{ctx}");
         }
     }

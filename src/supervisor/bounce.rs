@@ -65,6 +65,9 @@ struct Requests {
 
 pub(crate) struct Bounce {
     enabled: bool,
+    /// `MY_SYSDIG_BOUNCE=all` (tests): every call that may be bounced is,
+    /// whatever the rate, and the events stay closed for them.
+    all: bool,
     /// By syscall number (native table).
     allowed: Vec<bool>,
     /// `execve`, `execveat`: from leaders only.
@@ -88,7 +91,8 @@ impl Bounce {
     /// `enabled`: a ptrace tracer runs, the perf events are lazy, and
     /// `MY_SYSDIG_BOUNCE` is not `0`.
     pub fn new(enabled: bool, table: &crate::arch::SyscallTable) -> Self {
-        let enabled = enabled && std::env::var("MY_SYSDIG_BOUNCE").map_or(true, |v| v != "0");
+        let knob = std::env::var("MY_SYSDIG_BOUNCE").unwrap_or_default();
+        let enabled = enabled && knob != "0";
         let mut allowed = Vec::new();
         for (nr, spec) in table.iter() {
             let nr = nr as usize;
@@ -99,6 +103,7 @@ impl Bounce {
         }
         Bounce {
             enabled,
+            all: enabled && knob == "all",
             allowed,
             execs: [
                 table.number("execve").map(u64::from),
@@ -116,6 +121,10 @@ impl Bounce {
 
     pub fn enabled(&self) -> bool {
         self.enabled
+    }
+
+    pub fn all(&self) -> bool {
+        self.all
     }
 
     /// Whether call `nr` of thread `tid` may be bounced (the rate is the

@@ -135,7 +135,7 @@ impl Shared {
         let bounce = bounce::Bounce::new(bounces, &table);
         if bounce.enabled() {
             if let Some(p) = &perf {
-                p.close_on_trickle();
+                p.close_on_trickle(bounce.all());
             }
         }
         Shared {
@@ -577,6 +577,13 @@ pub fn run(
     listener: Option<OwnedFd>,
     tracing: bool,
 ) -> Option<Exit> {
+    if tracing {
+        // This thread is the tracer: from now on receivers can ask it to
+        // bounce a call (it serves them once its loop runs), even the
+        // command's first execve.
+        notify::install_wake_handler();
+        shared.bounce.tracer_started();
+    }
     // Loops still running: the poller stops when both have ended.
     let running = AtomicUsize::new(1);
     let exit = std::thread::scope(|s| {

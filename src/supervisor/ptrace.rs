@@ -341,11 +341,6 @@ impl<'a> Tracer<'a> {
         };
         let mut poll = cpus > 1;
         let mut window = poll::PollWindow::default();
-        if self.mode == Mode::Launched {
-            // Receivers wake this thread (out of waitpid) to bounce a call.
-            super::notify::install_wake_handler();
-            self.shared.bounce.tracer_started();
-        }
         loop {
             if self.stopping() {
                 self.detach_all();

@@ -174,6 +174,8 @@ pub struct PerfExits {
     trickle: AtomicBool,
     /// The poller is closing the events (`suspend_if_idle`).
     closing: AtomicBool,
+    /// Every call is rare (`close_on_trickle`).
+    all_rare: AtomicBool,
     /// Moving average of the gaps between perf-path calls, and the latest
     /// call's time, ns (`rare`).
     gap_ns: AtomicU64,
@@ -199,6 +201,7 @@ impl PerfExits {
             lazy: events.is_lazy(),
             trickle: AtomicBool::new(false),
             closing: AtomicBool::new(false),
+            all_rare: AtomicBool::new(false),
             // As if the last call were long ago: the first calls are rare.
             gap_ns: AtomicU64::new(u64::MAX / 8),
             last_call_ns: AtomicU64::new(0),
@@ -251,9 +254,11 @@ impl PerfExits {
     }
 
     /// Closes the events when calls trickle, not only when idle (calls
-    /// that find them closed can be bounced).
-    pub fn close_on_trickle(&self) {
+    /// that find them closed can be bounced); `all`: every call is taken
+    /// for rare (`MY_SYSDIG_BOUNCE=all`, tests).
+    pub fn close_on_trickle(&self, all: bool) {
         self.trickle.store(true, Ordering::Relaxed);
+        self.all_rare.store(all, Ordering::Relaxed);
     }
 
     /// Notes a perf-path call at `now_ns` (every one, bounced or not) and
@@ -269,7 +274,8 @@ impl PerfExits {
         self.gap_ns.store(avg, Ordering::Relaxed);
         self.lazy
             && ((!self.live.load(Ordering::Acquire) && avg >= RARE_GAP_NS)
-                || self.closing.load(Ordering::Acquire))
+                || self.closing.load(Ordering::Acquire)
+                || self.all_rare.load(Ordering::Relaxed))
     }
 
     /// Whether threads are found by `follow` rather than reported.
