@@ -5,12 +5,14 @@
 //! are closed (lazy, x86_64) and the calls that need them come fewer than
 //! ~200 a second (`PerfExits::rare`), a new one does not open them:
 //!
-//! 1. the receiver asks the tracer thread to `PTRACE_INTERRUPT` the caller.
-//!    The caller waits in the notification, which after `RECV` only a fatal
-//!    signal ends (`WAIT_KILLABLE_RECV`), so nothing happens yet; the thread
-//!    is marked as in syscall mode;
-//! 2. the receiver answers with `-ERESTARTNOINTR`: the call did not run, and
-//!    it gets no record;
+//! 1. the receiver hands the request to the tracer thread and goes on; the
+//!    tracer `PTRACE_INTERRUPT`s the caller. The caller waits in the
+//!    notification, which after `RECV` only a fatal signal ends
+//!    (`WAIT_KILLABLE_RECV`), so nothing happens yet; the thread is marked
+//!    as in syscall mode;
+//! 2. the tracer answers the notification with `-ERESTARTNOINTR` (only
+//!    after the interrupt, or the caller would see that code): the call did
+//!    not run, and it gets no record;
 //! 3. on its way out the caller takes the interrupt's trap
 //!    (`PTRACE_EVENT_STOP`); the tracer resumes it with `PTRACE_SYSCALL`, and
 //!    with no signal pending the kernel restarts the call, as it does for
@@ -26,10 +28,10 @@
 //! vCPUs (`bench/rare.c`), for calls a few hundred times a second at most.
 
 use crate::record::Record;
-use parking_lot::{Condvar, Mutex};
+use parking_lot::Mutex;
 use rustc_hash::FxHashMap as HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, AtomicUsize, Ordering};
+use std::time::Instant;
 
 /// Calls never bounced: those that do not return, create threads (the
 /// ptrace events in between), or are the kernel's own restart machinery.
@@ -57,12 +59,6 @@ pub(crate) struct Handed {
     pub t0: Instant,
 }
 
-#[derive(Default)]
-struct Requests {
-    asked: Vec<i32>,
-    answered: HashMap<i32, bool>,
-}
-
 pub(crate) struct Bounce {
     enabled: bool,
     /// `MY_SYSDIG_BOUNCE=all` (tests): every call that may be bounced is,
@@ -77,8 +73,11 @@ pub(crate) struct Bounce {
     wanted: AtomicBool,
     /// Calls bounced so far (`MY_SYSDIG_PERF_STATS`).
     count: AtomicU64,
-    requests: Mutex<Requests>,
-    answered: Condvar,
+    /// `(thread, notification id)` to bounce, for the tracer.
+    asked: Mutex<Vec<(i32, u64)>>,
+    /// The listener the tracer answers them on (-1 until the notification
+    /// loop runs).
+    listener: AtomicI32,
     /// Threads in syscall mode (interrupted, or resumed with
     /// `PTRACE_SYSCALL` after the trap), with the record of the call whose
     /// exit stop they wait for, once handed over.
@@ -112,8 +111,8 @@ impl Bounce {
             tracer: AtomicU64::new(0),
             wanted: AtomicBool::new(false),
             count: AtomicU64::new(0),
-            requests: Mutex::new(Requests::default()),
-            answered: Condvar::new(),
+            asked: Mutex::new(Vec::new()),
+            listener: AtomicI32::new(-1),
             threads: Mutex::new(HashMap::default()),
             in_mode: AtomicUsize::new(0),
         }
@@ -141,32 +140,23 @@ impl Bounce {
         self.in_mode.load(Ordering::Acquire) != 0 && self.threads.lock().contains_key(&tid)
     }
 
-    /// The receiver's step 1: returns whether the tracer interrupted `tid`
-    /// (then the notification must be answered with `-ERESTARTNOINTR`).
-    pub fn ask(&self, tid: i32) -> bool {
-        let mut rq = self.requests.lock();
-        rq.asked.push(tid);
+    /// The notification loop's listener, on which the tracer answers.
+    pub fn set_listener(&self, fd: i32) {
+        self.listener.store(fd, Ordering::Release);
+    }
+
+    /// The listener, if the notification loop runs.
+    pub fn listener(&self) -> Option<i32> {
+        Some(self.listener.load(Ordering::Acquire)).filter(|&fd| fd >= 0)
+    }
+
+    /// The receiver's step 1: the tracer takes notification `id` of `tid`
+    /// from here (it interrupts the thread, then answers). The receiver
+    /// neither answers nor waits.
+    pub fn request(&self, tid: i32, id: u64) {
+        self.asked.lock().push((tid, id));
         self.wanted.store(true, Ordering::Release);
-        let deadline = Instant::now() + Duration::from_secs(2);
-        loop {
-            if let Some(ok) = rq.answered.remove(&tid) {
-                return ok;
-            }
-            // Sent again each millisecond: the tracer may have looked just
-            // before the request and then gone to sleep in waitpid.
-            self.wake_tracer();
-            let timed_out = self
-                .answered
-                .wait_for(&mut rq, Duration::from_millis(1))
-                .timed_out();
-            if timed_out && Instant::now() >= deadline {
-                // Not taken yet: withdrawn. Taken: the answer is near.
-                if let Some(at) = rq.asked.iter().position(|&t| t == tid) {
-                    rq.asked.remove(at);
-                    return false;
-                }
-            }
-        }
+        self.wake_tracer();
     }
 
     /// Step 4: the restarted call's record, before it is answered.
@@ -176,11 +166,21 @@ impl Bounce {
         }
     }
 
+    /// The perf poller's, every 20 ms: wakes the tracer again while a
+    /// request waits. A wake-up signal that lands after the tracer looked
+    /// for requests and before it blocked in `waitpid` is lost, and the
+    /// thread that asked waits for its answer.
+    pub fn kick_if_waiting(&self) {
+        if self.wanted() {
+            self.wake_tracer();
+        }
+    }
+
     fn wake_tracer(&self) {
         let t = self.tracer.load(Ordering::Acquire);
         if t != 0 {
             // SAFETY: the tracer thread lives as long as any tracee, and a
-            // tracee is waiting for this answer.
+            // tracee is waiting for this answer (`tracer_ended` clears it).
             unsafe { libc::pthread_kill(t as libc::pthread_t, super::notify::WAKE_SIGNAL) };
         }
     }
@@ -208,24 +208,20 @@ impl Bounce {
         self.wanted.load(Ordering::Acquire)
     }
 
-    /// The tracer's: the threads to interrupt.
-    pub fn take_asked(&self) -> Vec<i32> {
-        let mut rq = self.requests.lock();
+    /// The tracer's: the calls to bounce.
+    pub fn take_asked(&self) -> Vec<(i32, u64)> {
+        let mut asked = self.asked.lock();
         self.wanted.store(false, Ordering::Release);
-        std::mem::take(&mut rq.asked)
+        std::mem::take(&mut *asked)
     }
 
-    /// The tracer's answer; `ok`: `tid` is interrupted, in syscall mode.
-    pub fn answer(&self, tid: i32, ok: bool) {
-        if ok {
-            let mut threads = self.threads.lock();
-            threads.insert(tid, None);
-            self.in_mode.store(threads.len(), Ordering::Release);
-            drop(threads);
-            self.count.fetch_add(1, Ordering::Relaxed);
-        }
-        self.requests.lock().answered.insert(tid, ok);
-        self.answered.notify_all();
+    /// The tracer interrupted `tid`: it is in syscall mode from now on
+    /// (before the answer lets it restart its call).
+    pub fn entered(&self, tid: i32) {
+        let mut threads = self.threads.lock();
+        threads.insert(tid, None);
+        self.in_mode.store(threads.len(), Ordering::Release);
+        self.count.fetch_add(1, Ordering::Relaxed);
     }
 
     /// At an exit stop of a thread in syscall mode: the handed-over call,

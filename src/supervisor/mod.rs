@@ -652,6 +652,7 @@ pub(crate) fn perf_poller(shared: &Shared, fds: &[i32], keep: impl Fn() -> bool)
         // SAFETY: pfds is a valid array of pollfd; the fds outlive this
         // thread (owned by shared.perf).
         unsafe { libc::poll(pfds.as_mut_ptr(), pfds.len() as libc::nfds_t, 20) };
+        shared.bounce.kick_if_waiting();
         if let Some(p) = &shared.perf {
             // The notification thread's wake-up (a long queue) is level
             // triggered: reset it, or poll returns at once from now on.

@@ -172,6 +172,10 @@ pub fn run_in(
         );
     }
     install_wake_handler();
+    if container.is_none() {
+        // exec's one listener: the tracer answers bounced calls on it.
+        shared.bounce.set_listener(fd);
+    }
     let n = shared.receivers();
     let done = AtomicBool::new(false);
     let exited = AtomicUsize::new(0);
@@ -355,7 +359,7 @@ fn receive<'s>(
         // A rare call while the perf events are closed: it does not run
         // now, and gets no record; its restart does (bounce.rs).
         if via_perf && bounces(shared, &req, t0_ns, &mut cache) {
-            let _ = ioctl::respond_value(fd, req.id, 0, ERESTARTNOINTR);
+            // The tracer answers it, once it has interrupted the thread.
             continue;
         }
         // A batched perf call is only queued (perf/mod.rs). Any other call
@@ -467,9 +471,20 @@ fn receive<'s>(
 /// flags (answered as an error, it makes the call return it unrun).
 const ERESTARTNOINTR: i32 = 513;
 
+/// Answers request `id` with `-ERESTARTNOINTR` (bounce.rs, step 2): the
+/// call returns that unrun. False if the request is gone (its thread died).
+pub(super) fn answer_restart(fd: RawFd, id: u64) -> bool {
+    ioctl::respond_value(fd, id, 0, ERESTARTNOINTR).is_ok()
+}
+
+/// Lets request `id` run untouched.
+pub(super) fn answer_continue(fd: RawFd, id: u64) -> bool {
+    ioctl::respond_continue(fd, id).is_ok()
+}
+
 /// Whether the call `req`, received at `now_ns`, is bounced (bounce.rs):
-/// notes its time for the perf path's rate, and if it is rare, asks the
-/// tracer to interrupt its thread.
+/// notes its time for the perf path's rate, and if it is rare, hands it to
+/// the tracer, which answers it.
 fn bounces(
     shared: &Shared,
     req: &libc::seccomp_notif,
@@ -481,12 +496,16 @@ fn bounces(
     };
     let rare = perf.rare(now_ns);
     let tid = req.pid as i32;
-    rare && shared.inject.is_none()
+    let bounced = rare
+        && shared.inject.is_none()
         && shared.bounce.may(tid, req.data.nr as u64, || {
             cache.sync(&shared.changes);
             cache.get(tid).tgid
-        })
-        && shared.bounce.ask(tid)
+        });
+    if bounced {
+        shared.bounce.request(tid, req.id);
+    }
+    bounced
 }
 
 /// One receiver's calls and CPU time (`MY_SYSDIG_RECV_STATS=1`).

@@ -213,6 +213,8 @@ pub struct Tracer<'a> {
     /// Threads held stopped by `delay_enter=`/`delay_exit=`, and when each
     /// is resumed.
     later: Vec<(Instant, Pid)>,
+    /// A call could not be bounced (said once).
+    bounce_failed: bool,
 }
 
 impl<'a> Tracer<'a> {
@@ -230,6 +232,7 @@ impl<'a> Tracer<'a> {
             exit: None,
             resend: HashMap::default(),
             later: Vec::new(),
+            bounce_failed: false,
         }
     }
 
@@ -375,6 +378,10 @@ impl<'a> Tracer<'a> {
             } else {
                 None
             };
+            // Polling ended early: a receiver waits to bounce a call.
+            if polled.is_none() && self.shared.bounce.wanted() {
+                continue;
+            }
             let caught = polled.is_some();
             let next = polled.unwrap_or_else(|| waitpid(None, Some(WaitPidFlag::__WALL)));
             if cpus > 1 {
@@ -398,16 +405,23 @@ impl<'a> Tracer<'a> {
             }
         }
         self.shared.bounce.tracer_ended();
-        // Receivers that asked meanwhile are told no.
-        for tid in self.shared.bounce.take_asked() {
-            self.shared.bounce.answer(tid, false);
+        // Calls asked for meanwhile run as they are (no tracee is left).
+        let fd = self.shared.bounce.listener();
+        for (_, id) in self.shared.bounce.take_asked() {
+            if let Some(fd) = fd {
+                super::notify::answer_continue(fd, id);
+            }
         }
         self.exit
     }
 
-    /// Interrupts the threads receivers want to bounce (bounce.rs, step 1).
+    /// The calls receivers bounce (bounce.rs, steps 1 and 2): interrupts
+    /// each thread, then answers its call with `-ERESTARTNOINTR`.
     fn serve_bounces(&mut self) {
-        for tid in self.shared.bounce.take_asked() {
+        let Some(fd) = self.shared.bounce.listener() else {
+            return;
+        };
+        for (tid, id) in self.shared.bounce.take_asked() {
             let ok = match self.tracees.get_mut(&tid) {
                 Some(t)
                     if !t.listening
@@ -423,7 +437,25 @@ impl<'a> Tracer<'a> {
                 }
                 _ => false,
             };
-            self.shared.bounce.answer(tid, ok);
+            if !ok {
+                // Not a thread this tracer can stop: the call runs, and its
+                // record is lost (said once; not for a thread that died).
+                if super::notify::answer_continue(fd, id) && !self.bounce_failed {
+                    self.bounce_failed = true;
+                    self.shared.warn(&format!(
+                        "could not interrupt thread {tid} to take its call's return value: that call has no record"
+                    ));
+                }
+                continue;
+            }
+            self.shared.bounce.entered(tid);
+            if !super::notify::answer_restart(fd, id) {
+                // Its thread is gone: its end comes through waitpid.
+                self.shared.bounce.leave(tid);
+                if let Some(t) = self.tracees.get_mut(&tid) {
+                    t.bounce = Bounced::No;
+                }
+            }
         }
     }
 
