@@ -491,7 +491,9 @@ fn bounces(
     now_ns: u64,
     cache: &mut ThreadCache,
 ) -> bool {
-    let Some(perf) = &shared.perf else {
+    // Where calls are never bounced (`--exit-via perf`, the task scope, the
+    // agent), not even the rate's atomics on this per-call path.
+    let Some(perf) = shared.perf.as_ref().filter(|_| shared.bounce.enabled()) else {
         return false;
     };
     let rare = perf.rare(now_ns);

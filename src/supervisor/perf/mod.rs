@@ -138,8 +138,9 @@ const IDLE_NS: u64 = 250_000_000;
 /// Mean gap between perf-path calls (a moving average, weight 1/4) above
 /// which a call made while the lazy events are closed does not open them:
 /// fewer than 200 a second are taken through a restart and a ptrace exit
-/// stop instead (supervisor/bounce.rs), ~35 us each, while open events
-/// would slow every syscall on the machine.
+/// stop instead (supervisor/bounce.rs), 25-60 us each on 2 vCPUs against
+/// ~4 us with the events open, while open events would slow every syscall
+/// on the machine.
 const RARE_GAP_NS: u64 = 5_000_000;
 
 /// Open events are closed once the mean gap grows past this (fewer than
