@@ -187,6 +187,11 @@ fn seize_all(processes: &[i32], follow: bool) -> Result<Vec<i32>> {
                     Err(nix::errno::Errno::ESRCH) if tid != p || late => {}
                     // A late child that is already ours.
                     Err(nix::errno::Errno::EPERM) if late && traced_by_me(tid) => {}
+                    // Ended: the kernel refuses to seize a zombie (EPERM,
+                    // not ESRCH), such as a shell loop's `cat` that exited
+                    // and is not reaped yet (seen on the arm64 VM). It
+                    // makes no more calls.
+                    Err(nix::errno::Errno::EPERM) if !crate::supervisor::thread_alive(tid) => {}
                     Err(e) => {
                         let why = targets::why_not(p, e);
                         // Leave what was seized as it was.
@@ -213,6 +218,12 @@ fn seize_all(processes: &[i32], follow: bool) -> Result<Vec<i32>> {
                 }
             }
         }
+    }
+    if seized.is_empty() {
+        let p = processes.first().copied().unwrap_or(0);
+        return Err(Error::fail(format!(
+            "cannot attach to {p}: it has ended (a zombie its parent has not reaped)"
+        )));
     }
     Ok(seized)
 }

@@ -675,7 +675,7 @@ const REAP_NS: u64 = 1_000_000_000;
 
 /// Whether thread `tid` (an id of our pid namespace) still lives: a zombie
 /// or dead thread makes no more calls.
-fn thread_alive(tid: i32) -> bool {
+pub(crate) fn thread_alive(tid: i32) -> bool {
     let Ok(stat) = std::fs::read(format!("/proc/{tid}/stat")) else {
         return false;
     };
